@@ -127,12 +127,12 @@ impl HcActor {
     }
 
     /// The role text of an HPKI role (`codeDataFreeText` under the HPKI scheme), if any.
-    pub fn hpki_role_text(&self) -> Option<&str> {
+    pub fn hpki_role_text(&self) -> Option<std::borrow::Cow<'_, str>> {
         let coded = self.coded_data.as_ref()?;
         if coded.coding_scheme_reference != ID_HPKI_ROLE_CODING_SCHEME {
             return None;
         }
-        Some(coded.code_data_free_text.as_ref()?.as_ref())
+        Some(coded.code_data_free_text.as_ref()?.value())
     }
 }
 
@@ -162,7 +162,7 @@ pub fn hpki_roles(attribute: &Attribute) -> der::Result<Option<Vec<String>>> {
         let data = HcActorData::from_der(&value.to_der()?)?;
         for actor in data.iter() {
             if let Some(text) = actor.hpki_role_text() {
-                roles.push(text.to_owned());
+                roles.push(text.into_owned());
             }
         }
     }

@@ -24,7 +24,9 @@ pub enum KeyError {
     #[error("key generation failed / 鍵の生成に失敗しました")]
     Generation,
     /// The stored key could not be decrypted: almost always a wrong passphrase.
-    #[error("cannot decrypt the key: wrong passphrase? / 鍵を復号できません（パスフレーズの誤り？）")]
+    #[error(
+        "cannot decrypt the key: wrong passphrase? / 鍵を復号できません（パスフレーズの誤り？）"
+    )]
     Decrypt,
     /// The stored key is not a key this signer supports.
     #[error("unsupported or malformed private key: {0} / 対応していない鍵です")]

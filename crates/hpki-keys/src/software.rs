@@ -77,9 +77,7 @@ impl SoftwareKey {
                 .map_err(|_| KeyError::Unsupported("EC public key".into()))?;
             (Inner::P256(kp), spki.as_ref().to_vec())
         } else {
-            return Err(KeyError::Unsupported(
-                "neither RSA nor P-256 PKCS#8".into(),
-            ));
+            return Err(KeyError::Unsupported("neither RSA nor P-256 PKCS#8".into()));
         };
         Ok(SoftwareKey {
             inner,

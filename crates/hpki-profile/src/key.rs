@@ -1,0 +1,77 @@
+//! Subject public keys HPKI accepts: RSA with a modulus of at least 2048 bits (MHLW HPKI CP),
+//! or ECDSA on P-256.
+
+use der::Decode;
+use hpki_asn1::rsa::RsaPublicKey;
+use spki::{ObjectIdentifier, SubjectPublicKeyInfoOwned};
+
+/// `rsaEncryption` (RFC 8017).
+pub const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+/// `id-ecPublicKey` (RFC 5480).
+pub const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// `secp256r1` (RFC 5480).
+pub const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+
+/// Smallest RSA modulus accepted.
+pub const MIN_RSA_BITS: usize = 2048;
+
+/// What a subject public key is.
+#[derive(Clone, Copy, Debug, Eq, PartialEq)]
+pub enum KeyType {
+    /// RSA with this many modulus bits.
+    Rsa(usize),
+    /// ECDSA P-256.
+    P256,
+}
+
+/// Why a subject public key is refused.
+#[derive(Debug, Eq, PartialEq, thiserror::Error)]
+pub enum KeyError {
+    /// RSA modulus too small.
+    #[error(
+        "RSA key of {0} bits is too small: at least 2048 bits are required / RSA鍵長{0}ビットは短すぎます（2048ビット以上が必要）"
+    )]
+    RsaTooSmall(usize),
+    /// An elliptic curve other than P-256.
+    #[error(
+        "unsupported elliptic curve {0} (only P-256) / 対応していない楕円曲線です（P-256のみ）"
+    )]
+    UnsupportedCurve(String),
+    /// Neither RSA nor EC.
+    #[error("unsupported key algorithm {0} / 対応していない鍵アルゴリズムです")]
+    UnsupportedAlgorithm(String),
+    /// The key could not be parsed.
+    #[error("malformed public key / 公開鍵の形式が不正です")]
+    Malformed,
+}
+
+/// Classify a subject public key and refuse the ones HPKI does not allow.
+pub fn check_subject_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyType, KeyError> {
+    let oid = spki.algorithm.oid;
+    if oid == RSA_ENCRYPTION {
+        let bytes = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or(KeyError::Malformed)?;
+        let rsa = RsaPublicKey::from_der(bytes).map_err(|_| KeyError::Malformed)?;
+        let bits = rsa.modulus_bits();
+        if bits < MIN_RSA_BITS {
+            return Err(KeyError::RsaTooSmall(bits));
+        }
+        Ok(KeyType::Rsa(bits))
+    } else if oid == EC_PUBLIC_KEY {
+        let curve = spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+            .ok_or(KeyError::Malformed)?;
+        if curve == SECP256R1 {
+            Ok(KeyType::P256)
+        } else {
+            Err(KeyError::UnsupportedCurve(curve.to_string()))
+        }
+    } else {
+        Err(KeyError::UnsupportedAlgorithm(oid.to_string()))
+    }
+}
