@@ -1,0 +1,35 @@
+//! The HPKI certification authority engine.
+//!
+//! Separated as Boulder separates its CA: this crate decides *what* is signed (profiles and
+//! lints from `hpki-profile`), signs through the `hpki-keys` [`Signer`](hpki_keys::Signer)
+//! interface, and records everything through `hpki-store`, whose every state change appends to
+//! the hash-chained audit log.
+//!
+//! - [`config`]: the data directory's `hpki.toml` (policy OIDs, validity, public URLs).
+//! - [`datadir`]: the data directory on disk (crash-safe writes, encrypted keys).
+//! - [`authority`]: a loaded CA: certificate, key, OCSP responder.
+//! - [`ceremony`]: creating the hierarchy (`init`), CSRs and installing certificates.
+//! - [`issue`]: issuance from a PKCS#10 CSR.
+//! - [`crl`]: CRLs (RFC 5280 §5).
+//! - [`ocsp_responder`]: OCSP answers (RFC 6960, RFC 5019).
+#![forbid(unsafe_code)]
+
+pub mod authority;
+pub mod ceremony;
+pub mod config;
+pub mod crl;
+pub mod datadir;
+pub mod error;
+pub mod issue;
+pub mod ocsp_responder;
+
+pub use authority::{CaName, Engine};
+pub use error::CaError;
+
+/// The current time in whole Unix seconds.
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

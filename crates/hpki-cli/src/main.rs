@@ -1,1 +1,564 @@
-fn main() {}
+//! `hpki`: the command line of the HPKI certification authority.
+//!
+//! Keys are decrypted with the passphrase in `HPKI_KEY_PASSPHRASE`, or asked for on the
+//! terminal. Every command accepts `--database-url` (or `HPKI_DATABASE_URL`) to use PostgreSQL
+//! instead of the configured database.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hpki_ca::authority::KeyAccess;
+use hpki_ca::ceremony::{InitOptions, init};
+use hpki_ca::crl::parse_reason;
+use hpki_ca::datadir::write_atomic;
+use hpki_ca::issue::pem_encode;
+use hpki_ca::{CaName, Engine};
+use hpki_store::{AuditProblem, AuditVerification};
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "hpki",
+    version,
+    about = "HPKI certification authority (日医HPKI認証局): CA, CRL, OCSP, audit"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Data directory (データディレクトリ).
+    #[arg(long, env = "HPKI_DIR")]
+    dir: PathBuf,
+    /// Database URL overriding the configured one (e.g. postgres://user@host/db).
+    #[arg(long, env = "HPKI_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a data directory and its CA keys (初期化). With --demo, a complete demo hierarchy.
+    Init {
+        /// Data directory to create; refused if it exists and is not empty.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Create a stand-in MHLW HPKI root and certify both issuing CAs (demo / tests).
+        #[arg(long)]
+        demo: bool,
+        /// Database URL (default: SQLite file hpki.db inside the data directory).
+        #[arg(long, env = "HPKI_DATABASE_URL")]
+        database_url: Option<String>,
+        /// Public base URL written into certificates (CRL DP, OCSP, caIssuers).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        public_url: String,
+    },
+    /// Certification authority operations (認証局の操作).
+    #[command(subcommand)]
+    Ca(CaCommand),
+    /// Audit log (監査ログ).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Serve CRLs, CA certificates and OCSP over HTTP (配信サーバ).
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Run the demo: create a demo data directory if it does not exist, then serve it.
+    Demo {
+        /// Data directory (created with --demo if missing).
+        #[arg(long, default_value = "demo-data")]
+        dir: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum IssuingCa {
+    Sign,
+    Auth,
+}
+
+impl From<IssuingCa> for CaName {
+    fn from(c: IssuingCa) -> Self {
+        match c {
+            IssuingCa::Sign => CaName::Sign,
+            IssuingCa::Auth => CaName::Auth,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AnyCa {
+    Root,
+    Sign,
+    Auth,
+}
+
+impl From<AnyCa> for CaName {
+    fn from(c: AnyCa) -> Self {
+        match c {
+            AnyCa::Root => CaName::Root,
+            AnyCa::Sign => CaName::Sign,
+            AnyCa::Auth => CaName::Auth,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum CaCommand {
+    /// Export the PKCS#10 request of an issuing CA for the root (production path).
+    Csr {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum)]
+        ca: IssuingCa,
+        /// Output file (PEM).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Install the certificate the root returned for an issuing CA.
+    InstallCert {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum)]
+        ca: IssuingCa,
+        /// The issuing CA's certificate (PEM).
+        #[arg(long)]
+        cert: PathBuf,
+        /// The root's certificate (PEM).
+        #[arg(long)]
+        root: PathBuf,
+    },
+    /// Issue end-entity certificates from CSRs (証明書発行).
+    Issue {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum)]
+        ca: IssuingCa,
+        /// One CSR (PEM or DER).
+        #[arg(long, conflicts_with = "csr_dir", requires_all = ["subject", "out"])]
+        csr: Option<PathBuf>,
+        /// Subject JSON: {"name_romaji","name_kanji","subscriber_id","role","organization_romaji"?,"organization_kanji"?}.
+        #[arg(long)]
+        subject: Option<PathBuf>,
+        /// Output certificate (PEM).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Batch: every NAME.csr / NAME.pem / NAME.der in DIR with its subject in NAME.json.
+        #[arg(long, requires = "out_dir")]
+        csr_dir: Option<PathBuf>,
+        /// Batch output directory (NAME.pem per certificate).
+        #[arg(long)]
+        out_dir: Option<PathBuf>,
+    },
+    /// Revoke a certificate (失効).
+    Revoke {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum)]
+        ca: IssuingCa,
+        /// Serial number, hexadecimal.
+        #[arg(long)]
+        serial: String,
+        /// RFC 5280 reason: unspecified, keyCompromise, cACompromise, affiliationChanged,
+        /// superseded, cessationOfOperation, privilegeWithdrawn.
+        #[arg(long, default_value = "unspecified")]
+        reason: String,
+    },
+    /// Publish a CRL now and write it (DER).
+    Crl {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum)]
+        ca: AnyCa,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// List CAs and issued certificates (一覧).
+    List {
+        #[command(flatten)]
+        common: Common,
+        /// Only this CA's certificates.
+        #[arg(long, value_enum)]
+        ca: Option<IssuingCa>,
+    },
+    /// Export a CA certificate (PEM).
+    Export {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long, value_enum)]
+        ca: AnyCa,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the hash chain of the audit log; exits non-zero naming the first bad record.
+    Verify {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the audit log (one JSON object per line).
+    Show {
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+fn actor() -> String {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+fn passphrase() -> Result<String> {
+    if let Ok(p) = std::env::var("HPKI_KEY_PASSPHRASE") {
+        if p.is_empty() {
+            bail!("HPKI_KEY_PASSPHRASE is empty / HPKI_KEY_PASSPHRASE が空です");
+        }
+        return Ok(p);
+    }
+    rpassword::prompt_password("CA key passphrase / 鍵のパスフレーズ: ").context(
+        "no passphrase: set HPKI_KEY_PASSPHRASE or run on a terminal / パスフレーズがありません",
+    )
+}
+
+async fn open(common: &Common, keys: bool) -> Result<Engine> {
+    let access = if keys {
+        KeyAccess::Passphrase(passphrase()?)
+    } else {
+        KeyAccess::None
+    };
+    Ok(Engine::open(
+        &common.dir,
+        common.database_url.as_deref(),
+        access,
+        &actor(),
+    )
+    .await?)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {} / 読み込めません", path.display()))
+}
+
+fn write(path: &Path, data: &[u8]) -> Result<()> {
+    write_atomic(path, data, false)
+        .with_context(|| format!("cannot write {} / 書き込めません", path.display()))
+}
+
+fn spinner(msg: &str) -> ProgressBar {
+    let pb = ProgressBar::new_spinner();
+    pb.set_message(msg.to_owned());
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    pb
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error / エラー: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Init {
+            dir,
+            demo,
+            database_url,
+            public_url,
+        } => {
+            let pass = passphrase()?;
+            let pb = spinner("initialising / 初期化中");
+            let opts = InitOptions {
+                demo,
+                database_url,
+                public_base_url: public_url,
+                passphrase: pass,
+                actor: actor(),
+            };
+            let engine = init(&dir, &opts, &mut |step: &str| {
+                pb.println(format!("  {step}"))
+            })
+            .await?;
+            pb.finish_and_clear();
+            println!(
+                "initialised {} / 初期化しました",
+                engine.dir.path().display()
+            );
+            if !demo {
+                println!(
+                    "next: hpki ca csr --dir {} --ca sign --out sign.csr (and auth), send them to the root, then hpki ca install-cert",
+                    dir.display()
+                );
+            }
+        }
+        Command::Demo { dir, listen } => {
+            if !dir.join(hpki_ca::config::CONFIG_FILE).exists() {
+                let opts = InitOptions {
+                    demo: true,
+                    database_url: None,
+                    public_base_url: format!("http://{listen}"),
+                    passphrase: passphrase()?,
+                    actor: actor(),
+                };
+                init(&dir, &opts, &mut |step: &str| println!("  {step}")).await?;
+            }
+            let common = Common {
+                dir,
+                database_url: None,
+            };
+            serve(&common, listen).await?;
+        }
+        Command::Serve { common, listen } => serve(&common, listen).await?,
+        Command::Ca(cmd) => return ca(cmd).await,
+        Command::Audit(AuditCommand::Verify { common }) => {
+            let engine = open(&common, false).await?;
+            match engine.store.verify_audit().await? {
+                AuditVerification::Intact { records } => {
+                    println!(
+                        "audit log intact: {records} records / 監査ログは改ざんされていません（{records}件）"
+                    );
+                }
+                AuditVerification::Broken { seq, problem } => {
+                    let what = match problem {
+                        AuditProblem::HashMismatch => {
+                            "its contents were changed / 内容が改ざんされています"
+                        }
+                        AuditProblem::ChainBroken => {
+                            "it does not chain to the previous record / 直前の記録と連結していません"
+                        }
+                        AuditProblem::Missing => {
+                            "a record before it was removed / 直前の記録が削除されています"
+                        }
+                        AuditProblem::TruncatedTail => {
+                            "records after it were removed / 以降の記録が削除されています"
+                        }
+                        AuditProblem::HeadMismatch => {
+                            "the log does not end where its head marker says / 末尾の記録が一致しません"
+                        }
+                    };
+                    eprintln!(
+                        "audit log BROKEN at record {seq}: {what} / 監査ログの記録 {seq} に異常があります"
+                    );
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Command::Audit(AuditCommand::Show { common }) => {
+            let engine = open(&common, false).await?;
+            for r in engine.store.audit_records().await? {
+                let line = serde_json::json!({
+                    "seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action,
+                    "object": r.object, "details": serde_json::from_str::<serde_json::Value>(&r.details).unwrap_or(serde_json::Value::String(r.details.clone())),
+                    "hash": r.hash,
+                });
+                println!("{line}");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(common: &Common, listen: SocketAddr) -> Result<()> {
+    let engine = Arc::new(open(common, true).await?);
+    hpki_server::serve(engine, listen, |addr| {
+        println!("listening on http://{addr} / http://{addr} で待ち受けています");
+    })
+    .await?;
+    Ok(())
+}
+
+async fn ca(cmd: CaCommand) -> Result<ExitCode> {
+    match cmd {
+        CaCommand::Csr { common, ca, out } => {
+            let engine = open(&common, true).await?;
+            let der = engine.ca_csr(ca.into())?;
+            write(&out, pem_encode("CERTIFICATE REQUEST", &der).as_bytes())?;
+            println!("wrote {} / CSRを書き出しました", out.display());
+        }
+        CaCommand::InstallCert {
+            common,
+            ca,
+            cert,
+            root,
+        } => {
+            let mut engine = open(&common, true).await?;
+            let cert_pem = String::from_utf8(read(&cert)?).context("certificate must be PEM")?;
+            let root_pem =
+                String::from_utf8(read(&root)?).context("root certificate must be PEM")?;
+            engine
+                .install_ca_certificate(ca.into(), &cert_pem, &root_pem)
+                .await?;
+            println!(
+                "installed the certificate of CA {} / 証明書を登録しました",
+                CaName::from(ca)
+            );
+        }
+        CaCommand::Issue {
+            common,
+            ca,
+            csr,
+            subject,
+            out,
+            csr_dir,
+            out_dir,
+        } => {
+            let engine = open(&common, true).await?;
+            if let (Some(csr), Some(subject), Some(out)) = (csr, subject, out) {
+                let subject =
+                    String::from_utf8(read(&subject)?).context("subject JSON must be UTF-8")?;
+                let issued = engine.issue(ca.into(), &read(&csr)?, &subject).await?;
+                write(&out, issued.pem().as_bytes())?;
+                println!(
+                    "issued serial {} → {} / 証明書を発行しました",
+                    issued.serial_hex,
+                    out.display()
+                );
+            } else if let (Some(dir), Some(out_dir)) = (csr_dir, out_dir) {
+                return issue_batch(&engine, ca.into(), &dir, &out_dir).await;
+            } else {
+                bail!(
+                    "give --csr, --subject and --out, or --csr-dir and --out-dir / 引数が不足しています"
+                );
+            }
+        }
+        CaCommand::Revoke {
+            common,
+            ca,
+            serial,
+            reason,
+        } => {
+            let engine = open(&common, false).await?;
+            let reason = parse_reason(&reason)?;
+            let serial = engine.revoke(ca.into(), &serial, reason).await?;
+            println!("revoked {serial} / 失効させました");
+        }
+        CaCommand::Crl { common, ca, out } => {
+            let engine = open(&common, true).await?;
+            let crl = engine.publish_crl(ca.into()).await?;
+            write(&out, &crl.der)?;
+            println!(
+                "CRL number {} written to {} / CRLを発行しました",
+                crl.number,
+                out.display()
+            );
+        }
+        CaCommand::List { common, ca } => {
+            let engine = open(&common, false).await?;
+            for (name, a) in &engine.authorities {
+                let tbs = a.ca.cert.tbs_certificate();
+                println!(
+                    "CA {name}: {}  (serial {}, until {})",
+                    tbs.subject(),
+                    hpki_ca::authority::serial_hex(tbs.serial_number().as_bytes()),
+                    tbs.validity().not_after
+                );
+            }
+            let filter = ca.map(|c| CaName::from(c).as_str());
+            println!(
+                "{:<6} {:<34} {:<8} {:<10} subject",
+                "ca", "serial", "status", "profile"
+            );
+            for c in engine.store.certificates(filter).await? {
+                let status = match c.status {
+                    hpki_store::CertStatus::Good => "good".to_owned(),
+                    hpki_store::CertStatus::Revoked => format!(
+                        "revoked({})",
+                        hpki_ca::crl::reason_name(c.revocation_reason.unwrap_or(0))
+                    ),
+                };
+                println!(
+                    "{:<6} {:<34} {:<8} {:<10} {}",
+                    c.ca, c.serial_hex, status, c.profile, c.subject
+                );
+            }
+        }
+        CaCommand::Export { common, ca, out } => {
+            let engine = open(&common, false).await?;
+            let a = engine.authority(ca.into())?;
+            write(&out, pem_encode("CERTIFICATE", &a.ca.der).as_bytes())?;
+            println!("wrote {} / 書き出しました", out.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn issue_batch(engine: &Engine, ca: CaName, dir: &Path, out_dir: &Path) -> Result<ExitCode> {
+    let mut csrs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("csr" | "pem" | "der" | "req")
+            )
+        })
+        .collect();
+    csrs.sort();
+    std::fs::create_dir_all(out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let pb = ProgressBar::new(csrs.len() as u64);
+    pb.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut failed = 0usize;
+    for csr in &csrs {
+        let stem = csr
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("certificate")
+            .to_owned();
+        pb.set_message(stem.clone());
+        let result: Result<String> = async {
+            let subject_path = csr.with_extension("json");
+            let subject =
+                String::from_utf8(read(&subject_path)?).context("subject JSON must be UTF-8")?;
+            let issued = engine.issue(ca, &read(csr)?, &subject).await?;
+            write(
+                &out_dir.join(format!("{stem}.pem")),
+                issued.pem().as_bytes(),
+            )?;
+            Ok(issued.serial_hex)
+        }
+        .await;
+        match result {
+            Ok(serial) => pb.println(format!("  {stem}: issued {serial}")),
+            Err(e) => {
+                failed += 1;
+                pb.println(format!("  {stem}: FAILED / 失敗: {e:#}"));
+            }
+        }
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    println!(
+        "{} issued, {failed} failed / 発行 {} 件、失敗 {failed} 件",
+        csrs.len() - failed,
+        csrs.len() - failed
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

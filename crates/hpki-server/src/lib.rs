@@ -1,0 +1,249 @@
+//! The hpki HTTP server: what relying parties fetch.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /crl/{root,sign,auth}.crl` | the CA's current CRL (DER, `application/pkix-crl`), re-signed after any revocation |
+//! | `GET /ca/{root,sign,auth}.crt` | the CA certificate (DER, `application/pkix-cert`, AIA caIssuers) |
+//! | `POST /ocsp/{sign,auth}` | RFC 6960 OCSP (`application/ocsp-request` → `application/ocsp-response`) |
+//! | `GET /ocsp/{sign,auth}/{base64}` | RFC 5019 §5 GET form |
+//! | `GET /healthz` | liveness |
+//! | `GET /` | a page listing the above (Japanese, English below) |
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use hpki_ca::ocsp_responder::OcspResponder;
+use hpki_ca::{CaName, Engine, now_unix};
+use tokio::sync::Mutex;
+
+/// Errors starting the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {0}: {1} / {0} で待ち受けできません: {1}")]
+    Bind(SocketAddr, std::io::Error),
+    /// The server stopped with an I/O error.
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+struct CrlCache {
+    der: Bytes,
+    epoch: i64,
+    refresh_at: u64,
+}
+
+/// Shared state of the handlers.
+pub struct AppState {
+    responder: OcspResponder,
+    crls: Mutex<HashMap<CaName, CrlCache>>,
+}
+
+impl AppState {
+    /// State over an engine opened with its keys.
+    pub fn new(engine: Arc<Engine>) -> Arc<Self> {
+        Arc::new(AppState {
+            responder: OcspResponder::new(engine),
+            crls: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn engine(&self) -> &Arc<Engine> {
+        self.responder.engine()
+    }
+}
+
+/// The router with every route.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/crl/{file}", get(crl))
+        .route("/ca/{file}", get(ca_certificate))
+        .route("/ocsp/{ca}", post(ocsp_post))
+        .route("/ocsp/{ca}/{*request}", get(ocsp_get))
+        .with_state(state)
+}
+
+/// Serve until Ctrl-C / SIGTERM. `ready` is called with the bound address once listening.
+pub async fn serve(
+    engine: Arc<Engine>,
+    listen: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), ServerError> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| ServerError::Bind(listen, e))?;
+    ready(listener.local_addr()?);
+    axum::serve(listener, router(AppState::new(engine)))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+fn der_response(content_type: &'static str, body: Bytes) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
+}
+
+fn not_found(what: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        format!("not found / 見つかりません: {what}\n"),
+    )
+        .into_response()
+}
+
+fn ca_from_file(file: &str, ext: &str) -> Option<CaName> {
+    file.strip_suffix(ext).and_then(|n| CaName::parse(n).ok())
+}
+
+async fn crl(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+    let Some(ca) = ca_from_file(&file, ".crl") else {
+        return not_found(&file);
+    };
+    let engine = state.engine();
+    let Ok(epoch) = engine.store.revocation_epoch(ca.as_str()).await else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database unavailable / データベースに接続できません\n",
+        )
+            .into_response();
+    };
+    let mut crls = state.crls.lock().await;
+    let now = now_unix();
+    if let Some(c) = crls.get(&ca)
+        && c.epoch == epoch
+        && now < c.refresh_at
+    {
+        return der_response("application/pkix-crl", c.der.clone());
+    }
+    match engine.publish_crl(ca).await {
+        Ok(p) => {
+            let der = Bytes::from(p.der);
+            let refresh_at = p.this_update + (p.next_update - p.this_update) / 2;
+            crls.insert(
+                ca,
+                CrlCache {
+                    der: der.clone(),
+                    epoch,
+                    refresh_at,
+                },
+            );
+            der_response("application/pkix-crl", der)
+        }
+        Err(hpki_ca::CaError::NoKey(_)) | Err(hpki_ca::CaError::UnknownCa(_)) => not_found(&file),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+}
+
+async fn ca_certificate(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+    let Some(ca) = ca_from_file(&file, ".crt") else {
+        return not_found(&file);
+    };
+    match state.engine().authority(ca) {
+        Ok(a) => der_response("application/pkix-cert", Bytes::from(a.ca.der.clone())),
+        Err(_) => not_found(&file),
+    }
+}
+
+async fn ocsp_post(
+    State(state): State<Arc<AppState>>,
+    Path(ca): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Ok(ca) = CaName::parse(&ca) else {
+        return not_found(&ca);
+    };
+    if let Some(ct) = headers.get(header::CONTENT_TYPE)
+        && ct.as_bytes() != b"application/ocsp-request"
+    {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected application/ocsp-request\n",
+        )
+            .into_response();
+    }
+    let der = state.responder.respond(ca, &body).await;
+    der_response("application/ocsp-response", Bytes::from(der))
+}
+
+async fn ocsp_get(
+    State(state): State<Arc<AppState>>,
+    Path((ca, request)): Path<(String, String)>,
+) -> Response {
+    let Ok(ca) = CaName::parse(&ca) else {
+        return not_found(&ca);
+    };
+    // RFC 5019 §5: the base64 of the DER request, URL-encoded; it may contain '/'.
+    let decoded = percent_encoding::percent_decode_str(&request)
+        .decode_utf8_lossy()
+        .into_owned();
+    let Ok(der) = base64::engine::general_purpose::STANDARD.decode(decoded.trim()) else {
+        let body = hpki_ca::ocsp_responder::malformed_request_response();
+        return der_response("application/ocsp-response", Bytes::from(body));
+    };
+    let resp = state.responder.respond(ca, &der).await;
+    let max_age = state.engine().config.policy.ocsp_validity_hours * 3600 / 2;
+    let mut r = der_response("application/ocsp-response", Bytes::from(resp));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "max-age={max_age}, public, no-transform, must-revalidate"
+    )) {
+        r.headers_mut().insert(header::CACHE_CONTROL, v);
+    }
+    r
+}
+
+async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
+    let base = state
+        .engine()
+        .config
+        .public_base_url
+        .trim_end_matches('/')
+        .to_owned();
+    Html(format!(
+        r#"<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>hpki 認証局 / HPKI CA</title>
+<style>body{{font-family:sans-serif;max-width:48rem;margin:2rem auto;line-height:1.6;color:#111}}code{{background:#eee;padding:0 .2em}}</style></head>
+<body>
+<h1>日医HPKI認証局（hpki）</h1>
+<p>失効情報と証明書の公開窓口です。</p>
+<ul>
+<li>証明書失効リスト（CRL）: <code>{base}/crl/sign.crl</code>（署名用）, <code>{base}/crl/auth.crl</code>（認証用）, <code>{base}/crl/root.crl</code></li>
+<li>OCSP: <code>{base}/ocsp/sign</code>, <code>{base}/ocsp/auth</code>（POST、RFC 5019 の GET も可）</li>
+<li>CA証明書: <code>{base}/ca/root.crt</code>, <code>{base}/ca/sign.crt</code>, <code>{base}/ca/auth.crt</code></li>
+</ul>
+<h2 lang="en">HPKI certification authority (hpki)</h2>
+<p lang="en">Revocation status and CA certificates: CRLs at <code>/crl/{{sign,auth,root}}.crl</code>, OCSP at <code>/ocsp/{{sign,auth}}</code> (POST or RFC 5019 GET), CA certificates at <code>/ca/{{root,sign,auth}}.crt</code>.</p>
+</body></html>"#
+    ))
+}

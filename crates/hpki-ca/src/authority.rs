@@ -1,0 +1,367 @@
+//! The engine: the data directory, its configuration, the store, and the loaded CAs.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use der::{Decode, Encode};
+use hpki_keys::{Signer, SoftwareKey};
+use hpki_profile::lint::{LintContext, lint};
+use hpki_profile::profile::{
+    CertificateProfile, PublicUrls, TbsParams, assemble, build_tbs, key_identifier, parse_oids,
+};
+use hpki_profile::roles::RoleTable;
+use hpki_store::{AuditEvent, Store};
+use x509_cert::Certificate;
+
+use crate::CaError;
+use crate::config::Config;
+use crate::datadir::DataDir;
+
+/// The three CAs of an hpki installation.
+#[derive(Clone, Copy, Debug, Eq, Hash, PartialEq, PartialOrd, Ord)]
+pub enum CaName {
+    /// The root (demo stand-in for the MHLW HPKI Root CA, or the installed real root certificate).
+    Root,
+    /// The signing CA (…-forNonRepudiation).
+    Sign,
+    /// The authentication CA (…-forAuthentication).
+    Auth,
+}
+
+impl CaName {
+    /// Name used in URLs, files and the store.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaName::Root => "root",
+            CaName::Sign => "sign",
+            CaName::Auth => "auth",
+        }
+    }
+
+    /// Parse `root`, `sign` or `auth`.
+    pub fn parse(s: &str) -> Result<Self, CaError> {
+        match s {
+            "root" => Ok(CaName::Root),
+            "sign" => Ok(CaName::Sign),
+            "auth" => Ok(CaName::Auth),
+            _ => Err(CaError::UnknownCa(s.to_owned())),
+        }
+    }
+
+    /// The two issuing CAs.
+    pub const ISSUING: [CaName; 2] = [CaName::Sign, CaName::Auth];
+
+    /// The end-entity profile an issuing CA issues.
+    pub fn end_entity_profile(self) -> Option<CertificateProfile> {
+        match self {
+            CaName::Sign => Some(CertificateProfile::EndEntitySigning),
+            CaName::Auth => Some(CertificateProfile::EndEntityAuthentication),
+            CaName::Root => None,
+        }
+    }
+
+    /// Key reference of the CA's own key in the data directory.
+    pub fn key_ref(self) -> String {
+        format!("file:keys/{}.key.pem", self.as_str())
+    }
+
+    /// Key reference of the CA's OCSP responder key.
+    pub fn ocsp_key_ref(self) -> String {
+        format!("file:keys/{}-ocsp.key.pem", self.as_str())
+    }
+}
+
+impl std::fmt::Display for CaName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A certificate with its key, if this installation holds the key.
+#[derive(Clone)]
+pub struct KeyedCertificate {
+    /// The certificate.
+    pub cert: Certificate,
+    /// Its DER.
+    pub der: Vec<u8>,
+    /// The private key, when loaded.
+    pub signer: Option<Arc<dyn Signer>>,
+}
+
+impl KeyedCertificate {
+    /// The subjectKeyIdentifier value of this certificate's key (RFC 7093 method 1).
+    pub fn key_id(&self) -> Vec<u8> {
+        key_identifier(
+            &self
+                .cert
+                .tbs_certificate()
+                .subject_public_key_info()
+                .clone(),
+        )
+    }
+}
+
+/// A CA as loaded from the store.
+#[derive(Clone)]
+pub struct Authority {
+    /// Which CA.
+    pub name: CaName,
+    /// The CA certificate and key.
+    pub ca: KeyedCertificate,
+    /// The delegated OCSP responder (issuing CAs).
+    pub responder: Option<KeyedCertificate>,
+}
+
+/// How much key material to load.
+#[derive(Clone, Debug)]
+pub enum KeyAccess {
+    /// No private keys (listing, export, audit).
+    None,
+    /// Decrypt the keys with this passphrase.
+    Passphrase(String),
+}
+
+/// The CA engine.
+pub struct Engine {
+    /// The data directory.
+    pub dir: DataDir,
+    /// Its configuration.
+    pub config: Config,
+    /// The store.
+    pub store: Store,
+    /// The role table.
+    pub roles: RoleTable,
+    /// Loaded CAs.
+    pub authorities: HashMap<CaName, Authority>,
+    /// Who is acting, for the audit log.
+    pub actor: String,
+    /// Key decryption passphrase, when given.
+    pub(crate) passphrase: Option<String>,
+}
+
+impl Engine {
+    /// Open an initialised data directory. `database_url` overrides the configured database.
+    pub async fn open(
+        dir: &Path,
+        database_url: Option<&str>,
+        keys: KeyAccess,
+        actor: &str,
+    ) -> Result<Self, CaError> {
+        let dir = DataDir::open(&std::path::absolute(dir).map_err(|e| CaError::io(dir, e))?)?;
+        let config = dir.config()?;
+        let url = match database_url {
+            Some(u) => crate::datadir::resolve_sqlite_url(u, dir.path()),
+            None => dir.database_url(&config),
+        };
+        let store = Store::connect(&url).await?;
+        let roles = match &config.roles_file {
+            Some(f) => {
+                let p = dir.path().join(f);
+                let text = std::fs::read_to_string(&p).map_err(|e| CaError::io(&p, e))?;
+                RoleTable::from_toml(&text).map_err(|e| CaError::Config(e.to_string()))?
+            }
+            None => RoleTable::hpki_default(),
+        };
+        let passphrase = match keys {
+            KeyAccess::None => None,
+            KeyAccess::Passphrase(p) => Some(p),
+        };
+        let mut engine = Engine {
+            dir,
+            config,
+            store,
+            roles,
+            authorities: HashMap::new(),
+            actor: actor.to_owned(),
+            passphrase,
+        };
+        engine.reload().await?;
+        Ok(engine)
+    }
+
+    /// (Re)load the CAs from the store, decrypting keys if a passphrase was given.
+    pub async fn reload(&mut self) -> Result<(), CaError> {
+        let mut out = HashMap::new();
+        for rec in self.store.cas().await? {
+            let Ok(name) = CaName::parse(&rec.name) else {
+                continue;
+            };
+            let ca = self.keyed(&rec.cert_der, &rec.key_ref)?;
+            let responder = match (&rec.ocsp_cert_der, &rec.ocsp_key_ref) {
+                (Some(der), Some(key_ref)) => Some(self.keyed(der, key_ref)?),
+                _ => None,
+            };
+            out.insert(
+                name,
+                Authority {
+                    name,
+                    ca,
+                    responder,
+                },
+            );
+        }
+        self.authorities = out;
+        Ok(())
+    }
+
+    fn keyed(&self, der: &[u8], key_ref: &str) -> Result<KeyedCertificate, CaError> {
+        let cert = Certificate::from_der(der)?;
+        let signer = match &self.passphrase {
+            Some(p) if !key_ref.is_empty() => Some(self.load_key(key_ref, p)?),
+            _ => None,
+        };
+        Ok(KeyedCertificate {
+            cert,
+            der: der.to_vec(),
+            signer,
+        })
+    }
+
+    pub(crate) fn load_key(
+        &self,
+        key_ref: &str,
+        passphrase: &str,
+    ) -> Result<Arc<dyn Signer>, CaError> {
+        let path = self
+            .dir
+            .key_path(key_ref)
+            .ok_or_else(|| CaError::Config(format!("unsupported key reference {key_ref}")))?;
+        let pem = std::fs::read_to_string(&path).map_err(|e| CaError::io(&path, e))?;
+        Ok(Arc::new(SoftwareKey::from_encrypted_pem(&pem, passphrase)?))
+    }
+
+    /// A loaded CA.
+    pub fn authority(&self, name: CaName) -> Result<&Authority, CaError> {
+        self.authorities.get(&name).ok_or_else(|| {
+            if name != CaName::Root
+                && self
+                    .dir
+                    .key_path(&name.key_ref())
+                    .is_some_and(|p| p.exists())
+            {
+                CaError::AwaitingCertificate(name.to_string())
+            } else {
+                CaError::UnknownCa(name.to_string())
+            }
+        })
+    }
+
+    /// The public URLs from the configuration.
+    pub fn urls(&self) -> PublicUrls {
+        PublicUrls::new(&self.config.public_base_url)
+    }
+
+    /// An audit event by this engine's actor.
+    pub fn audit(&self, action: &str, object: &str, details: serde_json::Value) -> AuditEvent {
+        AuditEvent {
+            actor: self.actor.clone(),
+            action: action.to_owned(),
+            object: object.to_owned(),
+            details,
+        }
+    }
+
+    /// Policies of a CA's end-entity certificates.
+    pub fn end_entity_policies(
+        &self,
+        ca: CaName,
+    ) -> Result<Vec<der::asn1::ObjectIdentifier>, CaError> {
+        let c = match ca {
+            CaName::Sign => &self.config.ca.sign,
+            CaName::Auth => &self.config.ca.auth,
+            CaName::Root => return Ok(Vec::new()),
+        };
+        Ok(parse_oids(&c.end_entity_policies)?)
+    }
+}
+
+/// 16 random bytes, positive, with the top bits set so the encoding is always 16 octets:
+/// 126 bits of entropy (RFC 5280 §4.1.2.2 allows up to 20 octets; CA/B requires 64 bits).
+pub fn random_serial() -> Result<Vec<u8>, CaError> {
+    let mut b = vec![0u8; 16];
+    aws_lc_rs::rand::fill(&mut b).map_err(|_| CaError::SerialExhausted)?;
+    b[0] = (b[0] & 0x3f) | 0x40;
+    Ok(b)
+}
+
+/// Lowercase hex of a serial number without leading zero octets: the form the store keys on.
+pub fn serial_hex(bytes: &[u8]) -> String {
+    let start = bytes
+        .iter()
+        .position(|b| *b != 0)
+        .unwrap_or(bytes.len().saturating_sub(1));
+    hex::encode(&bytes[start..])
+}
+
+/// Normalise a serial typed by an operator (`0x…`, upper case, colons, leading zeros).
+pub fn normalize_serial(input: &str) -> Result<String, CaError> {
+    let cleaned: String = input
+        .trim()
+        .trim_start_matches("0x")
+        .trim_start_matches("0X")
+        .chars()
+        .filter(|c| *c != ':')
+        .collect();
+    let padded = if cleaned.len() % 2 == 1 {
+        format!("0{cleaned}")
+    } else {
+        cleaned.clone()
+    };
+    let bytes = hex::decode(&padded).map_err(|_| CaError::BadSerial(input.to_owned()))?;
+    if bytes.is_empty() {
+        return Err(CaError::BadSerial(input.to_owned()));
+    }
+    Ok(serial_hex(&bytes))
+}
+
+/// Lint, sign and verify one certificate; the only place hpki signs certificates.
+pub(crate) fn sign_certificate(
+    params: &TbsParams,
+    signer: &dyn Signer,
+    issuer_public_key_der: &[u8],
+    ctx: &LintContext<'_>,
+) -> Result<Certificate, CaError> {
+    let tbs = build_tbs(params)?;
+    let findings = lint(&tbs, ctx);
+    if !findings.is_empty() {
+        return Err(CaError::Lint(findings));
+    }
+    let tbs_der = tbs.to_der()?;
+    let signature = signer.sign(&tbs_der)?;
+    // Check the signature before anything leaves the CA (a faulty key or HSM must not emit
+    // a bad certificate).
+    hpki_keys::verify_signature(
+        issuer_public_key_der,
+        signer.algorithm(),
+        &tbs_der,
+        &signature,
+    )?;
+    Ok(assemble(
+        tbs,
+        signer.algorithm().algorithm_identifier(),
+        &signature,
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_are_16_octets_positive_and_distinct() {
+        let a = random_serial().unwrap();
+        let b = random_serial().unwrap();
+        assert_eq!(a.len(), 16);
+        assert!(a[0] & 0x80 == 0 && a[0] != 0);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn operator_serials_are_normalised() {
+        assert_eq!(normalize_serial("0x00AB:cd").unwrap(), "abcd");
+        assert_eq!(normalize_serial("ABC").unwrap(), "0abc");
+        assert!(normalize_serial("xyz").is_err());
+        assert!(normalize_serial("").is_err());
+    }
+}

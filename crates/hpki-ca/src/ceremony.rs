@@ -1,0 +1,455 @@
+//! Creating the CA hierarchy.
+//!
+//! - Demo (`hpki init --demo`): a stand-in "MHLW HPKI Root CA" is created here and certifies the
+//!   two JMA issuing CAs, each with a delegated OCSP responder.
+//! - Production (`hpki init`): only the two issuing CAs' keys are created; `hpki ca csr` exports
+//!   their PKCS#10 requests for the real root, and `hpki ca install-cert` installs what the root
+//!   returns (the cross-certification path).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use der::asn1::BitString;
+use der::{Decode, DecodePem, Encode};
+use hpki_keys::{KeyKind, Signer, SoftwareKey};
+use hpki_profile::lint::LintContext;
+use hpki_profile::name::{NameAttribute, build_name};
+use hpki_profile::profile::{CertificateProfile, TbsParams, parse_oids};
+use hpki_store::{CaRecord, Store};
+use serde_json::json;
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::BasicConstraints;
+use x509_cert::request::{CertReq, CertReqInfo, Version as CsrVersion};
+
+use crate::authority::{CaName, Engine, KeyAccess, random_serial, serial_hex, sign_certificate};
+use crate::config::{CaConfig, Config};
+use crate::datadir::DataDir;
+use crate::{CaError, now_unix};
+
+/// Options of `hpki init`.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    /// Create the demo hierarchy with a stand-in root.
+    pub demo: bool,
+    /// Database URL (default: SQLite in the data directory).
+    pub database_url: Option<String>,
+    /// Public base URL for CRL/OCSP/caIssuers URLs.
+    pub public_base_url: String,
+    /// Passphrase the keys are encrypted with.
+    pub passphrase: String,
+    /// Who runs the ceremony (audit).
+    pub actor: String,
+}
+
+const ONE_DAY: u64 = 86_400;
+const ONE_YEAR: u64 = 365 * ONE_DAY + ONE_DAY / 4;
+
+/// Progress callback: each step of the ceremony as it happens.
+pub type Progress<'a> = &'a mut dyn FnMut(&str);
+
+fn save_key(
+    dir: &DataDir,
+    key_ref: &str,
+    key: &SoftwareKey,
+    passphrase: &str,
+) -> Result<(), CaError> {
+    let rel = key_ref.strip_prefix("file:").unwrap_or(key_ref);
+    let pem = key.to_encrypted_pem(passphrase)?;
+    dir.write_atomic(rel, pem.as_bytes(), true)?;
+    Ok(())
+}
+
+fn ca_config(config: &Config, ca: CaName) -> &CaConfig {
+    match ca {
+        CaName::Root => &config.ca.root,
+        CaName::Sign => &config.ca.sign,
+        CaName::Auth => &config.ca.auth,
+    }
+}
+
+/// Create a data directory and its CA hierarchy.
+pub async fn init(
+    path: &Path,
+    opts: &InitOptions,
+    progress: Progress<'_>,
+) -> Result<Engine, CaError> {
+    let abs = std::path::absolute(path).map_err(|e| CaError::io(path, e))?;
+    let dir = DataDir::create(&abs)?;
+    let db = opts
+        .database_url
+        .clone()
+        .unwrap_or_else(|| "sqlite://hpki.db".into());
+    let config = Config::with_defaults(&db, &opts.public_base_url);
+    dir.write_atomic(
+        crate::config::CONFIG_FILE,
+        config.to_toml()?.as_bytes(),
+        false,
+    )?;
+    progress("configuration written / 設定ファイルを作成しました");
+
+    // Touch the store (creates the schema) before any key exists, so a bad URL fails early.
+    let url = dir.database_url(&config);
+    let store = Store::connect(&url).await?;
+    let audit = |action: &str, object: &str, details: serde_json::Value| hpki_store::AuditEvent {
+        actor: opts.actor.clone(),
+        action: action.into(),
+        object: object.into(),
+        details,
+    };
+    store
+        .append_audit(&audit(
+            "datadir.initialised",
+            &abs.display().to_string(),
+            json!({"demo": opts.demo, "public_base_url": opts.public_base_url}),
+        ))
+        .await?;
+
+    let mut keys = Vec::new();
+    let names: &[CaName] = if opts.demo {
+        &[CaName::Root, CaName::Sign, CaName::Auth]
+    } else {
+        &[CaName::Sign, CaName::Auth]
+    };
+    for ca in names {
+        let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
+        save_key(&dir, &ca.key_ref(), &key, &opts.passphrase)?;
+        store
+            .append_audit(&audit("ca.key_created", ca.as_str(), json!({"key_ref": ca.key_ref(), "algorithm": "RSA-2048", "storage": "PKCS#8 encrypted (scrypt, AES-256-CBC)"})))
+            .await?;
+        progress(&format!(
+            "key created for CA {ca} / 認証局 {ca} の鍵を生成しました"
+        ));
+        keys.push((*ca, Arc::new(key)));
+    }
+    drop(store);
+
+    let mut engine = Engine::open(
+        &abs,
+        None,
+        KeyAccess::Passphrase(opts.passphrase.clone()),
+        &opts.actor,
+    )
+    .await?;
+    if opts.demo {
+        let key_of = |n: CaName| keys.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone());
+        let root_key = key_of(CaName::Root).ok_or(CaError::NoKey("root".into()))?;
+        let root = engine.issue_root(&root_key).await?;
+        progress(
+            "stand-in MHLW HPKI Root CA certificate created / ルート認証局（代替）の証明書を作成しました",
+        );
+        for ca in CaName::ISSUING {
+            let key = key_of(ca).ok_or(CaError::NoKey(ca.to_string()))?;
+            let spki = key.public_key().clone();
+            let cert = engine.issue_ca_certificate(ca, &root, &root_key, spki)?;
+            engine.install_issuing_ca(ca, cert).await?;
+            progress(&format!(
+                "CA {ca} certified by the root, OCSP responder issued / 認証局 {ca} の証明書とOCSPレスポンダ証明書を発行しました"
+            ));
+        }
+    }
+    engine.reload().await?;
+    Ok(engine)
+}
+
+impl Engine {
+    fn ca_name(&self, ca: CaName) -> Result<x509_cert::name::Name, CaError> {
+        Ok(build_name(&ca_config(&self.config, ca).name_attributes())?)
+    }
+
+    fn lint_context<'a>(
+        &'a self,
+        profile: CertificateProfile,
+        issuer_key_id: Option<&'a [u8]>,
+        policies: &'a [der::asn1::ObjectIdentifier],
+        max: u64,
+    ) -> LintContext<'a> {
+        LintContext {
+            profile,
+            issuer_key_id,
+            required_policies: policies,
+            max_validity_seconds: max,
+            roles: &self.roles,
+        }
+    }
+
+    async fn issue_root(&mut self, key: &Arc<SoftwareKey>) -> Result<Certificate, CaError> {
+        let name = self.ca_name(CaName::Root)?;
+        let now = now_unix();
+        let validity = self.config.policy.root_validity_years * ONE_YEAR;
+        let serial = random_serial()?;
+        let params = TbsParams {
+            profile: CertificateProfile::Root,
+            serial: serial.clone(),
+            signature: key.algorithm().algorithm_identifier(),
+            issuer: name.clone(),
+            issuer_key_id: None,
+            issuer_ca: "root".into(),
+            subject: name,
+            subject_alt_dir_name: None,
+            spki: key.public_key().clone(),
+            not_before: now,
+            not_after: now + validity,
+            policies: vec![],
+            cps_uri: None,
+            hc_roles: vec![],
+            urls: self.urls(),
+        };
+        let ctx = self.lint_context(CertificateProfile::Root, None, &[], validity);
+        let cert = sign_certificate(&params, key.as_ref(), &key.public_key().to_der()?, &ctx)?;
+        let der = cert.to_der()?;
+        let rec = CaRecord {
+            name: "root".into(),
+            cert_der: der.clone(),
+            key_ref: CaName::Root.key_ref(),
+            ocsp_cert_der: None,
+            ocsp_key_ref: None,
+            created_at: now as i64,
+        };
+        self.store
+            .put_ca(
+                &rec,
+                &self.audit(
+                    "ca.certificate_issued",
+                    "root",
+                    json!({"serial": serial_hex(&serial), "profile": "root", "self_signed": true}),
+                ),
+            )
+            .await?;
+        Ok(cert)
+    }
+
+    fn issue_ca_certificate(
+        &self,
+        ca: CaName,
+        root: &Certificate,
+        root_key: &Arc<SoftwareKey>,
+        spki: spki::SubjectPublicKeyInfoOwned,
+    ) -> Result<Certificate, CaError> {
+        let cfg = ca_config(&self.config, ca);
+        let mut policies = parse_oids(&cfg.end_entity_policies)?;
+        policies.extend(parse_oids(&cfg.ca_policies)?);
+        let now = now_unix();
+        let validity = self.config.policy.ca_validity_years * ONE_YEAR;
+        let root_key_id =
+            hpki_profile::profile::key_identifier(root.tbs_certificate().subject_public_key_info());
+        let params = TbsParams {
+            profile: CertificateProfile::IssuingCa,
+            serial: random_serial()?,
+            signature: root_key.algorithm().algorithm_identifier(),
+            issuer: root.tbs_certificate().subject().clone(),
+            issuer_key_id: Some(root_key_id.clone()),
+            issuer_ca: "root".into(),
+            subject: self.ca_name(ca)?,
+            subject_alt_dir_name: None,
+            spki,
+            not_before: now,
+            not_after: now + validity,
+            policies: policies.clone(),
+            cps_uri: self.config.policy.cps_uri.clone(),
+            hc_roles: vec![],
+            urls: self.urls(),
+        };
+        let ctx = self.lint_context(
+            CertificateProfile::IssuingCa,
+            Some(&root_key_id),
+            &policies,
+            validity,
+        );
+        sign_certificate(
+            &params,
+            root_key.as_ref(),
+            &root_key.public_key().to_der()?,
+            &ctx,
+        )
+    }
+
+    /// Install an issuing CA's certificate and issue its delegated OCSP responder.
+    async fn install_issuing_ca(&mut self, ca: CaName, cert: Certificate) -> Result<(), CaError> {
+        let passphrase = self
+            .passphrase
+            .clone()
+            .ok_or(CaError::NoKey(ca.to_string()))?;
+        let ca_key = self.load_key(&ca.key_ref(), &passphrase)?;
+        let ocsp_key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
+        save_key(&self.dir, &ca.ocsp_key_ref(), &ocsp_key, &passphrase)?;
+        self.store
+            .append_audit(&self.audit(
+                "ca.key_created",
+                &format!("{ca}-ocsp"),
+                json!({"key_ref": ca.ocsp_key_ref(), "algorithm": "RSA-2048"}),
+            ))
+            .await?;
+        let now = now_unix();
+        let validity = self.config.policy.ocsp_responder_validity_days * ONE_DAY;
+        let ca_key_id =
+            hpki_profile::profile::key_identifier(cert.tbs_certificate().subject_public_key_info());
+        let mut subject_attrs = ca_config(&self.config, ca).name_attributes();
+        subject_attrs.retain(|a| !matches!(a, NameAttribute::CommonName(_)));
+        subject_attrs.push(NameAttribute::CommonName(format!(
+            "{} OCSP Responder",
+            ca_config(&self.config, ca)
+                .common_name
+                .clone()
+                .unwrap_or_else(|| ca.to_string())
+        )));
+        let serial = random_serial()?;
+        let params = TbsParams {
+            profile: CertificateProfile::OcspResponder,
+            serial: serial.clone(),
+            signature: ca_key.algorithm().algorithm_identifier(),
+            issuer: cert.tbs_certificate().subject().clone(),
+            issuer_key_id: Some(ca_key_id.clone()),
+            issuer_ca: ca.as_str().into(),
+            subject: build_name(&subject_attrs)?,
+            subject_alt_dir_name: None,
+            spki: ocsp_key.public_key().clone(),
+            not_before: now,
+            not_after: now + validity,
+            policies: vec![],
+            cps_uri: None,
+            hc_roles: vec![],
+            urls: self.urls(),
+        };
+        let ctx = self.lint_context(
+            CertificateProfile::OcspResponder,
+            Some(&ca_key_id),
+            &[],
+            validity,
+        );
+        let responder = sign_certificate(
+            &params,
+            ca_key.as_ref(),
+            &cert.tbs_certificate().subject_public_key_info().to_der()?,
+            &ctx,
+        )?;
+        let rec = CaRecord {
+            name: ca.as_str().into(),
+            cert_der: cert.to_der()?,
+            key_ref: ca.key_ref(),
+            ocsp_cert_der: Some(responder.to_der()?),
+            ocsp_key_ref: Some(ca.ocsp_key_ref()),
+            created_at: now as i64,
+        };
+        self.store
+            .put_ca(
+                &rec,
+                &self.audit(
+                    "ca.certificate_installed",
+                    ca.as_str(),
+                    json!({
+                        "serial": serial_hex(cert.tbs_certificate().serial_number().as_bytes()),
+                        "issuer": cert.tbs_certificate().issuer().to_string(),
+                        "ocsp_responder_serial": serial_hex(&serial),
+                    }),
+                ),
+            )
+            .await?;
+        self.reload().await
+    }
+
+    /// PKCS#10 request (DER) for an issuing CA's key, to send to the root (production path).
+    pub fn ca_csr(&self, ca: CaName) -> Result<Vec<u8>, CaError> {
+        if ca == CaName::Root {
+            return Err(CaError::UnknownCa("root".into()));
+        }
+        let passphrase = self
+            .passphrase
+            .clone()
+            .ok_or(CaError::NoKey(ca.to_string()))?;
+        let key = self.load_key(&ca.key_ref(), &passphrase)?;
+        let info = CertReqInfo {
+            version: CsrVersion::V1,
+            subject: self.ca_name(ca)?,
+            public_key: key.public_key().clone(),
+            attributes: Default::default(),
+        };
+        let sig = key.sign(&info.to_der()?)?;
+        let req = CertReq {
+            info,
+            algorithm: key.algorithm().algorithm_identifier(),
+            signature: BitString::from_bytes(&sig)?,
+        };
+        Ok(req.to_der()?)
+    }
+
+    /// Install the certificate the root returned for an issuing CA, with the root's certificate.
+    /// The certificate must be a CA certificate for this CA's key, signed by that root.
+    pub async fn install_ca_certificate(
+        &mut self,
+        ca: CaName,
+        cert_pem: &str,
+        root_pem: &str,
+    ) -> Result<(), CaError> {
+        if ca == CaName::Root {
+            return Err(CaError::UnknownCa("root".into()));
+        }
+        let cert = Certificate::from_pem(cert_pem.trim())
+            .or_else(|_| Certificate::from_der(cert_pem.as_bytes()))
+            .map_err(|e| CaError::CertificateMismatch(format!("not a certificate: {e}")))?;
+        let root = Certificate::from_pem(root_pem.trim())
+            .map_err(|e| CaError::CertificateMismatch(format!("root is not a certificate: {e}")))?;
+        let passphrase = self
+            .passphrase
+            .clone()
+            .ok_or(CaError::NoKey(ca.to_string()))?;
+        let key = self.load_key(&ca.key_ref(), &passphrase)?;
+        if cert.tbs_certificate().subject_public_key_info() != key.public_key() {
+            return Err(CaError::CertificateMismatch(
+                "its public key is not this CA's key / 公開鍵が一致しません".into(),
+            ));
+        }
+        let is_ca = cert
+            .tbs_certificate()
+            .get_extension::<BasicConstraints>()
+            .ok()
+            .flatten()
+            .is_some_and(|(_, bc)| bc.ca);
+        if !is_ca {
+            return Err(CaError::CertificateMismatch(
+                "it is not a CA certificate (basicConstraints) / CA証明書ではありません".into(),
+            ));
+        }
+        if cert.tbs_certificate().issuer() != root.tbs_certificate().subject() {
+            return Err(CaError::CertificateMismatch(
+                "it was not issued by the given root / 指定のルートが発行したものではありません"
+                    .into(),
+            ));
+        }
+        let alg = hpki_keys::SignatureAlgorithm::from_oid(&cert.signature_algorithm().oid)
+            .ok_or_else(|| {
+                CaError::CertificateMismatch("unsupported signature algorithm".into())
+            })?;
+        hpki_keys::verify_signature(
+            &root.tbs_certificate().subject_public_key_info().to_der()?,
+            alg,
+            &cert.tbs_certificate().to_der()?,
+            cert.signature().raw_bytes(),
+        )
+        .map_err(|_| {
+            CaError::CertificateMismatch(
+                "the root's signature does not verify / ルートの署名を検証できません".into(),
+            )
+        })?;
+        if self.store.ca("root").await?.is_none() {
+            let rec = CaRecord {
+                name: "root".into(),
+                cert_der: root.to_der()?,
+                key_ref: String::new(),
+                ocsp_cert_der: None,
+                ocsp_key_ref: None,
+                created_at: now_unix() as i64,
+            };
+            self.store
+                .put_ca(
+                    &rec,
+                    &self.audit(
+                        "ca.root_installed",
+                        "root",
+                        json!({"subject": root.tbs_certificate().subject().to_string()}),
+                    ),
+                )
+                .await?;
+        }
+        self.install_issuing_ca(ca, cert).await
+    }
+}

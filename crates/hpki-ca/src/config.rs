@@ -1,0 +1,195 @@
+//! `hpki.toml`, the configuration in the data directory.
+//!
+//! Policy OIDs, validity periods and names are configuration (MHLW HPKI CP; see
+//! `docs/configuration.md`), written with defaults by `hpki init` and read by every command.
+
+use serde::{Deserialize, Serialize};
+
+use crate::CaError;
+use hpki_profile::name::NameAttribute;
+
+/// Name of the configuration file inside the data directory.
+pub const CONFIG_FILE: &str = "hpki.toml";
+
+/// The whole configuration.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Database URL: `sqlite://hpki.db` (relative to the data directory) or `postgres://…`.
+    pub database_url: String,
+    /// Base URL relying parties reach the server at; CRL DP, OCSP and caIssuers URLs in
+    /// certificates are built from it.
+    pub public_base_url: String,
+    /// Optional role table replacing the shipped HPKI table (path relative to the data directory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles_file: Option<String>,
+    /// Validity and freshness policy.
+    pub policy: PolicyConfig,
+    /// The three CAs.
+    pub ca: CaSet,
+}
+
+/// Validity and freshness policy (MHLW HPKI CP; the seed gives 2 years for the certificates in
+/// the chip).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// End-entity certificate validity, days.
+    pub end_entity_validity_days: u64,
+    /// Issuing CA certificate validity, years.
+    pub ca_validity_years: u64,
+    /// Root (demo stand-in) validity, years.
+    pub root_validity_years: u64,
+    /// OCSP responder certificate validity, days.
+    pub ocsp_responder_validity_days: u64,
+    /// CRL nextUpdate − thisUpdate, hours.
+    pub crl_validity_hours: u64,
+    /// OCSP nextUpdate − thisUpdate, hours.
+    pub ocsp_validity_hours: u64,
+    /// CPS URI placed as a policy qualifier, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cps_uri: Option<String>,
+}
+
+/// The root and the two issuing CAs.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CaSet {
+    /// The root (in production, the MHLW HPKI Root CA's certificate is installed instead).
+    pub root: CaConfig,
+    /// The signing CA (…-forNonRepudiation).
+    pub sign: CaConfig,
+    /// The authentication CA (…-forAuthentication).
+    pub auth: CaConfig,
+}
+
+/// One CA's names and policies.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CaConfig {
+    /// Subject O.
+    pub organization: String,
+    /// Subject OUs, in order.
+    #[serde(default)]
+    pub organizational_units: Vec<String>,
+    /// Subject CN, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<String>,
+    /// Policies asserted in end-entity certificates of this CA (and in the CA's own certificate,
+    /// so that RFC 5280 policy processing accepts the path).
+    #[serde(default)]
+    pub end_entity_policies: Vec<String>,
+    /// Further policies asserted in the CA's own certificate.
+    #[serde(default)]
+    pub ca_policies: Vec<String>,
+}
+
+impl CaConfig {
+    /// The CA's distinguished name: C=JP, O, OU…, CN.
+    pub fn name_attributes(&self) -> Vec<NameAttribute> {
+        let mut v = vec![
+            NameAttribute::Country("JP".into()),
+            NameAttribute::Organization(self.organization.clone()),
+        ];
+        v.extend(
+            self.organizational_units
+                .iter()
+                .cloned()
+                .map(NameAttribute::OrganizationalUnit),
+        );
+        if let Some(cn) = &self.common_name {
+            v.push(NameAttribute::CommonName(cn.clone()));
+        }
+        v
+    }
+}
+
+impl Config {
+    /// The defaults `hpki init` writes.
+    pub fn with_defaults(database_url: &str, public_base_url: &str) -> Self {
+        Config {
+            database_url: database_url.to_owned(),
+            public_base_url: public_base_url.to_owned(),
+            roles_file: None,
+            policy: PolicyConfig {
+                end_entity_validity_days: 730,
+                ca_validity_years: 20,
+                root_validity_years: 30,
+                ocsp_responder_validity_days: 365,
+                crl_validity_hours: 48,
+                ocsp_validity_hours: 24,
+                cps_uri: None,
+            },
+            ca: CaSet {
+                root: CaConfig {
+                    organization: "Ministry of Health, Labour and Welfare".into(),
+                    organizational_units: vec![
+                        "Director-General for Policy Planning and Evaluation".into(),
+                        "MHLW HPKI Root CA V2 (hpki demo stand-in)".into(),
+                    ],
+                    common_name: None,
+                    end_entity_policies: vec![],
+                    ca_policies: vec![],
+                },
+                sign: CaConfig {
+                    organization: "Japan Medical Association".into(),
+                    organizational_units: vec!["JMA HPKI CA".into()],
+                    common_name: Some("HPKI-01-JMASignCA-forNonRepudiation".into()),
+                    end_entity_policies: vec!["1.2.392.100495.1.5.1.1.0.1".into()],
+                    ca_policies: vec!["1.2.392.100495.1.5.1.1.3.1".into()],
+                },
+                auth: CaConfig {
+                    organization: "Japan Medical Association".into(),
+                    organizational_units: vec!["JMA HPKI CA".into()],
+                    common_name: Some("HPKI-01-JMAAuthCA-forAuthentication".into()),
+                    end_entity_policies: vec!["1.2.392.100495.1.5.1.2.0.1".into()],
+                    ca_policies: vec!["1.2.392.100495.1.5.1.2.3.1".into()],
+                },
+            },
+        }
+    }
+
+    /// Parse `hpki.toml`.
+    pub fn from_toml(text: &str) -> Result<Self, CaError> {
+        let c: Config = toml::from_str(text).map_err(|e| CaError::Config(e.to_string()))?;
+        for (name, ca) in [("sign", &c.ca.sign), ("auth", &c.ca.auth)] {
+            hpki_profile::profile::parse_oids(&ca.end_entity_policies)
+                .and_then(|_| hpki_profile::profile::parse_oids(&ca.ca_policies))
+                .map_err(|e| CaError::Config(format!("[ca.{name}] {e}")))?;
+            if ca.end_entity_policies.is_empty() {
+                return Err(CaError::Config(format!(
+                    "[ca.{name}] end_entity_policies must name at least one policy OID"
+                )));
+            }
+        }
+        if !c.public_base_url.starts_with("http://") {
+            return Err(CaError::Config(
+                "public_base_url must start with http:// (RFC 5280 §4.2.1.13 CRL DP / RFC 6960 over HTTP)".into(),
+            ));
+        }
+        Ok(c)
+    }
+
+    /// Serialise for writing.
+    pub fn to_toml(&self) -> Result<String, CaError> {
+        toml::to_string_pretty(self).map_err(|e| CaError::Config(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip() {
+        let c = Config::with_defaults("sqlite://hpki.db", "http://127.0.0.1:8080");
+        assert_eq!(Config::from_toml(&c.to_toml().unwrap()).unwrap(), c);
+    }
+
+    #[test]
+    fn a_bad_policy_oid_is_refused() {
+        let mut c = Config::with_defaults("sqlite://hpki.db", "http://127.0.0.1:8080");
+        c.ca.sign.end_entity_policies = vec!["not.an.oid".into()];
+        assert!(Config::from_toml(&c.to_toml().unwrap()).is_err());
+    }
+}

@@ -1,0 +1,1224 @@
+//! Storage of the hpki certificate authority.
+//!
+//! One [`Store`] keeps everything the CA must not lose: its CA certificates, the serial numbers it
+//! has reserved, the certificates it issued and their revocation, the CRL numbers and published
+//! CRLs, and a hash-chained audit log. It runs on SQLite (a single file, the default) or
+//! PostgreSQL through one code path: sqlx's `Any` driver with shared DML, and one DDL list per
+//! backend (see `schema.rs`). Because `Any` has no time or JSON types, times are `i64` Unix
+//! seconds, binary data is `BLOB`/`BYTEA` and JSON is canonical text.
+//!
+//! Several processes may use one database at once (for example the CLI issuing while the server
+//! answers OCSP). Every state change and its audit record are written in one transaction, and
+//! write transactions are serialised: `BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory
+//! lock on PostgreSQL. Serial numbers are reserved before signing against a `UNIQUE (ca, serial)`
+//! constraint, so two issuers can never use the same serial.
+#![forbid(unsafe_code)]
+
+mod audit;
+mod schema;
+mod testing;
+
+pub use audit::{GENESIS_HASH, canonical_json, record_hash, verify_chain};
+pub use testing::{drop_postgres_schema, fresh_postgres_url};
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use sha2::{Digest, Sha256};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, AnyPool};
+
+/// How long a SQLite writer waits for another process's write transaction before failing.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long a caller waits for a pooled connection before failing.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Everything that can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database URL is not one the store understands.
+    #[error(
+        "unsupported database URL (expected sqlite: or postgres://): {0} / 対応していないデータベースURLです"
+    )]
+    UnsupportedUrl(String),
+    /// An argument was malformed (a serial that is not hex, an unknown revocation reason...).
+    #[error("invalid input: {0} / 入力が不正です")]
+    InvalidInput(String),
+    /// The row already exists where the store must not overwrite it (a certificate for a serial
+    /// already issued, a CRL number already recorded).
+    #[error("already exists: {0} / 既に存在します")]
+    Conflict(String),
+    /// The database holds something this build cannot accept (a missing audit head, a newer
+    /// schema, a value out of range).
+    #[error("inconsistent database: {0} / データベースの内容が不整合です")]
+    Corrupt(String),
+    /// The database driver reported an error.
+    #[error("database error: {0} / データベースエラー")]
+    Database(#[from] sqlx::Error),
+}
+
+/// The database behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// A SQLite file (WAL mode), for a single machine.
+    Sqlite,
+    /// A PostgreSQL server, for several machines or larger volumes.
+    Postgres,
+}
+
+/// A CA known to the store: its certificate and where its key is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaRecord {
+    /// The CA's name, the key of the record (`"root"`, `"sign"` or `"auth"`).
+    pub name: String,
+    /// The CA certificate, DER.
+    pub cert_der: Vec<u8>,
+    /// Where the CA's private key is (a file path, a PKCS#11 URI...), as hpki-keys understands it.
+    pub key_ref: String,
+    /// The delegated OCSP responder certificate, DER, if the CA has one.
+    pub ocsp_cert_der: Option<Vec<u8>>,
+    /// Where the OCSP responder's private key is, if the CA has one.
+    pub ocsp_key_ref: Option<String>,
+    /// When the CA was set up, Unix seconds.
+    pub created_at: i64,
+}
+
+/// A certificate to record once it has been signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCertificate {
+    /// The issuing CA's name.
+    pub ca: String,
+    /// The serial, hex (normalised by the store: lowercase, no `0x`, no leading zeros).
+    pub serial_hex: String,
+    /// The subject DN, as text for listing and search.
+    pub subject: String,
+    /// The profile the certificate was issued under.
+    pub profile: String,
+    /// `notBefore`, Unix seconds.
+    pub not_before: i64,
+    /// `notAfter`, Unix seconds.
+    pub not_after: i64,
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+    /// When it was issued, Unix seconds.
+    pub issued_at: i64,
+}
+
+/// Whether a certificate is revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CertStatus {
+    /// Not revoked (it may still be expired: compare `not_after`).
+    Good,
+    /// Revoked; the record says when and why.
+    Revoked,
+}
+
+/// A stored certificate with its revocation state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertificateRecord {
+    /// The issuing CA's name.
+    pub ca: String,
+    /// The serial, normalised hex.
+    pub serial_hex: String,
+    /// The subject DN, as text.
+    pub subject: String,
+    /// The profile the certificate was issued under.
+    pub profile: String,
+    /// `notBefore`, Unix seconds.
+    pub not_before: i64,
+    /// `notAfter`, Unix seconds.
+    pub not_after: i64,
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+    /// When it was issued, Unix seconds.
+    pub issued_at: i64,
+    /// Good or revoked.
+    pub status: CertStatus,
+    /// When it was revoked, Unix seconds, if it was.
+    pub revoked_at: Option<i64>,
+    /// The RFC 5280 `CRLReason` code, if it was revoked.
+    pub revocation_reason: Option<i32>,
+}
+
+/// What [`Store::revoke`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RevokeOutcome {
+    /// The certificate is now revoked (and the audit record written).
+    Revoked,
+    /// It was revoked before; nothing changed and no audit record was written.
+    AlreadyRevoked,
+    /// The CA issued no certificate with that serial; nothing changed.
+    NotFound,
+}
+
+/// One entry of a CA's revocation list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedEntry {
+    /// The serial, normalised hex.
+    pub serial_hex: String,
+    /// When it was revoked, Unix seconds.
+    pub revoked_at: i64,
+    /// The RFC 5280 `CRLReason` code.
+    pub reason: i32,
+}
+
+/// A published CRL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrlRecord {
+    /// The issuing CA's name.
+    pub ca: String,
+    /// The `cRLNumber`.
+    pub number: i64,
+    /// `thisUpdate`, Unix seconds.
+    pub this_update: i64,
+    /// The CRL, DER.
+    pub der: Vec<u8>,
+}
+
+/// Something to write to the audit log: who did what to which object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    /// Who acted (an operator, `"server"`, a client certificate subject...).
+    pub actor: String,
+    /// What was done (`"issue"`, `"revoke"`, `"crl"`...); must not be empty.
+    pub action: String,
+    /// What it was done to (a serial, a CA name...).
+    pub object: String,
+    /// Anything else worth keeping; stored as canonical JSON.
+    pub details: serde_json::Value,
+}
+
+/// A record of the audit log as stored, with its place in the hash chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Position in the log, from 1, without gaps.
+    pub seq: i64,
+    /// When it was written, Unix seconds (set by the store).
+    pub at: i64,
+    /// Who acted.
+    pub actor: String,
+    /// What was done.
+    pub action: String,
+    /// What it was done to.
+    pub object: String,
+    /// The details, canonical JSON (compact, keys sorted).
+    pub details: String,
+    /// The hash of the previous record ([`GENESIS_HASH`] for the first).
+    pub prev_hash: String,
+    /// hex(sha256(prev_hash \n seq \n at \n actor \n action \n object \n details)).
+    pub hash: String,
+}
+
+/// The result of [`Store::verify_audit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditVerification {
+    /// Every record is present and chains to the next; `records` is how many there are.
+    Intact {
+        /// The number of records checked.
+        records: i64,
+    },
+    /// The first bad record and what is wrong with it.
+    Broken {
+        /// The `seq` of the first bad (or first missing) record.
+        seq: i64,
+        /// What is wrong.
+        problem: AuditProblem,
+    },
+}
+
+/// What is wrong with a record of the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditProblem {
+    /// The record's contents do not give its stored hash: it was changed.
+    HashMismatch,
+    /// The record's `prev_hash` is not the previous record's hash.
+    ChainBroken,
+    /// The record is absent: there is a gap in `seq`.
+    Missing,
+    /// The head marker says more records existed than there are: the tail was removed.
+    TruncatedTail,
+    /// The head marker disagrees with the last record in another way (it is behind the log, or
+    /// names a different hash): the head or the last record was rewritten.
+    HeadMismatch,
+}
+
+/// The storage of the CA: a pool of connections to SQLite or PostgreSQL.
+///
+/// Cheap to clone (the pool is shared). Several `Store`s, in one process or many, may use the
+/// same database at once.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+    /// The PostgreSQL advisory lock key that serialises writers; derived from the schema name so
+    /// independent stores in other schemas of the same database do not wait on each other.
+    lock_key: i64,
+}
+
+impl Store {
+    /// Connects to the database at `url` and creates the schema if it is missing.
+    ///
+    /// `url` is `sqlite:///abs/path/hpki.db`, `sqlite://relative.db` (the file is created if
+    /// missing, and put in WAL mode with a 30 s busy timeout and foreign keys on),
+    /// `sqlite::memory:` (one private in-memory database, for tests), or `postgres://...`
+    /// (`postgresql://` too; libpq-style parameters such as `options=-c search_path=...` work).
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = backend_of(url)?;
+        match backend {
+            Backend::Sqlite => connect_sqlite(url).await,
+            Backend::Postgres => connect_postgres(url).await,
+        }
+    }
+
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Closes every connection of the pool; later calls fail. Lets tests drop their database
+    /// while no connection is left open in it.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// Starts a write transaction that no other writer (in any process) can interleave with.
+    ///
+    /// On SQLite `BEGIN IMMEDIATE` takes the database's write lock at once, waiting up to the
+    /// busy timeout, instead of failing later when a read turns into a write. On PostgreSQL the
+    /// transaction first takes an advisory lock released at commit or rollback.
+    async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("SELECT 1 AS locked FROM pg_advisory_xact_lock($1)")
+                    .bind(self.lock_key)
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    /// Starts a read-only transaction whose reads all see one snapshot, without blocking
+    /// writers: on SQLite (WAL) a deferred transaction keeps the snapshot of its first read, on
+    /// PostgreSQL `REPEATABLE READ` does the same.
+    async fn begin_snapshot(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        match self.backend {
+            Backend::Sqlite => Ok(self.pool.begin().await?),
+            Backend::Postgres => Ok(self
+                .pool
+                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?),
+        }
+    }
+
+    /// Records the CA `ca` (replacing any record of the same name) and `audit`, in one
+    /// transaction.
+    pub async fn put_ca(&self, ca: &CaRecord, audit: &AuditEvent) -> Result<(), StoreError> {
+        let name = normalize_ca(&ca.name)?;
+        check_event(audit)?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO cas (name, cert_der, key_ref, ocsp_cert_der, ocsp_key_ref, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (name) DO UPDATE SET
+                cert_der = excluded.cert_der,
+                key_ref = excluded.key_ref,
+                ocsp_cert_der = excluded.ocsp_cert_der,
+                ocsp_key_ref = excluded.ocsp_key_ref,
+                created_at = excluded.created_at",
+        )
+        .bind(name)
+        .bind(ca.cert_der.clone())
+        .bind(ca.key_ref.clone())
+        .bind(ca.ocsp_cert_der.clone())
+        .bind(ca.ocsp_key_ref.clone())
+        .bind(ca.created_at)
+        .execute(&mut *tx)
+        .await?;
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The CA named `name`, if it has been recorded.
+    pub async fn ca(&self, name: &str) -> Result<Option<CaRecord>, StoreError> {
+        let name = normalize_ca(name)?;
+        let row = sqlx::query(
+            "SELECT name, cert_der, key_ref, ocsp_cert_der, ocsp_key_ref, created_at
+             FROM cas WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(ca_from_row).transpose()
+    }
+
+    /// Every recorded CA, by name.
+    pub async fn cas(&self) -> Result<Vec<CaRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT name, cert_der, key_ref, ocsp_cert_der, ocsp_key_ref, created_at
+             FROM cas ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(ca_from_row).collect()
+    }
+
+    /// Reserves `serial_hex` for the CA `ca` before signing, as Boulder does: `Ok(true)` if the
+    /// serial is now reserved for the caller, `Ok(false)` if it was reserved before (by anyone,
+    /// ever). Reservations are never released, so a serial is never used twice even when
+    /// signing fails after the reservation.
+    pub async fn reserve_serial(&self, ca: &str, serial_hex: &str) -> Result<bool, StoreError> {
+        let ca = normalize_ca(ca)?;
+        let serial = normalize_serial(serial_hex)?;
+        let result = sqlx::query(
+            "INSERT INTO serials (ca, serial_hex, reserved_at) VALUES ($1, $2, $3)
+             ON CONFLICT (ca, serial_hex) DO NOTHING",
+        )
+        .bind(ca)
+        .bind(serial)
+        .bind(now())
+        .execute(&self.pool)
+        .await?;
+        Ok(result.rows_affected() == 1)
+    }
+
+    /// Records an issued certificate and `audit` in one transaction.
+    ///
+    /// The serial should have been reserved with [`Store::reserve_serial`]; if it was not, it is
+    /// reserved here (so the certificate of a CA itself, signed before the store existed, can be
+    /// recorded too). A second certificate for the same CA and serial is refused with
+    /// [`StoreError::Conflict`].
+    pub async fn insert_certificate(
+        &self,
+        cert: &NewCertificate,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let ca = normalize_ca(&cert.ca)?;
+        let serial = normalize_serial(&cert.serial_hex)?;
+        check_event(audit)?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO serials (ca, serial_hex, reserved_at) VALUES ($1, $2, $3)
+             ON CONFLICT (ca, serial_hex) DO NOTHING",
+        )
+        .bind(ca.clone())
+        .bind(serial.clone())
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO certificates
+                (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (ca, serial_hex) DO NOTHING",
+        )
+        .bind(ca.clone())
+        .bind(serial.clone())
+        .bind(cert.subject.clone())
+        .bind(cert.profile.clone())
+        .bind(cert.not_before)
+        .bind(cert.not_after)
+        .bind(cert.der.clone())
+        .bind(cert.issued_at)
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!(
+                "certificate {serial} of CA {ca}"
+            )));
+        }
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The certificate the CA `ca` issued with `serial_hex`, if any.
+    pub async fn certificate(
+        &self,
+        ca: &str,
+        serial_hex: &str,
+    ) -> Result<Option<CertificateRecord>, StoreError> {
+        let ca = normalize_ca(ca)?;
+        let serial = normalize_serial(serial_hex)?;
+        let row = sqlx::query(
+            "SELECT ca, serial_hex, subject, profile, not_before, not_after, der, issued_at,
+                    revoked_at, revocation_reason
+             FROM certificates WHERE ca = $1 AND serial_hex = $2",
+        )
+        .bind(ca)
+        .bind(serial)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(certificate_from_row).transpose()
+    }
+
+    /// Every certificate issued (by the CA `ca`, or by all CAs for `None`), in order of
+    /// issuance: by `issued_at`, then insertion order.
+    pub async fn certificates(
+        &self,
+        ca: Option<&str>,
+    ) -> Result<Vec<CertificateRecord>, StoreError> {
+        let rows = match ca {
+            Some(ca) => {
+                sqlx::query(
+                    "SELECT ca, serial_hex, subject, profile, not_before, not_after, der,
+                            issued_at, revoked_at, revocation_reason
+                     FROM certificates WHERE ca = $1 ORDER BY issued_at, id",
+                )
+                .bind(normalize_ca(ca)?)
+                .fetch_all(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT ca, serial_hex, subject, profile, not_before, not_after, der,
+                            issued_at, revoked_at, revocation_reason
+                     FROM certificates ORDER BY issued_at, id",
+                )
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(certificate_from_row).collect()
+    }
+
+    /// Revokes the certificate `serial_hex` of the CA `ca` with the RFC 5280 `CRLReason`
+    /// `reason` (0 to 10 but not 7) at `revoked_at`, bumping the CA's revocation epoch and
+    /// writing `audit`, in one transaction. Revoking twice, or an unknown serial, changes
+    /// nothing and writes no audit record (see [`RevokeOutcome`]).
+    pub async fn revoke(
+        &self,
+        ca: &str,
+        serial_hex: &str,
+        reason: i32,
+        revoked_at: i64,
+        audit: &AuditEvent,
+    ) -> Result<RevokeOutcome, StoreError> {
+        let ca = normalize_ca(ca)?;
+        let serial = normalize_serial(serial_hex)?;
+        if !(0..=10).contains(&reason) || reason == 7 {
+            return Err(StoreError::InvalidInput(format!(
+                "revocation reason {reason} is not an RFC 5280 CRLReason"
+            )));
+        }
+        check_event(audit)?;
+        let mut tx = self.begin_write().await?;
+        let row =
+            sqlx::query("SELECT revoked_at FROM certificates WHERE ca = $1 AND serial_hex = $2")
+                .bind(ca.clone())
+                .bind(serial.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(RevokeOutcome::NotFound);
+        };
+        if row.try_get::<Option<i64>, _>(0)?.is_some() {
+            tx.rollback().await?;
+            return Ok(RevokeOutcome::AlreadyRevoked);
+        }
+        sqlx::query(
+            "UPDATE certificates SET revoked_at = $1, revocation_reason = $2
+             WHERE ca = $3 AND serial_hex = $4 AND revoked_at IS NULL",
+        )
+        .bind(revoked_at)
+        .bind(i64::from(reason))
+        .bind(ca.clone())
+        .bind(serial)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO ca_counters (ca, crl_number, revocation_epoch) VALUES ($1, 0, 1)
+             ON CONFLICT (ca) DO UPDATE SET revocation_epoch = ca_counters.revocation_epoch + 1",
+        )
+        .bind(ca)
+        .execute(&mut *tx)
+        .await?;
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(RevokeOutcome::Revoked)
+    }
+
+    /// Every revoked certificate of the CA `ca`, by revocation time then serial: the contents of
+    /// its next CRL.
+    pub async fn revoked(&self, ca: &str) -> Result<Vec<RevokedEntry>, StoreError> {
+        let ca = normalize_ca(ca)?;
+        let rows = sqlx::query(
+            "SELECT serial_hex, revoked_at, revocation_reason FROM certificates
+             WHERE ca = $1 AND revoked_at IS NOT NULL
+             ORDER BY revoked_at, serial_hex",
+        )
+        .bind(ca)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RevokedEntry {
+                    serial_hex: row.try_get(0)?,
+                    revoked_at: row.try_get(1)?,
+                    reason: reason_from(row.try_get(2)?)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Allocates the next CRL number of the CA `ca`: 1 for the first, then one more each call,
+    /// never the same twice even with several processes (a single atomic upsert).
+    pub async fn next_crl_number(&self, ca: &str) -> Result<i64, StoreError> {
+        let ca = normalize_ca(ca)?;
+        let row = sqlx::query(
+            "INSERT INTO ca_counters (ca, crl_number, revocation_epoch) VALUES ($1, 1, 0)
+             ON CONFLICT (ca) DO UPDATE SET crl_number = ca_counters.crl_number + 1
+             RETURNING crl_number",
+        )
+        .bind(ca)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Records the CRL `number` of the CA `ca`, published at `this_update`, and `audit`, in one
+    /// transaction. A number recorded before is refused with [`StoreError::Conflict`].
+    pub async fn record_crl(
+        &self,
+        ca: &str,
+        number: i64,
+        this_update: i64,
+        der: &[u8],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let ca = normalize_ca(ca)?;
+        if number < 1 {
+            return Err(StoreError::InvalidInput(format!(
+                "CRL number {number} is not positive"
+            )));
+        }
+        check_event(audit)?;
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO crls (ca, number, this_update, der) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (ca, number) DO NOTHING",
+        )
+        .bind(ca.clone())
+        .bind(number)
+        .bind(this_update)
+        .bind(der.to_vec())
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!("CRL {number} of CA {ca}")));
+        }
+        append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The CRL of the CA `ca` with the highest number, if one was recorded.
+    pub async fn latest_crl(&self, ca: &str) -> Result<Option<CrlRecord>, StoreError> {
+        let ca = normalize_ca(ca)?;
+        let row = sqlx::query(
+            "SELECT ca, number, this_update, der FROM crls WHERE ca = $1
+             ORDER BY number DESC LIMIT 1",
+        )
+        .bind(ca)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            Ok(CrlRecord {
+                ca: row.try_get(0)?,
+                number: row.try_get(1)?,
+                this_update: row.try_get(2)?,
+                der: row.try_get(3)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The revocation epoch of the CA `ca`: 0 until its first revocation, then one more for
+    /// each. A server polls it to notice cheaply that another process revoked something and
+    /// its cached CRL or OCSP answers are stale.
+    pub async fn revocation_epoch(&self, ca: &str) -> Result<i64, StoreError> {
+        let ca = normalize_ca(ca)?;
+        let row = sqlx::query("SELECT revocation_epoch FROM ca_counters WHERE ca = $1")
+            .bind(ca)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => Ok(row.try_get(0)?),
+            None => Ok(0),
+        }
+    }
+
+    /// Appends `event` to the audit log on its own, for events that change nothing else (a
+    /// login, a failed attempt, a key ceremony step), and returns the stored record.
+    pub async fn append_audit(&self, event: &AuditEvent) -> Result<AuditRecord, StoreError> {
+        check_event(event)?;
+        let mut tx = self.begin_write().await?;
+        let record = append_audit_in(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    /// The whole audit log, by `seq`.
+    pub async fn audit_records(&self) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, object, details, prev_hash, hash
+             FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    /// Checks the audit log: every record present, chained to the previous one, unchanged, and
+    /// the head marker agreeing with the last record. Reads the log and the head in one
+    /// snapshot so concurrent appends do not cause false alarms.
+    pub async fn verify_audit(&self) -> Result<AuditVerification, StoreError> {
+        let mut tx = self.begin_snapshot().await?;
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, object, details, prev_hash, hash
+             FROM audit_log ORDER BY seq",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let (head_seq, head_hash) = audit_head(&mut tx).await?;
+        tx.commit().await?;
+        let records = rows
+            .iter()
+            .map(audit_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(verify_chain(&records, head_seq, &head_hash))
+    }
+}
+
+/// Tells the backend from the URL scheme, without echoing the rest (it may hold a password).
+fn backend_of(url: &str) -> Result<Backend, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        let scheme = url.split(':').next().unwrap_or_default();
+        Err(StoreError::UnsupportedUrl(format!("scheme {scheme:?}")))
+    }
+}
+
+/// Whether a SQLite URL names an in-memory database.
+fn sqlite_in_memory(url: &str) -> bool {
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    let (path, params) = rest.split_once('?').unwrap_or((rest, ""));
+    path == ":memory:" || path.is_empty() || params.split('&').any(|p| p == "mode=memory")
+}
+
+/// Rewrites a SQLite file URL into the one form sqlx reads back faithfully:
+/// `sqlite://<absolute path>?...`, with `mode=rwc` (create the file if missing) unless the URL
+/// sets a mode.
+///
+/// A relative path is made absolute against the current directory: sqlx parses URLs with a URL
+/// parser that would take the first part of `sqlite://Dir/x.db` for a host name and lowercase
+/// it. As in sqlx, the path may be percent-encoded (`%20` for a space).
+fn sqlite_file_url(url: &str) -> Result<String, StoreError> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let (path, params) = match rest.split_once('?') {
+        Some((path, params)) => (path, Some(params)),
+        None => (rest, None),
+    };
+    let path = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        let cwd = std::env::current_dir().map_err(|e| {
+            StoreError::InvalidInput(format!(
+                "relative SQLite path but no current directory: {e}"
+            ))
+        })?;
+        let cwd = cwd
+            .to_str()
+            .ok_or_else(|| StoreError::InvalidInput("the current directory is not UTF-8".into()))?;
+        // The directory is a plain path: escape what a URL would otherwise interpret.
+        let cwd = cwd
+            .replace('%', "%25")
+            .replace('?', "%3F")
+            .replace('#', "%23");
+        format!("{}/{path}", cwd.trim_end_matches('/'))
+    };
+    Ok(match params {
+        Some(params) if params.split('&').any(|p| p.starts_with("mode=")) => {
+            format!("sqlite://{path}?{params}")
+        }
+        Some(params) if !params.is_empty() => format!("sqlite://{path}?{params}&mode=rwc"),
+        _ => format!("sqlite://{path}?mode=rwc"),
+    })
+}
+
+/// Sets the per-connection SQLite settings that cannot go in the URL.
+async fn sqlite_session_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    let busy = format!("PRAGMA busy_timeout = {}", SQLITE_BUSY_TIMEOUT.as_millis());
+    sqlx::raw_sql(sqlx::AssertSqlSafe(busy))
+        .execute(&mut *conn)
+        .await?;
+    sqlx::raw_sql("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
+    let in_memory = sqlite_in_memory(url);
+    let url = if in_memory {
+        url.to_owned()
+    } else {
+        sqlite_file_url(url)?
+    };
+
+    let options = AnyPoolOptions::new()
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .after_connect(|conn, _meta| Box::pin(sqlite_session_settings(conn)));
+    let options = if in_memory {
+        // Each in-memory connection is its own database: keep exactly one, forever.
+        options
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+    } else {
+        options.max_connections(4)
+    };
+    let pool = options.connect(&url).await?;
+
+    if !in_memory {
+        set_wal(&pool).await?;
+    }
+    let store = Store {
+        pool,
+        backend: Backend::Sqlite,
+        lock_key: 0,
+    };
+    create_schema(&store, schema::SQLITE).await?;
+    Ok(store)
+}
+
+/// Puts the database in WAL mode (readers do not block the writer, and the other way round).
+///
+/// The mode is kept in the file, so this only changes something the first time. Switching needs
+/// an exclusive lock that the busy timeout does not wait for, so a busy database is retried.
+async fn set_wal(pool: &AnyPool) -> Result<(), StoreError> {
+    let deadline = tokio::time::Instant::now() + SQLITE_BUSY_TIMEOUT;
+    loop {
+        let result = sqlx::query("PRAGMA journal_mode = WAL")
+            .fetch_one(pool)
+            .await;
+        match result {
+            Ok(row) => {
+                let mode: String = row.try_get(0)?;
+                if mode.eq_ignore_ascii_case("wal") {
+                    return Ok(());
+                }
+                return Err(StoreError::Corrupt(format!(
+                    "SQLite refused WAL mode (journal mode is {mode})"
+                )));
+            }
+            Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Whether `e` is SQLite's "database is locked/busy".
+fn is_busy(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => {
+            let code = db.code();
+            let code = code.as_deref().unwrap_or_default();
+            // SQLITE_BUSY is 5, SQLITE_LOCKED 6; extended codes keep them in the low byte.
+            code.parse::<i64>()
+                .map(|c| c & 0xff == 5 || c & 0xff == 6)
+                .unwrap_or(false)
+        }
+        _ => false,
+    }
+}
+
+async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
+    let pool = AnyPoolOptions::new()
+        .max_connections(8)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .connect(url)
+        .await?;
+    let row = sqlx::query("SELECT current_schema()::text")
+        .fetch_one(&pool)
+        .await?;
+    let schema: Option<String> = row.try_get(0)?;
+    let Some(schema) = schema else {
+        return Err(StoreError::Corrupt(
+            "PostgreSQL search_path names no existing schema".into(),
+        ));
+    };
+    let store = Store {
+        pool,
+        backend: Backend::Postgres,
+        lock_key: advisory_key(&schema),
+    };
+    create_schema(&store, schema::POSTGRES).await?;
+    Ok(store)
+}
+
+/// The advisory lock key for the store in `schema`: the first 8 bytes of a hash of its name.
+fn advisory_key(schema: &str) -> i64 {
+    let digest = Sha256::digest(format!("hpki-store write lock\n{schema}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+/// Creates the tables if missing, seeds the audit head and the schema version, and refuses a
+/// database written by a newer build. Runs as one locked write transaction so several processes
+/// starting at once do not trip over each other's `CREATE TABLE`.
+async fn create_schema(store: &Store, ddl: &[&'static str]) -> Result<(), StoreError> {
+    let mut tx = store.begin_write().await?;
+    for statement in ddl {
+        sqlx::raw_sql(*statement).execute(&mut *tx).await?;
+    }
+    sqlx::query("INSERT INTO hpki_schema (id, version) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+        .bind(schema::SCHEMA_VERSION)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, $1)
+         ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(GENESIS_HASH)
+    .execute(&mut *tx)
+    .await?;
+    let row = sqlx::query("SELECT version FROM hpki_schema WHERE id = 1")
+        .fetch_one(&mut *tx)
+        .await?;
+    let version: i64 = row.try_get(0)?;
+    tx.commit().await?;
+    if version > schema::SCHEMA_VERSION {
+        return Err(StoreError::Corrupt(format!(
+            "database schema version {version} is newer than this build's {}",
+            schema::SCHEMA_VERSION
+        )));
+    }
+    Ok(())
+}
+
+/// Reads the audit head marker: the last `seq` and its hash.
+async fn audit_head(conn: &mut AnyConnection) -> Result<(i64, String), StoreError> {
+    let row = sqlx::query("SELECT last_seq, last_hash FROM audit_head WHERE id = 1")
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Err(StoreError::Corrupt(
+            "the audit head marker is missing".into(),
+        ));
+    };
+    Ok((row.try_get(0)?, row.try_get(1)?))
+}
+
+/// Appends `event` to the audit log inside the caller's write transaction, chaining it to the
+/// head marker and moving the marker on.
+async fn append_audit_in(
+    conn: &mut AnyConnection,
+    event: &AuditEvent,
+) -> Result<AuditRecord, StoreError> {
+    let (last_seq, prev_hash) = audit_head(conn).await?;
+    let seq = last_seq
+        .checked_add(1)
+        .ok_or_else(|| StoreError::Corrupt("audit sequence overflow".into()))?;
+    let at = now();
+    let details = canonical_json(&event.details);
+    let hash = record_hash(
+        &prev_hash,
+        seq,
+        at,
+        &event.actor,
+        &event.action,
+        &event.object,
+        &details,
+    );
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, object, details, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(seq)
+    .bind(at)
+    .bind(event.actor.clone())
+    .bind(event.action.clone())
+    .bind(event.object.clone())
+    .bind(details.clone())
+    .bind(prev_hash.clone())
+    .bind(hash.clone())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(hash.clone())
+        .execute(&mut *conn)
+        .await?;
+    Ok(AuditRecord {
+        seq,
+        at,
+        actor: event.actor.clone(),
+        action: event.action.clone(),
+        object: event.object.clone(),
+        details,
+        prev_hash,
+        hash,
+    })
+}
+
+fn ca_from_row(row: &AnyRow) -> Result<CaRecord, StoreError> {
+    Ok(CaRecord {
+        name: row.try_get(0)?,
+        cert_der: row.try_get(1)?,
+        key_ref: row.try_get(2)?,
+        ocsp_cert_der: row.try_get(3)?,
+        ocsp_key_ref: row.try_get(4)?,
+        created_at: row.try_get(5)?,
+    })
+}
+
+fn certificate_from_row(row: &AnyRow) -> Result<CertificateRecord, StoreError> {
+    let revoked_at: Option<i64> = row.try_get(8)?;
+    let reason: Option<i64> = row.try_get(9)?;
+    Ok(CertificateRecord {
+        ca: row.try_get(0)?,
+        serial_hex: row.try_get(1)?,
+        subject: row.try_get(2)?,
+        profile: row.try_get(3)?,
+        not_before: row.try_get(4)?,
+        not_after: row.try_get(5)?,
+        der: row.try_get(6)?,
+        issued_at: row.try_get(7)?,
+        status: if revoked_at.is_some() {
+            CertStatus::Revoked
+        } else {
+            CertStatus::Good
+        },
+        revoked_at,
+        revocation_reason: reason.map(reason_from).transpose()?,
+    })
+}
+
+fn audit_from_row(row: &AnyRow) -> Result<AuditRecord, StoreError> {
+    Ok(AuditRecord {
+        seq: row.try_get(0)?,
+        at: row.try_get(1)?,
+        actor: row.try_get(2)?,
+        action: row.try_get(3)?,
+        object: row.try_get(4)?,
+        details: row.try_get(5)?,
+        prev_hash: row.try_get(6)?,
+        hash: row.try_get(7)?,
+    })
+}
+
+/// Narrows a stored reason code; the store only writes valid ones.
+fn reason_from(stored: i64) -> Result<i32, StoreError> {
+    i32::try_from(stored)
+        .map_err(|_| StoreError::Corrupt(format!("revocation reason {stored} out of range")))
+}
+
+/// Now, Unix seconds.
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+/// Checks a CA name: non-empty, at most 64 characters, ASCII letters, digits, `-` and `_`.
+fn normalize_ca(name: &str) -> Result<String, StoreError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(name.to_owned())
+    } else {
+        Err(StoreError::InvalidInput(format!(
+            "CA name {name:?} (expected 1-64 of A-Z a-z 0-9 - _)"
+        )))
+    }
+}
+
+/// Normalises a serial number to the one form the store keys on: lowercase hex of the positive
+/// integer, without `0x`, separators or leading zeros (so `0x00AB` and `ab` are the same
+/// serial). Accepts `:` separators as `openssl` prints them. Refuses zero, non-hex and values
+/// longer than 20 octets (RFC 5280 §4.1.2.2).
+pub fn normalize_serial(serial: &str) -> Result<String, StoreError> {
+    let trimmed = serial.trim();
+    let digits = trimmed
+        .strip_prefix("0x")
+        .or_else(|| trimmed.strip_prefix("0X"))
+        .unwrap_or(trimmed);
+    let digits: String = digits
+        .chars()
+        .filter(|c| *c != ':')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(StoreError::InvalidInput(format!(
+            "serial {serial:?} is not hexadecimal"
+        )));
+    }
+    let significant = digits.trim_start_matches('0');
+    if significant.is_empty() {
+        return Err(StoreError::InvalidInput("serial number zero".into()));
+    }
+    if significant.len() > 40 {
+        return Err(StoreError::InvalidInput(format!(
+            "serial {serial:?} is longer than 20 octets"
+        )));
+    }
+    Ok(significant.to_owned())
+}
+
+/// Checks an audit event before any transaction starts.
+fn check_event(event: &AuditEvent) -> Result<(), StoreError> {
+    if event.action.trim().is_empty() {
+        return Err(StoreError::InvalidInput("audit action is empty".into()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+
+    #[test]
+    fn serials_are_normalised() {
+        assert_eq!(normalize_serial("0x00AB").ok().as_deref(), Some("ab"));
+        assert_eq!(normalize_serial(" 01:fF ").ok().as_deref(), Some("1ff"));
+        assert!(normalize_serial("").is_err());
+        assert!(normalize_serial("00").is_err());
+        assert!(normalize_serial("xyz").is_err());
+        assert!(normalize_serial(&"f".repeat(41)).is_err());
+        assert_eq!(
+            normalize_serial(&format!("00{}", "f".repeat(40))).ok(),
+            Some("f".repeat(40))
+        );
+    }
+
+    #[test]
+    fn urls_pick_the_backend() {
+        assert_eq!(backend_of("sqlite:///a/b.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(backend_of("sqlite://b.db").ok(), Some(Backend::Sqlite));
+        assert_eq!(
+            backend_of("postgres://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        assert_eq!(
+            backend_of("postgresql://u@h/db").ok(),
+            Some(Backend::Postgres)
+        );
+        let err = backend_of("mysql://user:secret@h/db")
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| !e.contains("secret")));
+        assert_eq!(
+            sqlite_file_url("sqlite:///var/lib/hpki/CA.db")
+                .ok()
+                .as_deref(),
+            Some("sqlite:///var/lib/hpki/CA.db?mode=rwc")
+        );
+        assert_eq!(
+            sqlite_file_url("sqlite:///a.db?mode=ro").ok().as_deref(),
+            Some("sqlite:///a.db?mode=ro")
+        );
+        assert_eq!(
+            sqlite_file_url("sqlite:///a.db?cache=private")
+                .ok()
+                .as_deref(),
+            Some("sqlite:///a.db?cache=private&mode=rwc")
+        );
+        let cwd = std::env::current_dir().ok();
+        let cwd = cwd.as_ref().and_then(|d| d.to_str()).unwrap_or_default();
+        assert_eq!(
+            sqlite_file_url("sqlite://Data/Rel.db").ok(),
+            Some(format!("sqlite://{cwd}/Data/Rel.db?mode=rwc"))
+        );
+        assert_eq!(
+            sqlite_file_url("sqlite:rel.db").ok(),
+            Some(format!("sqlite://{cwd}/rel.db?mode=rwc"))
+        );
+        assert!(sqlite_in_memory("sqlite::memory:"));
+        assert!(!sqlite_in_memory("sqlite:///tmp/x.db"));
+    }
+
+    /// `BEGIN IMMEDIATE` through the `Any` driver really takes SQLite's write lock at BEGIN:
+    /// while one store holds a write transaction, another connection that will not wait cannot
+    /// start one.
+    #[tokio::test]
+    async fn sqlite_begin_immediate_takes_the_write_lock() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let url = format!("sqlite://{}/lock.db", dir.path().display());
+        let store = Store::connect(&url).await?;
+        let tx = store.begin_write().await?;
+
+        let mut other = AnyConnection::connect(&url).await?;
+        sqlx::raw_sql("PRAGMA busy_timeout = 0")
+            .execute(&mut other)
+            .await?;
+        let second = other.begin_with("BEGIN IMMEDIATE").await;
+        let err = second.err();
+        assert!(
+            err.as_ref().is_some_and(is_busy),
+            "second BEGIN IMMEDIATE should fail with SQLITE_BUSY, got {err:?}"
+        );
+        tx.rollback().await?;
+        let again = other.begin_with("BEGIN IMMEDIATE").await?;
+        again.rollback().await?;
+        Ok(())
+    }
+
+    /// A relative URL is relative to the current directory and keeps its case and spaces; the
+    /// file is created and gets WAL, the busy timeout and foreign keys.
+    #[tokio::test]
+    async fn sqlite_relative_url_and_pragmas() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let cwd = std::env::current_dir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let ups = "../".repeat(cwd.components().count().saturating_sub(1));
+        let target = dir.path().display().to_string();
+        let relative = format!("{ups}{}", target.trim_start_matches('/'));
+        let store = Store::connect(&format!("sqlite://{relative}/My%20CA.db")).await?;
+        assert!(dir.path().join("My CA.db").is_file());
+
+        let mut conn = store.pool.acquire().await?;
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await?;
+        let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&mut *conn)
+            .await?;
+        let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *conn)
+            .await?;
+        assert_eq!((mode.as_str(), busy, fk), ("wal", 30_000, 1));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn in_memory_store_works() -> Result<(), StoreError> {
+        let store = Store::connect("sqlite::memory:").await?;
+        assert!(store.reserve_serial("root", "01").await?);
+        assert!(!store.reserve_serial("root", "0x1").await?);
+        assert_eq!(store.next_crl_number("root").await?, 1);
+        Ok(())
+    }
+}

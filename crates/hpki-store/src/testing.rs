@@ -1,0 +1,87 @@
+//! Helpers for tests (of this crate and the others) that need a PostgreSQL database of their own.
+//!
+//! Each test gets a fresh schema in the one test database, and a URL whose connections put that
+//! schema first on their `search_path`; the store's unqualified table names then land there, so
+//! tests run in parallel without seeing each other and without the right to create databases.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sqlx::AnyConnection;
+use sqlx::{AssertSqlSafe, Connection, Row};
+
+use crate::{Backend, StoreError, backend_of};
+
+/// The prefix of every schema [`fresh_postgres_url`] creates; [`drop_postgres_schema`] drops
+/// nothing else.
+const TEST_SCHEMA_PREFIX: &str = "hpki_test_";
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Creates a uniquely named, empty schema in the PostgreSQL database at `base` and returns `base`
+/// with `options=-c search_path=<schema>` added, so a [`crate::Store`] connected to the returned
+/// URL keeps its tables in that schema only.
+///
+/// The name joins the process id, the time and a counter, so parallel tests and test processes
+/// never share one. Fails (rather than skipping) if the server cannot be reached.
+pub async fn fresh_postgres_url(base: &str) -> Result<String, StoreError> {
+    sqlx::any::install_default_drivers();
+    if backend_of(base)? != Backend::Postgres {
+        return Err(StoreError::InvalidInput(
+            "fresh_postgres_url needs a postgres:// URL".into(),
+        ));
+    }
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let schema = format!(
+        "{TEST_SCHEMA_PREFIX}{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = AnyConnection::connect(base).await?;
+    // The name is made of ASCII letters, digits and `_` only, so it needs no quoting.
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    let separator = if base.contains('?') { '&' } else { '?' };
+    Ok(format!(
+        "{base}{separator}options=-c%20search_path%3D{schema}"
+    ))
+}
+
+/// Drops the schema that `url` (from [`fresh_postgres_url`]) points at, with everything in it,
+/// so test runs do not pile schemas up in the test database. Refuses any schema that
+/// [`fresh_postgres_url`] did not name, so it can never drop real data.
+pub async fn drop_postgres_schema(url: &str) -> Result<(), StoreError> {
+    sqlx::any::install_default_drivers();
+    if backend_of(url)? != Backend::Postgres {
+        return Err(StoreError::InvalidInput(
+            "drop_postgres_schema needs a postgres:// URL".into(),
+        ));
+    }
+    let mut conn = AnyConnection::connect(url).await?;
+    let row = sqlx::query("SELECT current_schema()::text")
+        .fetch_one(&mut conn)
+        .await?;
+    let schema: Option<String> = row.try_get(0)?;
+    let schema = schema.unwrap_or_default();
+    let valid = schema.starts_with(TEST_SCHEMA_PREFIX)
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !valid {
+        conn.close().await?;
+        return Err(StoreError::InvalidInput(format!(
+            "refusing to drop schema {schema:?}: not made by fresh_postgres_url"
+        )));
+    }
+    sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+        .execute(&mut conn)
+        .await?;
+    conn.close().await?;
+    Ok(())
+}
