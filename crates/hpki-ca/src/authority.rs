@@ -13,6 +13,7 @@ use hpki_profile::profile::{
 use hpki_profile::roles::RoleTable;
 use hpki_store::{AuditEvent, Store};
 use x509_cert::Certificate;
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
 
 use crate::CaError;
 use crate::config::Config;
@@ -90,15 +91,22 @@ pub struct KeyedCertificate {
 }
 
 impl KeyedCertificate {
-    /// The subjectKeyIdentifier value of this certificate's key (RFC 7093 method 1).
+    /// The key identifier of this certificate: its subjectKeyIdentifier extension, which is
+    /// what authorityKeyIdentifier must repeat (RFC 5280 §4.2.1.1) whatever method the issuer
+    /// used (a real root may use SHA-1); computed by RFC 7093 method 1 only when absent.
     pub fn key_id(&self) -> Vec<u8> {
-        key_identifier(
-            &self
-                .cert
-                .tbs_certificate()
-                .subject_public_key_info()
-                .clone(),
-        )
+        subject_key_id(&self.cert)
+    }
+}
+
+/// The subjectKeyIdentifier of `cert`, or RFC 7093 method 1 over its key when it has none.
+pub fn subject_key_id(cert: &Certificate) -> Vec<u8> {
+    match cert
+        .tbs_certificate()
+        .get_extension::<SubjectKeyIdentifier>()
+    {
+        Ok(Some((_, ski))) => ski.0.as_bytes().to_vec(),
+        _ => key_identifier(cert.tbs_certificate().subject_public_key_info()),
     }
 }
 

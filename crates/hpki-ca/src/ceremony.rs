@@ -21,7 +21,9 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::BasicConstraints;
 use x509_cert::request::{CertReq, CertReqInfo, Version as CsrVersion};
 
-use crate::authority::{CaName, Engine, KeyAccess, random_serial, serial_hex, sign_certificate};
+use crate::authority::{
+    CaName, Engine, KeyAccess, random_serial, serial_hex, sign_certificate, subject_key_id,
+};
 use crate::config::{CaConfig, Config};
 use crate::datadir::DataDir;
 use crate::{CaError, now_unix};
@@ -230,8 +232,7 @@ impl Engine {
         policies.extend(parse_oids(&cfg.ca_policies)?);
         let now = now_unix();
         let validity = self.config.policy.ca_validity_years * ONE_YEAR;
-        let root_key_id =
-            hpki_profile::profile::key_identifier(root.tbs_certificate().subject_public_key_info());
+        let root_key_id = subject_key_id(root);
         let params = TbsParams {
             profile: CertificateProfile::IssuingCa,
             serial: random_serial()?,
@@ -281,8 +282,7 @@ impl Engine {
             .await?;
         let now = now_unix();
         let validity = self.config.policy.ocsp_responder_validity_days * ONE_DAY;
-        let ca_key_id =
-            hpki_profile::profile::key_identifier(cert.tbs_certificate().subject_public_key_info());
+        let ca_key_id = subject_key_id(&cert);
         let mut subject_attrs = ca_config(&self.config, ca).name_attributes();
         subject_attrs.retain(|a| !matches!(a, NameAttribute::CommonName(_)));
         subject_attrs.push(NameAttribute::CommonName(format!(

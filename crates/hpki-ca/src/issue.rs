@@ -49,6 +49,8 @@ pub fn check_csr(input: &[u8]) -> Result<CertReq, CaError> {
     };
     let alg = SignatureAlgorithm::from_oid(&req.algorithm.oid)
         .ok_or_else(|| CaError::CsrUnsupportedAlgorithm(req.algorithm.oid.to_string()))?;
+    // The key first: a weak key gets the precise refusal, not a signature failure.
+    check_subject_public_key(&req.info.public_key)?;
     let spki_der = req.info.public_key.to_der()?;
     hpki_keys::verify_signature(
         &spki_der,
@@ -57,7 +59,6 @@ pub fn check_csr(input: &[u8]) -> Result<CertReq, CaError> {
         req.signature.raw_bytes(),
     )
     .map_err(|_| CaError::CsrBadSignature)?;
-    check_subject_public_key(&req.info.public_key)?;
     Ok(req)
 }
 

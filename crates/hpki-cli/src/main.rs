@@ -423,6 +423,7 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
             out_dir,
         } => {
             let engine = open(&common, true).await?;
+            engine.authority(ca.into())?;
             if let (Some(csr), Some(subject), Some(out)) = (csr, subject, out) {
                 let subject =
                     String::from_utf8(read(&subject)?).context("subject JSON must be UTF-8")?;
@@ -502,6 +503,15 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A line for the operator: above the progress bar on a terminal, plain stdout otherwise.
+fn report(pb: &ProgressBar, line: String) {
+    if pb.is_hidden() {
+        println!("{line}");
+    } else {
+        pb.println(line);
+    }
+}
+
 async fn issue_batch(engine: &Engine, ca: CaName, dir: &Path, out_dir: &Path) -> Result<ExitCode> {
     let mut csrs: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
@@ -542,10 +552,10 @@ async fn issue_batch(engine: &Engine, ca: CaName, dir: &Path, out_dir: &Path) ->
         }
         .await;
         match result {
-            Ok(serial) => pb.println(format!("  {stem}: issued {serial}")),
+            Ok(serial) => report(&pb, format!("  {stem}: issued {serial}")),
             Err(e) => {
                 failed += 1;
-                pb.println(format!("  {stem}: FAILED / 失敗: {e:#}"));
+                report(&pb, format!("  {stem}: FAILED / 失敗: {e:#}"));
             }
         }
         pb.inc(1);

@@ -1,0 +1,314 @@
+//! Test harness for the scenario tests: runs the real `hpki` binary against SQLite and
+//! PostgreSQL, and checks its output with independent tools (openssl, pkilint).
+//!
+//! A missing tool is a failure, never a skip: `scripts/test.sh` installs them. PostgreSQL tests
+//! are skipped only when `HPKI_TEST_SKIP_POSTGRES=1` is set explicitly.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub const PASSPHRASE: &str = "test passphrase";
+pub const SIGN_POLICY: &str = "1.2.392.100495.1.5.1.1.0.1";
+pub const AUTH_POLICY: &str = "1.2.392.100495.1.5.1.2.0.1";
+
+/// Which database a scenario runs on.
+#[derive(Clone, Copy, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generate one test per backend for a scenario function `fn(Backend)`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::common::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { if $crate::common::postgres_enabled() { super::$name($crate::common::Backend::Postgres) } } )*
+        }
+    };
+}
+
+pub fn postgres_enabled() -> bool {
+    if std::env::var("HPKI_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
+        eprintln!("skipped: PostgreSQL (HPKI_TEST_SKIP_POSTGRES=1)");
+        return false;
+    }
+    true
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A fresh, isolated PostgreSQL schema URL.
+pub fn postgres_url() -> String {
+    let base = std::env::var("HPKI_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    runtime()
+        .block_on(hpki_store::fresh_postgres_url(&base))
+        .expect("PostgreSQL must be reachable (set HPKI_TEST_SKIP_POSTGRES=1 to skip explicitly)")
+}
+
+/// Run raw SQL against a CA's database (for tampering tests).
+pub fn exec_sql(url: &str, sql: &str) -> u64 {
+    runtime().block_on(async {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(url).await.expect("connect");
+        let r = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&pool)
+            .await
+            .expect("sql");
+        pool.close().await;
+        r.rows_affected()
+    })
+}
+
+/// A demo (or empty) CA in a temporary directory.
+pub struct Ca {
+    pub tmp: tempfile::TempDir,
+    pub dir: PathBuf,
+    pub backend: Backend,
+    pub db_url: String,
+}
+
+pub fn hpki_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_hpki")
+}
+
+pub fn require_tool(tool: &str) {
+    let ok = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        ok,
+        "{tool} is required by the tests: run scripts/test.sh, which installs it"
+    );
+}
+
+impl Ca {
+    /// `hpki init --demo` on the backend.
+    pub fn demo(backend: Backend) -> Ca {
+        Self::init(backend, true)
+    }
+
+    pub fn init(backend: Backend, demo: bool) -> Ca {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let dir = tmp.path().join("ca");
+        let db_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.join("hpki.db").display()),
+            Backend::Postgres => postgres_url(),
+        };
+        let ca = Ca {
+            tmp,
+            dir,
+            backend,
+            db_url,
+        };
+        let mut args = vec![
+            "init".to_owned(),
+            "--dir".into(),
+            ca.dir.display().to_string(),
+        ];
+        if demo {
+            args.push("--demo".into());
+        }
+        if let Backend::Postgres = backend {
+            args.push("--database-url".into());
+            args.push(ca.db_url.clone());
+        }
+        let out = ca.run_args(&args);
+        assert!(
+            out.status.success(),
+            "init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ca
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.tmp.path().join(name)
+    }
+
+    pub fn dir_arg(&self) -> String {
+        self.dir.display().to_string()
+    }
+
+    pub fn run_args(&self, args: &[String]) -> Output {
+        Command::new(hpki_bin())
+            .args(args)
+            .env("HPKI_KEY_PASSPHRASE", PASSPHRASE)
+            .env_remove("HPKI_DATABASE_URL")
+            .env_remove("HPKI_DIR")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run hpki")
+    }
+
+    /// Run `hpki <args…> --dir <dir>`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        v.push("--dir".into());
+        v.push(self.dir_arg());
+        self.run_args(&v)
+    }
+
+    /// Run and require success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "hpki {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Run and require failure; returns stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(!out.status.success(), "hpki {args:?} should have failed");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+
+    /// Export root, sign and auth CA certificates to root.pem, sign-ca.pem, auth-ca.pem.
+    pub fn export_chain(&self) {
+        for (ca, file) in [
+            ("root", "root.pem"),
+            ("sign", "sign-ca.pem"),
+            ("auth", "auth-ca.pem"),
+        ] {
+            let out = self.path(file);
+            self.ok(&["ca", "export", "--ca", ca, "--out", out.to_str().unwrap()]);
+        }
+    }
+
+    /// A fresh RSA key and CSR made by openssl; returns the CSR path.
+    pub fn openssl_csr(&self, stem: &str, bits: u32) -> PathBuf {
+        require_tool("openssl");
+        let key = self.path(&format!("{stem}.key"));
+        let csr = self.path(&format!("{stem}.csr"));
+        sh(&format!(
+            "openssl req -new -newkey rsa:{bits} -nodes -keyout '{}' -subj '/CN=ignored' -out '{}'",
+            key.display(),
+            csr.display()
+        ));
+        csr
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+
+    /// Issue a doctor's certificate under `ca`; returns (cert path, serial hex).
+    pub fn issue_doctor(&self, ca: &str, stem: &str, subject_json: &str) -> (PathBuf, String) {
+        let csr = self.openssl_csr(stem, 2048);
+        let subject = self.write(&format!("{stem}.json"), subject_json);
+        let cert = self.path(&format!("{stem}.pem"));
+        let out = self.ok(&[
+            "ca",
+            "issue",
+            "--ca",
+            ca,
+            "--csr",
+            csr.to_str().unwrap(),
+            "--subject",
+            subject.to_str().unwrap(),
+            "--out",
+            cert.to_str().unwrap(),
+        ]);
+        let serial = out
+            .split_whitespace()
+            .skip_while(|w| *w != "serial")
+            .nth(1)
+            .expect("serial in output")
+            .to_owned();
+        (cert, serial)
+    }
+
+    /// Number of audit records, via `hpki audit show`.
+    pub fn audit_count(&self) -> usize {
+        self.ok(&["audit", "show"]).lines().count()
+    }
+
+    /// Number of issued end-entity certificates, via `hpki ca list`.
+    pub fn certificate_count(&self) -> usize {
+        self.ok(&["ca", "list"])
+            .lines()
+            .filter(|l| l.starts_with("sign ") || l.starts_with("auth "))
+            .count()
+    }
+
+    /// Start `hpki serve` on a free loopback port.
+    pub fn serve(&self) -> Server {
+        let mut child = Command::new(hpki_bin())
+            .args(["serve", "--dir", &self.dir_arg(), "--listen", "127.0.0.1:0"])
+            .env("HPKI_KEY_PASSPHRASE", PASSPHRASE)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("server output");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("server did not start: {line}"))
+            .to_owned();
+        Server { child, url }
+    }
+}
+
+pub struct Server {
+    child: Child,
+    pub url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Run a shell command; return (success, stdout+stderr).
+pub fn sh_out(cmd: &str) -> (bool, String) {
+    let out = Command::new("sh").arg("-c").arg(cmd).output().expect("sh");
+    let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
+    s.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), s)
+}
+
+/// Run a shell command that must succeed; return its output.
+pub fn sh(cmd: &str) -> String {
+    let (ok, out) = sh_out(cmd);
+    assert!(ok, "command failed: {cmd}\n{out}");
+    out
+}
+
+/// pkilint findings at ERROR or FATAL severity (an empty vector means clean).
+pub fn pkilint_errors(cmd: &str, file: &Path) -> Vec<String> {
+    let tool = cmd.split_whitespace().next().unwrap_or(cmd);
+    require_tool(tool);
+    let (_, out) = sh_out(&format!("{cmd} -s WARNING '{}'", file.display()));
+    out.lines()
+        .filter(|l| l.contains("(ERROR)") || l.contains("(FATAL)") || l.contains("Traceback"))
+        .map(str::to_owned)
+        .collect()
+}
