@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Runs every test of hpki, installing what the tests need when it is missing:
+#   Debian: openssl, curl, postgresql (server, only if none answers on 127.0.0.1:5432)
+#   PyPI:   pkilint (lint_pkix_cert, lint_crl, lint_ocsp_response)
+# The suite runs on SQLite and on PostgreSQL (HPKI_TEST_DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/test). In CI (CI=true) nothing is ever skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKILINT_VERSION=0.13.3
+say() { printf '\n== %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+apt_missing=()
+command -v openssl >/dev/null || apt_missing+=(openssl)
+command -v curl >/dev/null || apt_missing+=(curl)
+command -v base64 >/dev/null || apt_missing+=(coreutils)
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${apt_missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}"
+fi
+
+if [ "$(python3 -m pip show pkilint 2>/dev/null | sed -n 's/^Version: //p')" != "$PKILINT_VERSION" ] \
+   || ! command -v lint_pkix_cert >/dev/null; then
+  say "installing pkilint $PKILINT_VERSION from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check "pkilint==$PKILINT_VERSION"
+  hash -r; if command -v pyenv >/dev/null; then pyenv rehash; fi
+fi
+for tool in lint_pkix_cert lint_crl lint_ocsp_response; do
+  command -v "$tool" >/dev/null || { echo "missing $tool after installing pkilint" >&2; exit 1; }
+done
+
+export HPKI_TEST_DATABASE_URL="${HPKI_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+if [ "${HPKI_TEST_SKIP_POSTGRES:-0}" != 1 ]; then
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if ! command -v pg_ctlcluster >/dev/null; then
+      say "installing PostgreSQL (no server answers on 127.0.0.1:5432)"
+      as_root apt-get update -qq
+      as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql
+    fi
+    say "starting PostgreSQL"
+    as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  fi
+  pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is required by the tests (set HPKI_TEST_SKIP_POSTGRES=1 to skip them outside CI)" >&2; exit 1; }
+elif [ "${CI:-}" = true ]; then
+  echo "HPKI_TEST_SKIP_POSTGRES=1 is not allowed in CI" >&2; exit 1
+fi
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+say "cargo test (SQLite and PostgreSQL)"
+cargo test --workspace --locked
