@@ -373,3 +373,107 @@ mod tests {
         assert!(normalize_serial("").is_err());
     }
 }
+
+#[cfg(test)]
+mod signing_tests {
+    use super::*;
+    use hpki_keys::{KeyKind, SignatureAlgorithm};
+    use hpki_profile::name::{NameAttribute, build_name};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A signer that counts how often it is asked to sign.
+    struct Counting(SoftwareKey, AtomicUsize);
+
+    impl Signer for Counting {
+        fn algorithm(&self) -> SignatureAlgorithm {
+            self.0.algorithm()
+        }
+        fn public_key(&self) -> &spki::SubjectPublicKeyInfoOwned {
+            self.0.public_key()
+        }
+        fn sign(&self, m: &[u8]) -> Result<Vec<u8>, hpki_keys::KeyError> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            self.0.sign(m)
+        }
+    }
+
+    fn root_params(key: &Counting) -> TbsParams {
+        let name = build_name(&[
+            NameAttribute::Country("JP".into()),
+            NameAttribute::Organization("Test Root".into()),
+        ])
+        .unwrap();
+        TbsParams {
+            profile: CertificateProfile::Root,
+            serial: random_serial().unwrap(),
+            signature: key.algorithm().algorithm_identifier(),
+            issuer: name.clone(),
+            issuer_key_id: None,
+            issuer_ca: "root".into(),
+            subject: name,
+            subject_alt_dir_name: None,
+            spki: key.public_key().clone(),
+            not_before: 1_790_000_000,
+            not_after: 1_790_000_000 + 86_400,
+            policies: vec![],
+            cps_uri: None,
+            hc_roles: vec![],
+            urls: PublicUrls::new("http://ca.example.jp"),
+        }
+    }
+
+    #[test]
+    fn a_failing_lint_means_nothing_is_signed() {
+        let key = Counting(
+            SoftwareKey::generate(KeyKind::P256).unwrap(),
+            AtomicUsize::new(0),
+        );
+        let roles = RoleTable::hpki_default();
+        let params = root_params(&key);
+        let spki = key.public_key().to_der().unwrap();
+        // Policy allows one hour: the one-day certificate must be refused before signing.
+        let strict = LintContext {
+            profile: CertificateProfile::Root,
+            issuer_key_id: None,
+            required_policies: &[],
+            max_validity_seconds: 3600,
+            roles: &roles,
+        };
+        match sign_certificate(&params, &key, &spki, &strict) {
+            Err(CaError::Lint(f)) => assert_eq!(f[0].lint, "e_validity_exceeds_policy"),
+            other => panic!("expected a lint refusal, got {:?}", other.map(|_| ())),
+        }
+        assert_eq!(
+            key.1.load(Ordering::SeqCst),
+            0,
+            "the key must not have been used"
+        );
+
+        let ok = LintContext {
+            max_validity_seconds: 86_400,
+            ..strict
+        };
+        sign_certificate(&params, &key, &spki, &ok).unwrap();
+        assert_eq!(key.1.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn a_signature_that_does_not_verify_is_never_emitted() {
+        let key = Counting(
+            SoftwareKey::generate(KeyKind::P256).unwrap(),
+            AtomicUsize::new(0),
+        );
+        let other = SoftwareKey::generate(KeyKind::P256).unwrap();
+        let roles = RoleTable::hpki_default();
+        let ctx = LintContext {
+            profile: CertificateProfile::Root,
+            issuer_key_id: None,
+            required_policies: &[],
+            max_validity_seconds: 86_400,
+            roles: &roles,
+        };
+        // Claim another public key for the issuer: the self-check after signing must refuse.
+        let wrong = other.public_key().to_der().unwrap();
+        assert!(sign_certificate(&root_params(&key), &key, &wrong, &ctx).is_err());
+    }
+}
