@@ -153,6 +153,57 @@ pub async fn init(
     Ok(engine)
 }
 
+/// A PKCS#10 request (RFC 2986) for `signer`'s key and `subject`, signed by that key: the
+/// proof of possession a CA checks.
+pub fn build_csr(signer: &dyn Signer, subject: x509_cert::name::Name) -> Result<Vec<u8>, CaError> {
+    let info = CertReqInfo {
+        version: CsrVersion::V1,
+        subject,
+        public_key: signer.public_key().clone(),
+        attributes: Default::default(),
+    };
+    let sig = signer.sign(&info.to_der()?)?;
+    let req = CertReq {
+        info,
+        algorithm: signer.algorithm().algorithm_identifier(),
+        signature: BitString::from_bytes(&sig)?,
+    };
+    Ok(req.to_der()?)
+}
+
+/// The demo subscriber: 日医 太郎, as on the card face in the seed.
+pub const DEMO_SUBSCRIBER: &str = r#"{"name_romaji":"Taro Nichii","name_kanji":"日医　太郎","subscriber_id":"JMA9999999999","role":"Medical Doctor","organization_romaji":"Nichii Hospital","organization_kanji":"日医病院"}"#;
+
+/// Issue the demo doctor's signing and authentication certificates (one RSA-2048 key each,
+/// generated here because the demo has no card) into `D/demo/`. Returns the files written.
+pub async fn issue_demo_subscriber(
+    engine: &Engine,
+    passphrase: &str,
+) -> Result<Vec<std::path::PathBuf>, CaError> {
+    let mut files = Vec::new();
+    for ca in CaName::ISSUING {
+        let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
+        let subject = build_name(&[NameAttribute::CommonName("Taro Nichii".into())])?;
+        let csr = build_csr(&key, subject)?;
+        let issued = engine.issue(ca, &csr, DEMO_SUBSCRIBER).await?;
+        let key_file = format!("demo/taro-nichii-{ca}.key.pem");
+        let cert_file = format!("demo/taro-nichii-{ca}.pem");
+        std::fs::create_dir_all(engine.dir.path().join("demo"))
+            .map_err(|e| CaError::io(engine.dir.path(), e))?;
+        files.push(engine.dir.write_atomic(
+            &key_file,
+            key.to_encrypted_pem(passphrase)?.as_bytes(),
+            true,
+        )?);
+        files.push(
+            engine
+                .dir
+                .write_atomic(&cert_file, issued.pem().as_bytes(), false)?,
+        );
+    }
+    Ok(files)
+}
+
 impl Engine {
     fn ca_name(&self, ca: CaName) -> Result<x509_cert::name::Name, CaError> {
         Ok(build_name(&ca_config(&self.config, ca).name_attributes())?)
@@ -357,19 +408,7 @@ impl Engine {
             .clone()
             .ok_or(CaError::NoKey(ca.to_string()))?;
         let key = self.load_key(&ca.key_ref(), &passphrase)?;
-        let info = CertReqInfo {
-            version: CsrVersion::V1,
-            subject: self.ca_name(ca)?,
-            public_key: key.public_key().clone(),
-            attributes: Default::default(),
-        };
-        let sig = key.sign(&info.to_der()?)?;
-        let req = CertReq {
-            info,
-            algorithm: key.algorithm().algorithm_identifier(),
-            signature: BitString::from_bytes(&sig)?,
-        };
-        Ok(req.to_der()?)
+        build_csr(key.as_ref(), self.ca_name(ca)?)
     }
 
     /// Install the certificate the root returned for an issuing CA, with the root's certificate.

@@ -320,7 +320,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     passphrase: passphrase()?,
                     actor: actor(),
                 };
-                init(&dir, &opts, &mut |step: &str| println!("  {step}")).await?;
+                let engine = init(&dir, &opts, &mut |step: &str| println!("  {step}")).await?;
+                for f in hpki_ca::ceremony::issue_demo_subscriber(&engine, &opts.passphrase).await?
+                {
+                    println!("  demo doctor 日医太郎: {}", f.display());
+                }
             }
             let common = Common {
                 dir,

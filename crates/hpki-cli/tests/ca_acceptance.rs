@@ -671,3 +671,62 @@ fn production_path_csr_and_install(b: Backend) {
     );
     assert!(ca.ok(&["audit", "verify"]).contains("intact"));
 }
+
+/// The README's run command: `hpki demo` creates the demo data directory with a demo doctor and
+/// serves it; the demo doctor's certificate is good over OCSP and chains with policy checking.
+#[test]
+fn readme_demo_command_runs_the_product() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo-data");
+    let mut child = std::process::Command::new(hpki_bin())
+        .args([
+            "demo",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env("HPKI_KEY_PASSPHRASE", PASSPHRASE)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut url = None;
+    for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+        let line = line.unwrap();
+        if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            url = Some(u.to_owned());
+            break;
+        }
+    }
+    let url = url.expect("demo prints its URL");
+    let cert = dir.join("demo/taro-nichii-sign.pem");
+    let root = tmp.path().join("root.pem");
+    let sign = tmp.path().join("sign-ca.pem");
+    sh(&format!(
+        "curl -sf {url}/ca/root.crt | openssl x509 -inform DER -out '{}'",
+        root.display()
+    ));
+    sh(&format!(
+        "curl -sf {url}/ca/sign.crt | openssl x509 -inform DER -out '{}'",
+        sign.display()
+    ));
+    let out = sh(&format!(
+        "openssl verify -CAfile '{}' -untrusted '{}' -policy_check -explicit_policy -policy {SIGN_POLICY} '{}'",
+        root.display(),
+        sign.display(),
+        cert.display()
+    ));
+    assert!(out.contains(": OK"), "{out}");
+    let good = sh(&format!(
+        "openssl ocsp -issuer '{}' -cert '{}' -url {url}/ocsp/sign -CAfile '{}'",
+        sign.display(),
+        cert.display(),
+        root.display()
+    ));
+    assert!(good.contains(": good"), "{good}");
+    let page = sh(&format!("curl -sf {url}/"));
+    assert!(page.contains("lang=\"ja\"") && page.contains("認証局"));
+    let _ = child.kill();
+    let _ = child.wait();
+}
