@@ -346,12 +346,40 @@ fn bad_input_changes_nothing(b: Backend) {
     // RSA-1024 is refused.
     let weak = ca.openssl_csr("weak", 1024);
     assert!(issue(DOCTOR, weak.to_str().unwrap()).contains("2048"));
+    // An EC key below P-256 is refused too.
+    let p192 = ca.path("p192.csr");
+    sh(&format!(
+        "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime192v1 -nodes -keyout '{}' -subj /CN=x -out '{}'",
+        ca.path("p192.key").display(),
+        p192.display()
+    ));
+    assert!(issue(DOCTOR, p192.to_str().unwrap()).contains("curve"));
     assert!(!std::path::Path::new(out).exists());
     assert_eq!(
         (ca.audit_count(), ca.certificate_count()),
         before,
         "refused requests must change nothing"
     );
+    // Stronger keys are accepted: P-384 signed with SHA-256 (openssl's default).
+    let p384 = ca.path("p384.csr");
+    sh(&format!(
+        "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes -keyout '{}' -subj /CN=x -out '{}'",
+        ca.path("p384.key").display(),
+        p384.display()
+    ));
+    let s = ca.write("s.json", DOCTOR);
+    ca.ok(&[
+        "ca",
+        "issue",
+        "--ca",
+        "sign",
+        "--csr",
+        p384.to_str().unwrap(),
+        "--subject",
+        s.to_str().unwrap(),
+        "--out",
+        out,
+    ]);
     // init refuses to overwrite.
     let err = ca.fails(&["init", "--demo"]);
     assert!(err.contains("already exists"), "{err}");

@@ -121,7 +121,7 @@ impl Signer for SoftwareKey {
     fn algorithm(&self) -> SignatureAlgorithm {
         match self.inner {
             Inner::Rsa(_) => SignatureAlgorithm::RsaPkcs1Sha256,
-            Inner::P256(_) => SignatureAlgorithm::EcdsaP256Sha256,
+            Inner::P256(_) => SignatureAlgorithm::EcdsaSha256,
         }
     }
 

@@ -1,5 +1,5 @@
 //! Subject public keys HPKI accepts: RSA with a modulus of at least 2048 bits (MHLW HPKI CP),
-//! or ECDSA on P-256.
+//! or ECDSA on P-256, P-384 or P-521 (NIST curves of at least 256 bits).
 
 use der::Decode;
 use hpki_asn1::rsa::RsaPublicKey;
@@ -11,6 +11,10 @@ pub const RSA_ENCRYPTION: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.8
 pub const EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 /// `secp256r1` (RFC 5480).
 pub const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+/// `secp384r1` (RFC 5480).
+pub const SECP384R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+/// `secp521r1` (RFC 5480).
+pub const SECP521R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
 
 /// Smallest RSA modulus accepted.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -22,6 +26,10 @@ pub enum KeyType {
     Rsa(usize),
     /// ECDSA P-256.
     P256,
+    /// ECDSA P-384.
+    P384,
+    /// ECDSA P-521.
+    P521,
 }
 
 /// Why a subject public key is refused.
@@ -34,7 +42,7 @@ pub enum KeyError {
     RsaTooSmall(usize),
     /// An elliptic curve other than P-256.
     #[error(
-        "unsupported elliptic curve {0} (only P-256) / 対応していない楕円曲線です（P-256のみ）"
+        "unsupported elliptic curve {0} (P-256, P-384 or P-521) / 対応していない楕円曲線です（P-256・P-384・P-521のみ）"
     )]
     UnsupportedCurve(String),
     /// Neither RSA nor EC.
@@ -68,6 +76,10 @@ pub fn check_subject_public_key(spki: &SubjectPublicKeyInfoOwned) -> Result<KeyT
             .ok_or(KeyError::Malformed)?;
         if curve == SECP256R1 {
             Ok(KeyType::P256)
+        } else if curve == SECP384R1 {
+            Ok(KeyType::P384)
+        } else if curve == SECP521R1 {
+            Ok(KeyType::P521)
         } else {
             Err(KeyError::UnsupportedCurve(curve.to_string()))
         }
