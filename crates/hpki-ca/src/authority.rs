@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use der::{Decode, Encode};
 use hpki_keys::{Signer, SoftwareKey};
 use hpki_profile::lint::{LintContext, lint};
 use hpki_profile::profile::{
-    CertificateProfile, PublicUrls, TbsParams, assemble, build_tbs, key_identifier, parse_oids,
+    CertificateProfile, PublicUrls, TbsParams, build_tbs, key_identifier, parse_oids,
 };
 use hpki_profile::roles::RoleTable;
 use hpki_store::{AuditEvent, Store};
@@ -146,7 +146,21 @@ pub struct Engine {
     pub actor: String,
     /// Key decryption passphrase, when given.
     pub(crate) passphrase: Option<String>,
+    /// Serials reserved in the store and not used yet, per CA (see [`Engine::take_serial`]).
+    serial_stock: Mutex<HashMap<CaName, SerialStock>>,
 }
+
+/// Serials one engine has reserved ahead for a CA.
+#[derive(Default)]
+struct SerialStock {
+    /// Reserved, unused, as octets.
+    ready: Vec<Vec<u8>>,
+    /// How many to reserve at the next refill.
+    next_batch: usize,
+}
+
+/// The largest number of serials reserved in one refill of the stock.
+const SERIAL_BATCH_MAX: usize = 32;
 
 impl Engine {
     /// Open an initialised data directory. `database_url` overrides the configured database.
@@ -183,6 +197,7 @@ impl Engine {
             authorities: HashMap::new(),
             actor: actor.to_owned(),
             passphrase,
+            serial_stock: Mutex::new(HashMap::new()),
         };
         engine.reload().await?;
         Ok(engine)
@@ -270,6 +285,50 @@ impl Engine {
         }
     }
 
+    /// A fresh random serial for a certificate of `ca`, already reserved in the store (so no
+    /// other issuer, in any process, can ever use it), to be signed into at most one certificate.
+    ///
+    /// Reserving is a database commit, so the engine reserves ahead in batches: 1 the first
+    /// time, then twice as many at each refill up to [`SERIAL_BATCH_MAX`], which keeps a
+    /// one-shot CLI run from reserving serials it will not use and spreads the cost of a
+    /// commit over many certificates when issuing many. Every serial handed out was reserved
+    /// (committed) before the call returned, that is before anything is signed with it; serials
+    /// still in stock when the engine is dropped are left reserved and unused.
+    pub(crate) async fn take_serial(&self, ca: CaName) -> Result<Vec<u8>, CaError> {
+        let batch = {
+            let mut stock = self.serial_stock.lock().unwrap_or_else(|p| p.into_inner());
+            let entry = stock.entry(ca).or_default();
+            if let Some(serial) = entry.ready.pop() {
+                return Ok(serial);
+            }
+            let batch = entry.next_batch.clamp(1, SERIAL_BATCH_MAX);
+            entry.next_batch = (batch * 2).min(SERIAL_BATCH_MAX);
+            batch
+        };
+        for _ in 0..8 {
+            let mut candidates = Vec::with_capacity(batch);
+            for _ in 0..batch {
+                candidates.push(random_serial()?);
+            }
+            let hex: Vec<String> = candidates.iter().map(|c| serial_hex(c)).collect();
+            let reserved = self.store.reserve_serials(ca.as_str(), &hex).await?;
+            let mut mine: Vec<Vec<u8>> = candidates
+                .into_iter()
+                .zip(hex)
+                .filter(|(_, h)| reserved.contains(h))
+                .map(|(c, _)| c)
+                .collect();
+            if let Some(serial) = mine.pop() {
+                if !mine.is_empty() {
+                    let mut stock = self.serial_stock.lock().unwrap_or_else(|p| p.into_inner());
+                    stock.entry(ca).or_default().ready.extend(mine);
+                }
+                return Ok(serial);
+            }
+        }
+        Err(CaError::SerialExhausted)
+    }
+
     /// Policies of a CA's end-entity certificates.
     pub fn end_entity_policies(
         &self,
@@ -330,6 +389,18 @@ pub(crate) fn sign_certificate(
     issuer_public_key_der: &[u8],
     ctx: &LintContext<'_>,
 ) -> Result<Certificate, CaError> {
+    let der = sign_certificate_der(params, signer, issuer_public_key_der, ctx)?;
+    Ok(Certificate::from_der(&der)?)
+}
+
+/// [`sign_certificate`], returning the certificate's DER (what issuance stores and returns,
+/// without decoding it again).
+pub(crate) fn sign_certificate_der(
+    params: &TbsParams,
+    signer: &dyn Signer,
+    issuer_public_key_der: &[u8],
+    ctx: &LintContext<'_>,
+) -> Result<Vec<u8>, CaError> {
     let tbs = build_tbs(params)?;
     let findings = lint(&tbs, ctx);
     if !findings.is_empty() {
@@ -345,11 +416,12 @@ pub(crate) fn sign_certificate(
         &tbs_der,
         &signature,
     )?;
-    Ok(assemble(
-        tbs,
-        signer.algorithm().algorithm_identifier(),
-        &signature,
-    )?)
+    let cert = hpki_asn1::certificate::Certificate {
+        tbs_certificate: tbs,
+        signature_algorithm: signer.algorithm().algorithm_identifier(),
+        signature_value: der::asn1::BitString::from_bytes(&signature)?,
+    };
+    Ok(cert.to_der()?)
 }
 
 #[cfg(test)]

@@ -78,6 +78,10 @@ pub enum CaError {
     /// Storage failed.
     #[error("storage error: {0} / データベースの誤り: {0}")]
     Store(#[from] hpki_store::StoreError),
+    /// The store could not be read; the message of the error, shared by every caller of one
+    /// coalesced read (see [`crate::epoch`]).
+    #[error("storage error: {0} / データベースの誤り: {0}")]
+    StoreUnavailable(String),
     /// A key operation failed.
     #[error(transparent)]
     Key(#[from] hpki_keys::KeyError),

@@ -1,8 +1,9 @@
 //! Issuance of end-entity certificates from PKCS#10 requests (RFC 2986).
 //!
 //! The pipeline, in the order Boulder's CA uses: check the request (signature, key), check the
-//! subject, reserve a serial number, build the certificate from its profile, lint it, sign,
-//! verify the signature, store the certificate with its audit record in one transaction.
+//! subject, reserve a serial number (taken from a stock reserved ahead, see
+//! `Engine::take_serial`), build the certificate from its profile, lint it, sign, verify the
+//! signature, store the certificate with its audit record in one transaction.
 
 use der::{Decode, DecodePem, Encode};
 use hpki_keys::SignatureAlgorithm;
@@ -14,7 +15,7 @@ use hpki_store::NewCertificate;
 use serde_json::json;
 use x509_cert::request::CertReq;
 
-use crate::authority::{CaName, Engine, random_serial, serial_hex, sign_certificate};
+use crate::authority::{CaName, Engine, serial_hex, sign_certificate_der};
 use crate::{CaError, now_unix};
 
 /// A certificate just issued.
@@ -88,19 +89,7 @@ impl Engine {
         let now = now_unix();
         let validity = self.config.policy.end_entity_validity_days * 86_400;
 
-        let mut serial = None;
-        for _ in 0..8 {
-            let candidate = random_serial()?;
-            if self
-                .store
-                .reserve_serial(ca.as_str(), &serial_hex(&candidate))
-                .await?
-            {
-                serial = Some(candidate);
-                break;
-            }
-        }
-        let serial = serial.ok_or(CaError::SerialExhausted)?;
+        let serial = self.take_serial(ca).await?;
 
         let params = TbsParams {
             profile,
@@ -130,10 +119,10 @@ impl Engine {
             .tbs_certificate()
             .subject_public_key_info()
             .to_der()?;
-        let cert = sign_certificate(&params, signer.as_ref(), &issuer_spki, &ctx)?;
-        let der = cert.to_der()?;
+        let der = sign_certificate_der(&params, signer.as_ref(), &issuer_spki, &ctx)?;
         let serial_hex = serial_hex(&serial);
-        let subject_dn = cert.tbs_certificate().subject().to_string();
+        // The certificate's subject is `params.subject`, as built into the TBSCertificate.
+        let subject_dn = params.subject.to_string();
         let record = NewCertificate {
             ca: ca.as_str().into(),
             serial_hex: serial_hex.clone(),

@@ -11,6 +11,7 @@
 //! - [`ceremony`]: creating the hierarchy (`init`), CSRs and installing certificates.
 //! - [`issue`]: issuance from a PKCS#10 CSR.
 //! - [`crl`]: CRLs (RFC 5280 §5).
+//! - [`epoch`]: fresh reads of the revocation epoch, shared between concurrent requests.
 //! - [`ocsp_responder`]: OCSP answers (RFC 6960, RFC 5019).
 #![forbid(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod ceremony;
 pub mod config;
 pub mod crl;
 pub mod datadir;
+pub mod epoch;
 pub mod error;
 pub mod issue;
 pub mod ocsp_responder;

@@ -5,6 +5,10 @@
 //! and CDNs send — are answered from a cache of signed responses, which is dropped whenever the
 //! CA's revocation epoch changes (any revocation, from any process) and refreshed at half the
 //! response validity. Requests with a nonce are signed fresh, echoing the nonce (RFC 8954).
+//!
+//! The epoch is read for every request, by a query that starts after the request arrived, so a
+//! revocation committed before a request is always in its answer; concurrent requests share
+//! those queries ([`crate::epoch`]).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -20,6 +24,7 @@ use hpki_store::CertStatus as StoredStatus;
 
 use crate::authority::{Authority, CaName, Engine, serial_hex};
 use crate::crl::reason_from_code;
+use crate::epoch::EpochReader;
 use crate::now_unix;
 
 const ID_SHA1: der::asn1::ObjectIdentifier =
@@ -38,6 +43,7 @@ struct Cached {
 pub struct OcspResponder {
     engine: Arc<Engine>,
     cache: RwLock<HashMap<(CaName, Vec<u8>), Cached>>,
+    epochs: EpochReader,
 }
 
 fn error(status: OcspResponseStatus) -> Vec<u8> {
@@ -82,7 +88,14 @@ impl OcspResponder {
         OcspResponder {
             engine,
             cache: RwLock::new(HashMap::new()),
+            epochs: EpochReader::new(),
         }
+    }
+
+    /// The revocation epoch of `ca`, read after this call began (shared with concurrent
+    /// callers, see [`crate::epoch`]): what a cached answer about `ca` is checked against.
+    pub async fn revocation_epoch(&self, ca: CaName) -> Result<i64, crate::CaError> {
+        self.epochs.current(&self.engine.store, ca).await
     }
 
     /// The engine.
@@ -115,7 +128,7 @@ impl OcspResponder {
         if !list.iter().all(|r| issued_by(&r.req_cert, authority)) {
             return error(OcspResponseStatus::Unauthorized);
         }
-        let Ok(epoch) = self.engine.store.revocation_epoch(ca.as_str()).await else {
+        let Ok(epoch) = self.revocation_epoch(ca).await else {
             return error(OcspResponseStatus::TryLater);
         };
         let nonce = request.nonce_extension().cloned();

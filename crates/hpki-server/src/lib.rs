@@ -131,7 +131,7 @@ async fn crl(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Re
         return not_found(&file);
     };
     let engine = state.engine();
-    let Ok(epoch) = engine.store.revocation_epoch(ca.as_str()).await else {
+    let Ok(epoch) = state.responder.revocation_epoch(ca).await else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
             "database unavailable / データベースに接続できません\n",

@@ -12,15 +12,20 @@
 //! write transactions are serialised: `BEGIN IMMEDIATE` on SQLite, a transaction-scoped advisory
 //! lock on PostgreSQL. Serial numbers are reserved before signing against a `UNIQUE (ca, serial)`
 //! constraint, so two issuers can never use the same serial.
+//!
+//! On SQLite a committed write survives a crash of the process and of the machine: WAL mode with
+//! `synchronous = FULL`, the WAL is flushed to disk at every commit.
 #![forbid(unsafe_code)]
 
 mod audit;
 mod schema;
+mod sqlite_writer;
 mod testing;
 
 pub use audit::{GENESIS_HASH, canonical_json, record_hash, verify_chain};
 pub use testing::{drop_postgres_schema, fresh_postgres_url};
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
@@ -30,6 +35,9 @@ use sqlx::{AnyConnection, AnyPool};
 
 /// How long a SQLite writer waits for another process's write transaction before failing.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most serials [`Store::reserve_serials`] reserves in one call.
+pub const MAX_SERIAL_BATCH: usize = 64;
 
 /// How long a caller waits for a pooled connection before failing.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -254,13 +262,21 @@ pub struct Store {
     /// The PostgreSQL advisory lock key that serialises writers; derived from the schema name so
     /// independent stores in other schemas of the same database do not wait on each other.
     lock_key: i64,
+    /// The audit head this store last wrote: a guess that saves reading the head before each
+    /// append. It is only ever used through a conditional update that checks it against the
+    /// database under the write lock, so a stale guess (another process appended since, or the
+    /// transaction was rolled back) costs one extra read and is never chained on.
+    audit_head: Arc<Mutex<Option<(i64, String)>>>,
+    /// The one-command write path, for a SQLite file (see `sqlite_writer.rs`).
+    sqlite_writer: Option<Arc<sqlite_writer::SqliteWriter>>,
 }
 
 impl Store {
     /// Connects to the database at `url` and creates the schema if it is missing.
     ///
     /// `url` is `sqlite:///abs/path/hpki.db`, `sqlite://relative.db` (the file is created if
-    /// missing, and put in WAL mode with a 30 s busy timeout and foreign keys on),
+    /// missing, and put in WAL mode with `synchronous = FULL`, a 30 s busy timeout and foreign
+    /// keys on),
     /// `sqlite::memory:` (one private in-memory database, for tests), or `postgres://...`
     /// (`postgresql://` too; libpq-style parameters such as `options=-c search_path=...` work).
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
@@ -280,6 +296,9 @@ impl Store {
     /// Closes every connection of the pool; later calls fail. Lets tests drop their database
     /// while no connection is left open in it.
     pub async fn close(&self) {
+        if let Some(writer) = &self.sqlite_writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
 
@@ -339,7 +358,7 @@ impl Store {
         .bind(ca.created_at)
         .execute(&mut *tx)
         .await?;
-        append_audit_in(&mut tx, audit).await?;
+        self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -387,6 +406,55 @@ impl Store {
         Ok(result.rows_affected() == 1)
     }
 
+    /// Reserves several serials of the CA `ca` at once, in one statement (one commit): the ones
+    /// now reserved for the caller are returned, normalised, in the order given; a serial
+    /// reserved before (by anyone, ever) or given twice is returned at most once. As with
+    /// [`Store::reserve_serial`], reservations are never released: a caller that stops before
+    /// using them leaves them unused forever. At most [`MAX_SERIAL_BATCH`] serials per call.
+    pub async fn reserve_serials(
+        &self,
+        ca: &str,
+        serials_hex: &[String],
+    ) -> Result<Vec<String>, StoreError> {
+        let ca = normalize_ca(ca)?;
+        if serials_hex.len() > MAX_SERIAL_BATCH {
+            return Err(StoreError::InvalidInput(format!(
+                "{} serials in one reservation (at most {MAX_SERIAL_BATCH})",
+                serials_hex.len()
+            )));
+        }
+        let mut wanted: Vec<String> = Vec::with_capacity(serials_hex.len());
+        for s in serials_hex {
+            let s = normalize_serial(s)?;
+            if !wanted.contains(&s) {
+                wanted.push(s);
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Only placeholders are formatted into the statement; every value is bound.
+        let rows: Vec<String> = (0..wanted.len())
+            .map(|i| format!("($1, ${}, $2)", i + 3))
+            .collect();
+        let sql = format!(
+            "INSERT INTO serials (ca, serial_hex, reserved_at) VALUES {}
+             ON CONFLICT (ca, serial_hex) DO NOTHING RETURNING serial_hex",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ca).bind(now());
+        for s in &wanted {
+            query = query.bind(s.clone());
+        }
+        let returned = query.fetch_all(&self.pool).await?;
+        let mut reserved = Vec::with_capacity(returned.len());
+        for row in &returned {
+            reserved.push(row.try_get::<String, _>(0)?);
+        }
+        wanted.retain(|s| reserved.contains(s));
+        Ok(wanted)
+    }
+
     /// Records an issued certificate and `audit` in one transaction.
     ///
     /// The serial should have been reserved with [`Store::reserve_serial`]; if it was not, it is
@@ -401,20 +469,19 @@ impl Store {
         let ca = normalize_ca(&cert.ca)?;
         let serial = normalize_serial(&cert.serial_hex)?;
         check_event(audit)?;
+        if self
+            .insert_certificate_at_once(&ca, &serial, cert, audit)
+            .await?
+        {
+            return Ok(());
+        }
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO serials (ca, serial_hex, reserved_at) VALUES ($1, $2, $3)
-             ON CONFLICT (ca, serial_hex) DO NOTHING",
-        )
-        .bind(ca.clone())
-        .bind(serial.clone())
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
-        let inserted = sqlx::query(
+        // The usual case, the serial was reserved before signing: one statement.
+        let mut inserted = sqlx::query(
             "INSERT INTO certificates
                 (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8
+             WHERE EXISTS (SELECT 1 FROM serials WHERE ca = $1 AND serial_hex = $2)
              ON CONFLICT (ca, serial_hex) DO NOTHING",
         )
         .bind(ca.clone())
@@ -426,15 +493,116 @@ impl Store {
         .bind(cert.der.clone())
         .bind(cert.issued_at)
         .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() != 1 {
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            // Not reserved yet (or already used): reserve it here and try again.
+            sqlx::query(
+                "INSERT INTO serials (ca, serial_hex, reserved_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (ca, serial_hex) DO NOTHING",
+            )
+            .bind(ca.clone())
+            .bind(serial.clone())
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+            inserted = sqlx::query(
+                "INSERT INTO certificates
+                    (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                 ON CONFLICT (ca, serial_hex) DO NOTHING",
+            )
+            .bind(ca.clone())
+            .bind(serial.clone())
+            .bind(cert.subject.clone())
+            .bind(cert.profile.clone())
+            .bind(cert.not_before)
+            .bind(cert.not_after)
+            .bind(cert.der.clone())
+            .bind(cert.issued_at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
+        if inserted != 1 {
             return Err(StoreError::Conflict(format!(
                 "certificate {serial} of CA {ca}"
             )));
         }
-        append_audit_in(&mut tx, audit).await?;
+        self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The usual insertion on SQLite, as one command (see `sqlite_writer.rs`): the serial was
+    /// reserved, and this store wrote the audit head last. `Ok(true)` if it committed; in any
+    /// other case nothing was written and `Ok(false)` sends the caller down the general path,
+    /// which tells the cases apart (a serial not reserved yet, a certificate already recorded,
+    /// an audit head moved by another process, a database error).
+    ///
+    /// The statements are chained so that `COMMIT` is only reached when all went as planned:
+    /// the certificate is inserted only if its serial is reserved (a second certificate for the
+    /// serial fails the `UNIQUE` constraint); the head only moves if the certificate was
+    /// inserted and the head is the one this store wrote; and the audit record, inserted only if
+    /// the head moved, otherwise fails its `NOT NULL` constraint, which stops the command before
+    /// `COMMIT`.
+    async fn insert_certificate_at_once(
+        &self,
+        ca: &str,
+        serial: &str,
+        cert: &NewCertificate,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        let Some(writer) = &self.sqlite_writer else {
+            return Ok(false);
+        };
+        // The head is read once the writer is ours, so that concurrent insertions in this
+        // process chain on each other rather than on the same stale head.
+        let mut writer = writer.lock().await;
+        let Some((last_seq, prev_hash)) = self.audit_head.lock().ok().and_then(|g| g.clone())
+        else {
+            return Ok(false);
+        };
+        let at = now();
+        let details = canonical_json(&audit.details);
+        let (seq, hash) = next_link(last_seq, &prev_hash, at, audit, &details)?;
+        let query = sqlx::query(
+            "BEGIN IMMEDIATE;
+             INSERT INTO certificates
+                (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8
+             WHERE EXISTS (SELECT 1 FROM serials WHERE ca = $1 AND serial_hex = $2);
+             UPDATE audit_head SET last_seq = $9, last_hash = $10
+             WHERE id = 1 AND last_seq = $11 AND last_hash = $12 AND changes() = 1;
+             INSERT INTO audit_log (seq, at, actor, action, object, details, prev_hash, hash)
+             VALUES ($9, CASE WHEN changes() = 1 THEN $13 END, $14, $15, $16, $17, $12, $10);
+             COMMIT",
+        )
+        .bind(ca.to_owned())
+        .bind(serial.to_owned())
+        .bind(cert.subject.clone())
+        .bind(cert.profile.clone())
+        .bind(cert.not_before)
+        .bind(cert.not_after)
+        .bind(cert.der.clone())
+        .bind(cert.issued_at)
+        .bind(seq)
+        .bind(hash.clone())
+        .bind(last_seq)
+        .bind(prev_hash)
+        .bind(at)
+        .bind(audit.actor.clone())
+        .bind(audit.action.clone())
+        .bind(audit.object.clone())
+        .bind(details);
+        if writer.run_transaction(query).await.is_err() {
+            return Ok(false);
+        }
+        if let Ok(mut g) = self.audit_head.lock() {
+            *g = Some((seq, hash));
+        }
+        drop(writer);
+        Ok(true)
     }
 
     /// The certificate the CA `ca` issued with `serial_hex`, if any.
@@ -539,7 +707,7 @@ impl Store {
         .bind(ca)
         .execute(&mut *tx)
         .await?;
-        append_audit_in(&mut tx, audit).await?;
+        self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(RevokeOutcome::Revoked)
     }
@@ -613,7 +781,7 @@ impl Store {
         if inserted.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!("CRL {number} of CA {ca}")));
         }
-        append_audit_in(&mut tx, audit).await?;
+        self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -659,7 +827,7 @@ impl Store {
     pub async fn append_audit(&self, event: &AuditEvent) -> Result<AuditRecord, StoreError> {
         check_event(event)?;
         let mut tx = self.begin_write().await?;
-        let record = append_audit_in(&mut tx, event).await?;
+        let record = self.append_audit_in(&mut tx, event).await?;
         tx.commit().await?;
         Ok(record)
     }
@@ -761,12 +929,20 @@ fn sqlite_file_url(url: &str) -> Result<String, StoreError> {
 }
 
 /// Sets the per-connection SQLite settings that cannot go in the URL.
-async fn sqlite_session_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+pub(crate) async fn sqlite_session_settings(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
     let busy = format!("PRAGMA busy_timeout = {}", SQLITE_BUSY_TIMEOUT.as_millis());
     sqlx::raw_sql(sqlx::AssertSqlSafe(busy))
         .execute(&mut *conn)
         .await?;
     sqlx::raw_sql("PRAGMA foreign_keys = ON")
+        .execute(&mut *conn)
+        .await?;
+    // FULL: the WAL is flushed at every commit, so a certificate the CA issued is on disk when
+    // `issue()` returns, even across a power loss. A CA that forgot a certificate it signed could
+    // no longer revoke it, and its OCSP responder would call it unknown. NORMAL (synced only at
+    // checkpoints) would be faster — one disk flush less per certificate — and is deliberately
+    // not used.
+    sqlx::raw_sql("PRAGMA synchronous = FULL")
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -780,8 +956,12 @@ async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
         sqlite_file_url(url)?
     };
 
+    // No ping before each use: a SQLite connection is a local file handle that does not go
+    // stale, and the ping is one more round trip to the connection's worker thread per
+    // operation (the dominant cost of a simple statement).
     let options = AnyPoolOptions::new()
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire(false)
         .after_connect(|conn, _meta| Box::pin(sqlite_session_settings(conn)));
     let options = if in_memory {
         // Each in-memory connection is its own database: keep exactly one, forever.
@@ -802,6 +982,9 @@ async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
         pool,
         backend: Backend::Sqlite,
         lock_key: 0,
+        audit_head: Arc::default(),
+        // An in-memory database exists only in the pool's one connection.
+        sqlite_writer: (!in_memory).then(|| Arc::new(sqlite_writer::SqliteWriter::new(url))),
     };
     create_schema(&store, schema::SQLITE).await?;
     Ok(store)
@@ -869,6 +1052,8 @@ async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
         pool,
         backend: Backend::Postgres,
         lock_key: advisory_key(&schema),
+        audit_head: Arc::default(),
+        sqlite_writer: None,
     };
     create_schema(&store, schema::POSTGRES).await?;
     Ok(store)
@@ -928,56 +1113,105 @@ async fn audit_head(conn: &mut AnyConnection) -> Result<(i64, String), StoreErro
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
 
-/// Appends `event` to the audit log inside the caller's write transaction, chaining it to the
-/// head marker and moving the marker on.
-async fn append_audit_in(
-    conn: &mut AnyConnection,
+impl Store {
+    /// Appends `event` to the audit log inside the caller's write transaction, chaining it to the
+    /// head marker and moving the marker on.
+    ///
+    /// The head this store wrote last is tried first, with an update that only moves the marker
+    /// if it still names exactly that record; otherwise (another process appended since) the
+    /// head is read and the record chained to it. Either way the record is chained to the head
+    /// as it is in the database, under the write lock.
+    async fn append_audit_in(
+        &self,
+        conn: &mut AnyConnection,
+        event: &AuditEvent,
+    ) -> Result<AuditRecord, StoreError> {
+        let at = now();
+        let details = canonical_json(&event.details);
+        let guess = self.audit_head.lock().ok().and_then(|g| g.clone());
+        let mut chained = None;
+        if let Some((last_seq, prev_hash)) = guess {
+            let (seq, hash) = next_link(last_seq, &prev_hash, at, event, &details)?;
+            let moved = sqlx::query(
+                "UPDATE audit_head SET last_seq = $1, last_hash = $2
+                 WHERE id = 1 AND last_seq = $3 AND last_hash = $4",
+            )
+            .bind(seq)
+            .bind(hash.clone())
+            .bind(last_seq)
+            .bind(prev_hash.clone())
+            .execute(&mut *conn)
+            .await?;
+            if moved.rows_affected() == 1 {
+                chained = Some((seq, prev_hash, hash));
+            }
+        }
+        let (seq, prev_hash, hash) = match chained {
+            Some(c) => c,
+            None => {
+                let (last_seq, prev_hash) = audit_head(conn).await?;
+                let (seq, hash) = next_link(last_seq, &prev_hash, at, event, &details)?;
+                sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
+                    .bind(seq)
+                    .bind(hash.clone())
+                    .execute(&mut *conn)
+                    .await?;
+                (seq, prev_hash, hash)
+            }
+        };
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor, action, object, details, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(seq)
+        .bind(at)
+        .bind(event.actor.clone())
+        .bind(event.action.clone())
+        .bind(event.object.clone())
+        .bind(details.clone())
+        .bind(prev_hash.clone())
+        .bind(hash.clone())
+        .execute(&mut *conn)
+        .await?;
+        // If the transaction is rolled back after all, the guess is ahead of the database and
+        // the next append falls back to reading the head.
+        if let Ok(mut g) = self.audit_head.lock() {
+            *g = Some((seq, hash.clone()));
+        }
+        Ok(AuditRecord {
+            seq,
+            at,
+            actor: event.actor.clone(),
+            action: event.action.clone(),
+            object: event.object.clone(),
+            details,
+            prev_hash,
+            hash,
+        })
+    }
+}
+
+/// The `seq` and hash of the record that follows `last_seq` / `prev_hash`.
+fn next_link(
+    last_seq: i64,
+    prev_hash: &str,
+    at: i64,
     event: &AuditEvent,
-) -> Result<AuditRecord, StoreError> {
-    let (last_seq, prev_hash) = audit_head(conn).await?;
+    details: &str,
+) -> Result<(i64, String), StoreError> {
     let seq = last_seq
         .checked_add(1)
         .ok_or_else(|| StoreError::Corrupt("audit sequence overflow".into()))?;
-    let at = now();
-    let details = canonical_json(&event.details);
     let hash = record_hash(
-        &prev_hash,
+        prev_hash,
         seq,
         at,
         &event.actor,
         &event.action,
         &event.object,
-        &details,
-    );
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, object, details, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(seq)
-    .bind(at)
-    .bind(event.actor.clone())
-    .bind(event.action.clone())
-    .bind(event.object.clone())
-    .bind(details.clone())
-    .bind(prev_hash.clone())
-    .bind(hash.clone())
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE audit_head SET last_seq = $1, last_hash = $2 WHERE id = 1")
-        .bind(seq)
-        .bind(hash.clone())
-        .execute(&mut *conn)
-        .await?;
-    Ok(AuditRecord {
-        seq,
-        at,
-        actor: event.actor.clone(),
-        action: event.action.clone(),
-        object: event.object.clone(),
         details,
-        prev_hash,
-        hash,
-    })
+    );
+    Ok((seq, hash))
 }
 
 fn ca_from_row(row: &AnyRow) -> Result<CaRecord, StoreError> {
@@ -1209,7 +1443,197 @@ mod tests {
         let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
             .fetch_one(&mut *conn)
             .await?;
-        assert_eq!((mode.as_str(), busy, fk), ("wal", 30_000, 1));
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await?;
+        assert_eq!(
+            (mode.as_str(), busy, fk, synchronous),
+            ("wal", 30_000, 1, 2)
+        );
+        Ok(())
+    }
+
+    fn cert(serial: &str) -> NewCertificate {
+        NewCertificate {
+            ca: "sign".into(),
+            serial_hex: serial.into(),
+            subject: format!("CN=holder {serial}"),
+            profile: "hpki-sign".into(),
+            not_before: 1,
+            not_after: 2,
+            der: vec![0x30, 0x00],
+            issued_at: 1,
+        }
+    }
+
+    fn event(object: &str) -> AuditEvent {
+        AuditEvent {
+            actor: "tester".into(),
+            action: "issue".into(),
+            object: object.into(),
+            details: serde_json::json!({"object": object}),
+        }
+    }
+
+    async fn sqlite_file_store(dir: &tempfile::TempDir) -> Result<(String, Store), StoreError> {
+        let url = format!("sqlite://{}/w.db", dir.path().display());
+        let store = Store::connect(&url).await?;
+        Ok((url, store))
+    }
+
+    fn committed_at_once(store: &Store) -> u64 {
+        store.sqlite_writer.as_ref().map_or(0, |w| w.committed())
+    }
+
+    /// No write transaction is left open: a connection that will not wait can take the lock.
+    async fn assert_unlocked(url: &str) -> Result<(), StoreError> {
+        let mut other = AnyConnection::connect(url).await?;
+        sqlx::raw_sql("PRAGMA busy_timeout = 0")
+            .execute(&mut other)
+            .await?;
+        let tx = other.begin_with("BEGIN IMMEDIATE").await?;
+        tx.rollback().await?;
+        Ok(())
+    }
+
+    /// The one-command insertion is taken when it can be, and every case it cannot handle falls
+    /// back to the general path with the same outcome, leaving nothing half-written or locked.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_insert_at_once_and_its_fallbacks() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let (url, store) = sqlite_file_store(&dir).await?;
+
+        // The first write learns the audit head; the next insertions go in one command.
+        assert!(store.reserve_serial("sign", "a1").await?);
+        store.insert_certificate(&cert("a1"), &event("a1")).await?;
+        assert_eq!(committed_at_once(&store), 0);
+        let reserved = store
+            .reserve_serials("sign", &["a2".into(), "a3".into()])
+            .await?;
+        assert_eq!(reserved, ["a2", "a3"]);
+        store.insert_certificate(&cert("a2"), &event("a2")).await?;
+        assert_eq!(committed_at_once(&store), 1);
+
+        // A serial not reserved: reserved by the general path.
+        store.insert_certificate(&cert("b1"), &event("b1")).await?;
+        assert_eq!(committed_at_once(&store), 1);
+        assert!(!store.reserve_serial("sign", "b1").await?);
+        assert_unlocked(&url).await?;
+
+        // A second certificate for a serial: refused, nothing written.
+        let before = store.audit_records().await?.len();
+        let again = store
+            .insert_certificate(&cert("a2"), &event("a2 again"))
+            .await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        assert_eq!(store.audit_records().await?.len(), before);
+        assert_unlocked(&url).await?;
+
+        // Another writer moved the audit head: chained to the real head.
+        let other = Store::connect(&url).await?;
+        other.append_audit(&event("other")).await?;
+        store.insert_certificate(&cert("a3"), &event("a3")).await?;
+        // And the one-command path is used again afterwards.
+        assert!(store.reserve_serial("sign", "a4").await?);
+        let n = committed_at_once(&store);
+        store.insert_certificate(&cert("a4"), &event("a4")).await?;
+        assert_eq!(committed_at_once(&store), n + 1);
+
+        let stored: Vec<String> = store
+            .certificates(Some("sign"))
+            .await?
+            .into_iter()
+            .map(|c| c.serial_hex)
+            .collect();
+        assert_eq!(stored, ["a1", "a2", "b1", "a3", "a4"]);
+        let records = store.audit_records().await?;
+        assert_eq!(
+            records
+                .iter()
+                .map(|r| r.object.as_str())
+                .collect::<Vec<_>>(),
+            ["a1", "a2", "b1", "other", "a3", "a4"]
+        );
+        assert_eq!(
+            store.verify_audit().await?,
+            AuditVerification::Intact { records: 6 }
+        );
+        assert_unlocked(&url).await?;
+        other.close().await;
+        store.close().await;
+        Ok(())
+    }
+
+    /// Concurrent insertions through one store chain on each other in one command each.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn sqlite_concurrent_inserts_through_one_store() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let (_url, store) = sqlite_file_store(&dir).await?;
+        store.append_audit(&event("start")).await?;
+        let mut tasks = Vec::new();
+        for t in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..10 {
+                    let serial = format!("d{t}{i:02}");
+                    assert!(store.reserve_serial("sign", &serial).await?);
+                    store
+                        .insert_certificate(&cert(&serial), &event(&serial))
+                        .await?;
+                }
+                Ok::<_, StoreError>(())
+            }));
+        }
+        for t in tasks {
+            t.await
+                .map_err(|e| StoreError::InvalidInput(e.to_string()))??;
+        }
+        assert_eq!(store.certificates(Some("sign")).await?.len(), 80);
+        assert_eq!(committed_at_once(&store), 80);
+        assert_eq!(
+            store.verify_audit().await?,
+            AuditVerification::Intact { records: 81 }
+        );
+        store.close().await;
+        Ok(())
+    }
+
+    /// An insertion abandoned while it waits for the write lock leaves nothing behind, and the
+    /// next one succeeds.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_abandoned_insert_leaves_no_transaction() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let (url, store) = sqlite_file_store(&dir).await?;
+        store
+            .reserve_serials("sign", &["c1".into(), "c2".into(), "c3".into()])
+            .await?;
+        store.insert_certificate(&cert("c1"), &event("c1")).await?;
+
+        let mut holder = AnyConnection::connect(&url).await?;
+        let lock = holder.begin_with("BEGIN IMMEDIATE").await?;
+        let abandoned = tokio::time::timeout(
+            Duration::from_millis(300),
+            store.insert_certificate(&cert("c2"), &event("c2")),
+        )
+        .await;
+        assert!(abandoned.is_err(), "the insertion should still be waiting");
+        lock.rollback().await?;
+
+        store.insert_certificate(&cert("c3"), &event("c3")).await?;
+        assert_eq!(committed_at_once(&store), 1);
+        assert_unlocked(&url).await?;
+        let stored: Vec<String> = store
+            .certificates(Some("sign"))
+            .await?
+            .into_iter()
+            .map(|c| c.serial_hex)
+            .collect();
+        assert_eq!(stored, ["c1", "c3"]);
+        assert_eq!(
+            store.verify_audit().await?,
+            AuditVerification::Intact { records: 2 }
+        );
+        store.close().await;
         Ok(())
     }
 

@@ -116,6 +116,7 @@ macro_rules! both_backends {
 both_backends!(
     ca_put_get,
     serial_reservation_is_unique,
+    serial_batch_reservation,
     insert_and_list_certificates,
     failed_insert_leaves_nothing,
     revoke_outcomes_and_epoch,
@@ -230,6 +231,54 @@ mod scenarios {
                 "{bad:?} should be refused"
             );
         }
+        Ok(())
+    }
+
+    /// Several serials reserved in one statement: only the ones nobody reserved before are
+    /// returned, normalised, in the order given, each once.
+    pub async fn serial_batch_reservation(ctx: &Ctx) -> Result<(), StoreError> {
+        let store = &ctx.store;
+        assert!(store.reserve_serial("sign", "b2").await?);
+        let other = ctx.another_store().await;
+        let got = other
+            .reserve_serials(
+                "sign",
+                &[
+                    "0B1".into(),
+                    "b2".into(),
+                    "b3".into(),
+                    "0x0b1".into(),
+                    "b4".into(),
+                ],
+            )
+            .await?;
+        assert_eq!(got, ["b1", "b3", "b4"]);
+        other.close().await;
+        // Reserved in the batch means reserved for everyone.
+        assert!(!store.reserve_serial("sign", "b3").await?);
+        assert_eq!(
+            store.reserve_serials("sign", &[]).await?,
+            Vec::<String>::new()
+        );
+        let too_many: Vec<String> = (1..=hpki_store::MAX_SERIAL_BATCH + 1)
+            .map(|i| format!("{i:x}"))
+            .collect();
+        assert!(matches!(
+            store.reserve_serials("sign", &too_many).await,
+            Err(StoreError::InvalidInput(_))
+        ));
+        assert!(matches!(
+            store.reserve_serials("sign", &["zz".into()]).await,
+            Err(StoreError::InvalidInput(_))
+        ));
+        // A full batch works on both backends.
+        let full: Vec<String> = (1..=hpki_store::MAX_SERIAL_BATCH)
+            .map(|i| format!("c0{i:04x}"))
+            .collect();
+        assert_eq!(
+            store.reserve_serials("sign", &full).await?.len(),
+            full.len()
+        );
         Ok(())
     }
 
