@@ -236,7 +236,11 @@ pub fn parse_oids(dotted: &[String]) -> Result<Vec<ObjectIdentifier>, ProfileErr
 /// Build the `TBSCertificate` of a profile. The result still has to pass [`crate::lint`].
 pub fn build_tbs(p: &TbsParams) -> Result<TbsCertificate, ProfileError> {
     use CertificateProfile::*;
-    let ski = key_identifier(&p.spki);
+    let ski = extension(
+        SubjectKeyIdentifier::OID,
+        false,
+        &SubjectKeyIdentifier(OctetString::new(key_identifier(&p.spki))?),
+    )?;
     let mut ext: Vec<Extension> = Vec::new();
     let issuer_aki = match (&p.issuer_key_id, p.profile) {
         (_, Root) => None,
@@ -258,11 +262,7 @@ pub fn build_tbs(p: &TbsParams) -> Result<TbsCertificate, ProfileError> {
                 },
             )?);
             ext.push(extension(KeyUsage::OID, true, &p.profile.key_usage())?);
-            ext.push(extension(
-                SubjectKeyIdentifier::OID,
-                false,
-                &SubjectKeyIdentifier(OctetString::new(ski)?),
-            )?);
+            ext.push(ski.clone());
             if let Some(a) = issuer_aki {
                 ext.push(extension(AuthorityKeyIdentifier::OID, false, &a)?);
             }
@@ -293,11 +293,7 @@ pub fn build_tbs(p: &TbsParams) -> Result<TbsCertificate, ProfileError> {
             if let Some(a) = issuer_aki {
                 ext.push(extension(AuthorityKeyIdentifier::OID, false, &a)?);
             }
-            ext.push(extension(
-                SubjectKeyIdentifier::OID,
-                false,
-                &SubjectKeyIdentifier(OctetString::new(ski)?),
-            )?);
+            ext.push(ski.clone());
             ext.push(extension(KeyUsage::OID, true, &p.profile.key_usage())?);
             ext.push(extension(
                 ExtendedKeyUsage::OID,
@@ -310,11 +306,7 @@ pub fn build_tbs(p: &TbsParams) -> Result<TbsCertificate, ProfileError> {
             if let Some(a) = issuer_aki {
                 ext.push(extension(AuthorityKeyIdentifier::OID, false, &a)?);
             }
-            ext.push(extension(
-                SubjectKeyIdentifier::OID,
-                false,
-                &SubjectKeyIdentifier(OctetString::new(ski)?),
-            )?);
+            ext.push(ski.clone());
             ext.push(extension(KeyUsage::OID, true, &p.profile.key_usage())?);
             if p.profile == EndEntityAuthentication {
                 ext.push(extension(
