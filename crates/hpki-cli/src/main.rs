@@ -439,7 +439,7 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
                     out.display()
                 );
             } else if let (Some(dir), Some(out_dir)) = (csr_dir, out_dir) {
-                return issue_batch(&engine, ca.into(), &dir, &out_dir).await;
+                return issue_batch(Arc::new(engine), ca.into(), &dir, &out_dir).await;
             } else {
                 bail!(
                     "give --csr, --subject and --out, or --csr-dir and --out-dir / 引数が不足しています"
@@ -516,7 +516,15 @@ fn report(pb: &ProgressBar, line: String) {
     }
 }
 
-async fn issue_batch(engine: &Engine, ca: CaName, dir: &Path, out_dir: &Path) -> Result<ExitCode> {
+/// Certificates a batch issuance works on at once.
+const BATCH_IN_FLIGHT: usize = 4;
+
+async fn issue_batch(
+    engine: Arc<Engine>,
+    ca: CaName,
+    dir: &Path,
+    out_dir: &Path,
+) -> Result<ExitCode> {
     let mut csrs: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -535,26 +543,43 @@ async fn issue_batch(engine: &Engine, ca: CaName, dir: &Path, out_dir: &Path) ->
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    // A few certificates are in flight at once: one is signed while another waits for its
+    // commit, and commits that meet share one disk flush (see hpki-store's group commit). The
+    // results are reported in file order.
+    let mut in_flight = std::collections::VecDeque::new();
     let mut failed = 0usize;
-    for csr in &csrs {
-        let stem = csr
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("certificate")
-            .to_owned();
-        pb.set_message(stem.clone());
-        let result: Result<String> = async {
-            let subject_path = csr.with_extension("json");
-            let subject =
-                String::from_utf8(read(&subject_path)?).context("subject JSON must be UTF-8")?;
-            let issued = engine.issue(ca, &read(csr)?, &subject).await?;
-            write(
-                &out_dir.join(format!("{stem}.pem")),
-                issued.pem().as_bytes(),
-            )?;
-            Ok(issued.serial_hex)
+    let mut next = csrs.iter();
+    loop {
+        while in_flight.len() < BATCH_IN_FLIGHT {
+            let Some(csr) = next.next() else { break };
+            let stem = csr
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("certificate")
+                .to_owned();
+            let (engine, csr, out) = (
+                engine.clone(),
+                csr.clone(),
+                out_dir.join(format!("{stem}.pem")),
+            );
+            let task = tokio::spawn(async move {
+                let subject_path = csr.with_extension("json");
+                let subject = String::from_utf8(read(&subject_path)?)
+                    .context("subject JSON must be UTF-8")?;
+                let issued = engine.issue(ca, &read(&csr)?, &subject).await?;
+                write(&out, issued.pem().as_bytes())?;
+                Ok::<_, anyhow::Error>(issued.serial_hex)
+            });
+            in_flight.push_back((stem, task));
         }
-        .await;
+        let Some((stem, task)) = in_flight.pop_front() else {
+            break;
+        };
+        pb.set_message(stem.clone());
+        let result = match task.await {
+            Ok(result) => result,
+            Err(e) => Err(anyhow::anyhow!("internal error: {e}")),
+        };
         match result {
             Ok(serial) => report(&pb, format!("  {stem}: issued {serial}")),
             Err(e) => {

@@ -9,7 +9,8 @@
 //! it could measure, whatever the numbers.
 //!
 //! Environment (optional): `HPKI_BENCH_ISSUE_N` (certificates to issue, default 1000),
-//! `HPKI_BENCH_ISSUERS` (concurrent issuers in the second issuance run, default 2),
+//! `HPKI_BENCH_ISSUERS` (concurrent issuers in the second issuance run, default 4, as many as
+//! `hpki ca issue --csr-dir` keeps in flight),
 //! `HPKI_BENCH_OCSP_SECS` (seconds per OCSP run, default 4), `HPKI_BENCH_CONNECTIONS`
 //! (keep-alive connections, default 64), `HPKI_BENCH_DIR` (parent of the temporary data
 //! directory, default the system temporary directory).
@@ -99,7 +100,7 @@ fn run() -> Result<(), BoxError> {
     // Raw signing and issuance alternate in rounds, so that a change in the machine's load
     // during the run weighs on both alike.
     let n = (env_u64("HPKI_BENCH_ISSUE_N", 1000) as usize).max(ROUNDS);
-    let issuers = (env_u64("HPKI_BENCH_ISSUERS", 2) as usize).max(1);
+    let issuers = (env_u64("HPKI_BENCH_ISSUERS", 4) as usize).max(1);
     let inputs = issuance_inputs(2 * n + WARM_UP)?;
     let (inputs, concurrent_inputs) = inputs.split_at(n + WARM_UP);
     let mut raw = RawSigner::new()?;
@@ -121,8 +122,10 @@ fn run() -> Result<(), BoxError> {
         })?;
         issue_secs += start.elapsed().as_secs_f64();
     }
-    // The same work with several issuers at once, as a CA server issues: one certificate's
-    // commit (a disk flush) overlaps another's signature.
+    // The same work with several issuers at once, as a CA server or a batch issues: one
+    // certificate's commit (a disk flush) overlaps another's signature, and the commits that
+    // meet share one flush (group commit; each issuer still returns only once its certificate
+    // is on disk).
     let engine = Arc::new(engine);
     let start = Instant::now();
     server_rt.block_on(async {

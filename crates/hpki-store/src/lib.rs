@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+mod group_commit;
 mod schema;
 mod sqlite_writer;
 mod testing;
@@ -534,18 +535,11 @@ impl Store {
         Ok(())
     }
 
-    /// The usual insertion on SQLite, as one command (see `sqlite_writer.rs`): the serial was
-    /// reserved, and this store wrote the audit head last. `Ok(true)` if it committed; in any
-    /// other case nothing was written and `Ok(false)` sends the caller down the general path,
-    /// which tells the cases apart (a serial not reserved yet, a certificate already recorded,
-    /// an audit head moved by another process, a database error).
-    ///
-    /// The statements are chained so that `COMMIT` is only reached when all went as planned:
-    /// the certificate is inserted only if its serial is reserved (a second certificate for the
-    /// serial fails the `UNIQUE` constraint); the head only moves if the certificate was
-    /// inserted and the head is the one this store wrote; and the audit record, inserted only if
-    /// the head moved, otherwise fails its `NOT NULL` constraint, which stops the command before
-    /// `COMMIT`.
+    /// The usual insertion on SQLite: one command, committed together with the insertions of
+    /// other issuers that arrive meanwhile (see `group_commit.rs`). `Ok(false)` means nothing
+    /// was written and the general path must be taken, which tells the cases apart (a serial
+    /// not reserved yet, a certificate already recorded, an audit head moved by another
+    /// process, a database error).
     async fn insert_certificate_at_once(
         &self,
         ca: &str,
@@ -556,53 +550,13 @@ impl Store {
         let Some(writer) = &self.sqlite_writer else {
             return Ok(false);
         };
-        // The head is read once the writer is ours, so that concurrent insertions in this
-        // process chain on each other rather than on the same stale head.
-        let mut writer = writer.lock().await;
-        let Some((last_seq, prev_hash)) = self.audit_head.lock().ok().and_then(|g| g.clone())
-        else {
-            return Ok(false);
+        let insert = group_commit::CertificateInsert {
+            ca: ca.to_owned(),
+            serial: serial.to_owned(),
+            cert: cert.clone(),
+            audit: audit.clone(),
         };
-        let at = now();
-        let details = canonical_json(&audit.details);
-        let (seq, hash) = next_link(last_seq, &prev_hash, at, audit, &details)?;
-        let query = sqlx::query(
-            "BEGIN IMMEDIATE;
-             INSERT INTO certificates
-                (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at)
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8
-             WHERE EXISTS (SELECT 1 FROM serials WHERE ca = $1 AND serial_hex = $2);
-             UPDATE audit_head SET last_seq = $9, last_hash = $10
-             WHERE id = 1 AND last_seq = $11 AND last_hash = $12 AND changes() = 1;
-             INSERT INTO audit_log (seq, at, actor, action, object, details, prev_hash, hash)
-             VALUES ($9, CASE WHEN changes() = 1 THEN $13 END, $14, $15, $16, $17, $12, $10);
-             COMMIT",
-        )
-        .bind(ca.to_owned())
-        .bind(serial.to_owned())
-        .bind(cert.subject.clone())
-        .bind(cert.profile.clone())
-        .bind(cert.not_before)
-        .bind(cert.not_after)
-        .bind(cert.der.clone())
-        .bind(cert.issued_at)
-        .bind(seq)
-        .bind(hash.clone())
-        .bind(last_seq)
-        .bind(prev_hash)
-        .bind(at)
-        .bind(audit.actor.clone())
-        .bind(audit.action.clone())
-        .bind(audit.object.clone())
-        .bind(details);
-        if writer.run_transaction(query).await.is_err() {
-            return Ok(false);
-        }
-        if let Ok(mut g) = self.audit_head.lock() {
-            *g = Some((seq, hash));
-        }
-        drop(writer);
-        Ok(true)
+        Ok(group_commit::insert_certificate(writer, &self.audit_head, insert).await)
     }
 
     /// The certificate the CA `ca` issued with `serial_hex`, if any.
@@ -1481,8 +1435,17 @@ mod tests {
         Ok((url, store))
     }
 
+    /// Certificates committed through the group commit (the one-command path).
     fn committed_at_once(store: &Store) -> u64 {
-        store.sqlite_writer.as_ref().map_or(0, |w| w.committed())
+        store
+            .sqlite_writer
+            .as_ref()
+            .map_or(0, |w| w.queue.inserted())
+    }
+
+    /// The transactions that committed them.
+    fn group_commits(store: &Store) -> u64 {
+        store.sqlite_writer.as_ref().map_or(0, |w| w.queue.groups())
     }
 
     /// No write transaction is left open: a connection that will not wait can take the lock.
@@ -1564,7 +1527,7 @@ mod tests {
         Ok(())
     }
 
-    /// Concurrent insertions through one store chain on each other in one command each.
+    /// Concurrent insertions through one store all take the group commit and chain in order.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn sqlite_concurrent_inserts_through_one_store() -> Result<(), StoreError> {
         let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
@@ -1598,10 +1561,12 @@ mod tests {
         Ok(())
     }
 
-    /// An insertion abandoned while it waits for the write lock leaves nothing behind, and the
-    /// next one succeeds.
+    /// An insertion whose caller gave up while it waited for the write lock is still committed
+    /// once the lock is free (the certificate was signed: the CA must not forget it), and
+    /// leaves nothing open behind it; the next insertion succeeds.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn sqlite_abandoned_insert_leaves_no_transaction() -> Result<(), StoreError> {
+    async fn sqlite_abandoned_insert_is_committed_and_leaves_no_transaction()
+    -> Result<(), StoreError> {
         let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
         let (url, store) = sqlite_file_store(&dir).await?;
         store
@@ -1620,7 +1585,7 @@ mod tests {
         lock.rollback().await?;
 
         store.insert_certificate(&cert("c3"), &event("c3")).await?;
-        assert_eq!(committed_at_once(&store), 1);
+        assert_eq!(committed_at_once(&store), 2);
         assert_unlocked(&url).await?;
         let stored: Vec<String> = store
             .certificates(Some("sign"))
@@ -1628,11 +1593,62 @@ mod tests {
             .into_iter()
             .map(|c| c.serial_hex)
             .collect();
-        assert_eq!(stored, ["c1", "c3"]);
+        assert_eq!(stored, ["c1", "c2", "c3"]);
         assert_eq!(
             store.verify_audit().await?,
-            AuditVerification::Intact { records: 2 }
+            AuditVerification::Intact { records: 3 }
         );
+        store.close().await;
+        Ok(())
+    }
+
+    /// Insertions that arrive while a commit waits for the disk share the next commit: one
+    /// transaction for all of them, each answered only once it is committed, chained in order.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_waiting_insertions_share_one_commit() -> Result<(), StoreError> {
+        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let (url, store) = sqlite_file_store(&dir).await?;
+        let serials: Vec<String> = (0..6).map(|i| format!("e{i}")).collect();
+        store.reserve_serials("sign", &serials).await?;
+        store.insert_certificate(&cert("e0"), &event("e0")).await?;
+
+        // While another connection holds the write lock, the first insertion's commit waits,
+        // and four more queue up behind it.
+        let mut holder = AnyConnection::connect(&url).await?;
+        let lock = holder.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tasks = Vec::new();
+        for serial in &serials[1..] {
+            let (store, serial) = (store.clone(), serial.clone());
+            tasks.push(tokio::spawn(async move {
+                store
+                    .insert_certificate(&cert(&serial), &event(&serial))
+                    .await
+            }));
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(
+            tasks.iter().all(|t| !t.is_finished()),
+            "no insertion may return before its commit"
+        );
+        assert_eq!(store.certificates(Some("sign")).await?.len(), 1);
+        lock.rollback().await?;
+        for t in tasks {
+            t.await
+                .map_err(|e| StoreError::InvalidInput(e.to_string()))??;
+        }
+        assert_eq!(committed_at_once(&store), 5);
+        assert_eq!(
+            group_commits(&store),
+            2,
+            "the first alone, then the four waiting"
+        );
+        assert_eq!(store.certificates(Some("sign")).await?.len(), 6);
+        assert_eq!(
+            store.verify_audit().await?,
+            AuditVerification::Intact { records: 6 }
+        );
+        assert_unlocked(&url).await?;
         store.close().await;
         Ok(())
     }

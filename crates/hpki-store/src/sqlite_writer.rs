@@ -3,7 +3,8 @@
 //! sqlx runs each SQLite connection on a thread of its own, and every statement is a round trip
 //! to that thread: two thread wake-ups, which on a small virtual machine cost more than the
 //! statement. A certificate with its audit record takes five statements (`BEGIN IMMEDIATE`,
-//! three writes, `COMMIT`) when sent one by one. The writer sends them as one command instead,
+//! three writes, `COMMIT`) when sent one by one. The writer sends them as one command instead
+//! (for several certificates at once, see `group_commit.rs`),
 //! on a connection of its own, written so that either every statement succeeds and the last one
 //! commits, or a statement fails before `COMMIT` and the transaction is rolled back.
 //!
@@ -12,8 +13,6 @@
 //! taken out of the writer while a command runs: if the caller's future is dropped, the
 //! connection is dropped with it, and SQLite rolls back what was left open when it closes. After
 //! a failed statement the writer rolls back and keeps the connection only if that worked.
-
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -25,8 +24,8 @@ use tokio::sync::{Mutex, MutexGuard};
 pub(crate) struct SqliteWriter {
     url: String,
     conn: Mutex<Option<AnyConnection>>,
-    /// Transactions committed through this writer (for tests).
-    committed: AtomicU64,
+    /// Certificate insertions waiting for their group commit (see `group_commit.rs`).
+    pub(crate) queue: crate::group_commit::CommitQueue,
 }
 
 impl SqliteWriter {
@@ -34,7 +33,7 @@ impl SqliteWriter {
         SqliteWriter {
             url,
             conn: Mutex::new(None),
-            committed: AtomicU64::new(0),
+            queue: Default::default(),
         }
     }
 
@@ -46,12 +45,6 @@ impl SqliteWriter {
             writer: self,
             slot: self.conn.lock().await,
         }
-    }
-
-    /// How many transactions committed through this writer.
-    #[cfg(test)]
-    pub(crate) fn committed(&self) -> u64 {
-        self.committed.load(Ordering::Relaxed)
     }
 
     /// Closes the connection, if open.
@@ -86,7 +79,6 @@ impl WriterGuard<'_> {
         match query.execute(&mut conn).await {
             Ok(_) => {
                 *self.slot = Some(conn);
-                self.writer.committed.fetch_add(1, Ordering::Relaxed);
                 Ok(())
             }
             Err(e) => {
