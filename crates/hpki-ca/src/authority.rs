@@ -148,6 +148,13 @@ pub struct Engine {
     pub(crate) passphrase: Option<String>,
     /// Serials reserved in the store and not used yet, per CA (see [`Engine::take_serial`]).
     serial_stock: Mutex<HashMap<CaName, SerialStock>>,
+    /// The key ceremony's record when the CA keys are under M-of-N custody (see
+    /// [`crate::custody`]); `None` when they are under the operator passphrase.
+    pub custody: Option<crate::custody::CustodyRecord>,
+    /// Custodians' shares presented towards the next activation.
+    pub(crate) presented: Mutex<crate::custody::Presented>,
+    /// The CA keys unlocked by the custodians, while activated.
+    pub(crate) activated: std::sync::RwLock<HashMap<CaName, Arc<dyn Signer>>>,
 }
 
 /// Serials one engine has reserved ahead for a CA.
@@ -172,6 +179,7 @@ impl Engine {
     ) -> Result<Self, CaError> {
         let dir = DataDir::open(&std::path::absolute(dir).map_err(|e| CaError::io(dir, e))?)?;
         let config = dir.config()?;
+        let custody = crate::custody::load_record(&dir)?;
         let url = match database_url {
             Some(u) => crate::datadir::resolve_sqlite_url(u, dir.path()),
             None => dir.database_url(&config),
@@ -198,6 +206,9 @@ impl Engine {
             actor: actor.to_owned(),
             passphrase,
             serial_stock: Mutex::new(HashMap::new()),
+            custody,
+            presented: Mutex::new(Default::default()),
+            activated: Default::default(),
         };
         engine.reload().await?;
         Ok(engine)
@@ -210,7 +221,13 @@ impl Engine {
             let Ok(name) = CaName::parse(&rec.name) else {
                 continue;
             };
-            let ca = self.keyed(&rec.cert_der, &rec.key_ref)?;
+            // Under custody the CA keys open only with the custodians' secret (activation).
+            let ca_key_ref = if self.custody.is_some() {
+                ""
+            } else {
+                rec.key_ref.as_str()
+            };
+            let ca = self.keyed(&rec.cert_der, ca_key_ref)?;
             let responder = match (&rec.ocsp_cert_der, &rec.ocsp_key_ref) {
                 (Some(der), Some(key_ref)) => Some(self.keyed(der, key_ref)?),
                 _ => None,
@@ -268,6 +285,26 @@ impl Engine {
                 CaError::UnknownCa(name.to_string())
             }
         })
+    }
+
+    /// The key of CA `ca` for signing certificates and CRLs: under custody, only while the
+    /// custodians have activated the CA keys.
+    pub fn ca_signer(&self, ca: CaName) -> Result<Arc<dyn Signer>, CaError> {
+        let authority = self.authority(ca)?;
+        if self.custody.is_some() {
+            return self
+                .activated
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&ca)
+                .cloned()
+                .ok_or_else(|| CaError::NotActivated(ca.to_string()));
+        }
+        authority
+            .ca
+            .signer
+            .clone()
+            .ok_or_else(|| CaError::NoKey(ca.to_string()))
     }
 
     /// The public URLs from the configuration.

@@ -104,11 +104,7 @@ impl Engine {
     /// Build, sign and record a new CRL for `ca` with every revoked certificate.
     pub async fn publish_crl(&self, ca: CaName) -> Result<PublishedCrl, CaError> {
         let authority = self.authority(ca)?;
-        let signer = authority
-            .ca
-            .signer
-            .clone()
-            .ok_or_else(|| CaError::NoKey(ca.to_string()))?;
+        let signer = self.ca_signer(ca)?;
         let revoked = self.store.revoked(ca.as_str()).await?;
         let number = self.store.next_crl_number(ca.as_str()).await?;
         let this_update = now_unix();

@@ -88,6 +88,24 @@ pub enum CaError {
     /// A profile could not be built.
     #[error(transparent)]
     Profile(#[from] hpki_profile::ProfileError),
+    /// Under M-of-N custody, the CA keys are not activated.
+    #[error(
+        "the key of CA {0} is not activated: custodians must present their shares first (--custodian, or POST /admin/activation) / 認証局 {0} の鍵は活性化されていません（鍵保管者の分散鍵の提示が必要です）"
+    )]
+    NotActivated(String),
+    /// The CA keys are not under custody (no key ceremony took place).
+    #[error(
+        "the CA keys are not under custodian control (run hpki ca ceremony first) / 認証局の鍵は分散管理されていません"
+    )]
+    NoCustody,
+    /// A key ceremony already took place.
+    #[error(
+        "the CA keys are already under custodian control / 認証局の鍵は既に分散管理されています"
+    )]
+    CustodyExists,
+    /// Custody refused (threshold, custodian, share).
+    #[error(transparent)]
+    Custody(#[from] crate::custody::CustodyError),
     /// DER encoding or decoding failed.
     #[error("DER error: {0}")]
     Der(#[from] der::Error),

@@ -78,11 +78,7 @@ impl Engine {
         let subject = SubjectInput::from_json(subject_json)?.validate(&self.roles)?;
         let req = check_csr(csr)?;
         let authority = self.authority(ca)?;
-        let signer = authority
-            .ca
-            .signer
-            .clone()
-            .ok_or_else(|| CaError::NoKey(ca.to_string()))?;
+        let signer = self.ca_signer(ca)?;
         let issuer_cert = &authority.ca.cert;
         let issuer_key_id = authority.ca.key_id();
         let policies = self.end_entity_policies(ca)?;

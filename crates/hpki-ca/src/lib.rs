@@ -11,6 +11,7 @@
 //! - [`ceremony`]: creating the hierarchy (`init`), CSRs and installing certificates.
 //! - [`issue`]: issuance from a PKCS#10 CSR.
 //! - [`crl`]: CRLs (RFC 5280 §5).
+//! - [`custody`]: M-of-N custodian control of the CA keys (key ceremony, activation).
 //! - [`epoch`]: fresh reads of the revocation epoch, shared between concurrent requests.
 //! - [`ocsp_responder`]: OCSP answers (RFC 6960, RFC 5019).
 #![forbid(unsafe_code)]
@@ -19,6 +20,7 @@ pub mod authority;
 pub mod ceremony;
 pub mod config;
 pub mod crl;
+pub mod custody;
 pub mod datadir;
 pub mod epoch;
 pub mod error;

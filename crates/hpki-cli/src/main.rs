@@ -19,6 +19,7 @@ use hpki_ca::issue::pem_encode;
 use hpki_ca::{CaName, Engine};
 use hpki_store::{AuditProblem, AuditVerification};
 use indicatif::{ProgressBar, ProgressStyle};
+use zeroize::Zeroizing;
 
 #[derive(Parser)]
 #[command(
@@ -39,6 +40,11 @@ struct Common {
     /// Database URL overriding the configured one (e.g. postgres://user@host/db).
     #[arg(long, env = "HPKI_DATABASE_URL")]
     database_url: Option<String>,
+    /// Under M-of-N custody: a custodian presenting their share to unlock the CA keys for this
+    /// command (repeat for each; passphrase from HPKI_CUSTODIAN_PASSPHRASE_<NAME> or asked).
+    /// 鍵保管者（M名以上）。
+    #[arg(long = "custodian", env = "HPKI_CUSTODIANS", value_delimiter = ',')]
+    custodians: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -71,6 +77,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Loopback address for the operator interface (custodian activation, issuance):
+        /// /admin/activation, /admin/issue/{sign,auth}. Off unless given.
+        #[arg(long)]
+        admin_listen: Option<SocketAddr>,
     },
     /// Run the demo: create a demo data directory if it does not exist, then serve it.
     Demo {
@@ -193,6 +203,15 @@ enum CaCommand {
         #[arg(long, value_enum)]
         ca: Option<IssuingCa>,
     },
+    /// Key ceremony: put the CA keys under M-of-N custodian control (鍵の分散管理).
+    /// Each custodian's passphrase comes from HPKI_CUSTODIAN_PASSPHRASE_<NAME> or is asked.
+    Ceremony {
+        #[command(flatten)]
+        common: Common,
+        /// Shares needed to activate the CA keys (M).
+        #[arg(long, default_value_t = 2)]
+        threshold: usize,
+    },
     /// Export a CA certificate (PEM).
     Export {
         #[command(flatten)]
@@ -241,13 +260,55 @@ async fn open(common: &Common, keys: bool) -> Result<Engine> {
     } else {
         KeyAccess::None
     };
-    Ok(Engine::open(
+    let engine = Engine::open(
         &common.dir,
         common.database_url.as_deref(),
         access,
         &actor(),
     )
-    .await?)
+    .await?;
+    if keys && engine.custody.is_some() {
+        for custodian in &common.custodians {
+            let status = engine
+                .present_share(custodian, &custodian_passphrase(custodian, false)?)
+                .await?;
+            if status.activated {
+                eprintln!("CA keys activated / 認証局の鍵を活性化しました");
+                break;
+            }
+        }
+    }
+    Ok(engine)
+}
+
+/// A custodian's passphrase: `HPKI_CUSTODIAN_PASSPHRASE_<NAME>` (upper case, '-' as '_'), or
+/// asked on the terminal (twice when `confirm`).
+fn custodian_passphrase(name: &str, confirm: bool) -> Result<Zeroizing<String>> {
+    let var = format!(
+        "HPKI_CUSTODIAN_PASSPHRASE_{}",
+        name.to_ascii_uppercase().replace('-', "_")
+    );
+    if let Ok(p) = std::env::var(&var) {
+        if p.is_empty() {
+            bail!("{var} is empty / {var} が空です");
+        }
+        return Ok(Zeroizing::new(p));
+    }
+    let ask = |prompt: String| {
+        rpassword::prompt_password(prompt).map(Zeroizing::new).with_context(|| {
+            format!("no passphrase for custodian {name}: set {var} or run on a terminal / 保管者 {name} のパスフレーズがありません")
+        })
+    };
+    let p = ask(format!(
+        "passphrase of custodian {name} / 保管者 {name} のパスフレーズ: "
+    ))?;
+    if confirm && *ask(format!("again / もう一度 ({name}): "))? != *p {
+        bail!("the passphrases of {name} differ / {name} のパスフレーズが一致しません");
+    }
+    if p.is_empty() {
+        bail!("empty passphrase for {name} / {name} のパスフレーズが空です");
+    }
+    Ok(p)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
@@ -329,10 +390,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let common = Common {
                 dir,
                 database_url: None,
+                custodians: Vec::new(),
             };
-            serve(&common, listen).await?;
+            serve(&common, listen, None).await?;
         }
-        Command::Serve { common, listen } => serve(&common, listen).await?,
+        Command::Serve {
+            common,
+            listen,
+            admin_listen,
+        } => serve(&common, listen, admin_listen).await?,
         Command::Ca(cmd) => return ca(cmd).await,
         Command::Audit(AuditCommand::Verify { common }) => {
             let engine = open(&common, false).await?;
@@ -382,10 +448,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(common: &Common, listen: SocketAddr) -> Result<()> {
+async fn serve(common: &Common, listen: SocketAddr, admin: Option<SocketAddr>) -> Result<()> {
     let engine = Arc::new(open(common, true).await?);
-    hpki_server::serve(engine, listen, |addr| {
+    let status = engine.activation_status();
+    if status.custody && !status.activated {
+        println!(
+            "CA keys under custody, not activated: {} custodian(s) must present their shares / 認証局の鍵は未活性化です（保管者{}名の分散鍵が必要）",
+            status.threshold, status.threshold
+        );
+    }
+    hpki_server::serve_with_admin(engine, listen, admin, |addr, admin| {
         println!("listening on http://{addr} / http://{addr} で待ち受けています");
+        if let Some(a) = admin {
+            println!("operator interface on http://{a}/admin/ / 管理用 http://{a}/admin/");
+        }
     })
     .await?;
     Ok(())
@@ -445,6 +521,32 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
                     "give --csr, --subject and --out, or --csr-dir and --out-dir / 引数が不足しています"
                 );
             }
+        }
+        CaCommand::Ceremony { common, threshold } => {
+            if common.custodians.is_empty() {
+                bail!(
+                    "name the custodians with --custodian (M of N) / --custodian で鍵保管者を指定してください"
+                );
+            }
+            let keyless = Common {
+                custodians: Vec::new(),
+                ..common.clone()
+            };
+            let engine = open(&keyless, true).await?;
+            let mut custodians = Vec::new();
+            for name in &common.custodians {
+                custodians.push((name.clone(), custodian_passphrase(name, true)?));
+            }
+            let record = engine.key_ceremony(&custodians, threshold).await?;
+            println!(
+                "key ceremony {}: CA keys now need {} of {} custodians ({}) / 鍵の分散管理を開始しました（{}名中{}名）",
+                record.ceremony_id,
+                record.threshold,
+                record.custodians.len(),
+                record.custodians.join(", "),
+                record.custodians.len(),
+                record.threshold
+            );
         }
         CaCommand::Revoke {
             common,

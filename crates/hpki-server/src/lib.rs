@@ -8,7 +8,12 @@
 //! | `GET /ocsp/{sign,auth}/{base64}` | RFC 5019 §5 GET form |
 //! | `GET /healthz` | liveness |
 //! | `GET /` | a page listing the above (Japanese, English below) |
+//!
+//! The operator interface (custodian activation, issuance) is served on a separate loopback
+//! listener: see [`admin`].
 #![forbid(unsafe_code)]
+
+pub mod admin;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -31,6 +36,11 @@ pub enum ServerError {
     /// The listen address could not be bound.
     #[error("cannot listen on {0}: {1} / {0} で待ち受けできません: {1}")]
     Bind(SocketAddr, std::io::Error),
+    /// The operator listener must stay on this machine.
+    #[error(
+        "the admin listener must be a loopback address, not {0} / 管理用の待ち受けはループバックアドレスに限ります: {0}"
+    )]
+    AdminNotLoopback(SocketAddr),
     /// The server stopped with an I/O error.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
@@ -80,13 +90,47 @@ pub async fn serve(
     listen: SocketAddr,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServerError> {
+    serve_with_admin(engine, listen, None, |addr, _| ready(addr)).await
+}
+
+/// Serve the public routes on `listen` and, when given, the operator routes ([`admin`]) on
+/// `admin_listen`, which must be a loopback address. `ready` gets both bound addresses.
+pub async fn serve_with_admin(
+    engine: Arc<Engine>,
+    listen: SocketAddr,
+    admin_listen: Option<SocketAddr>,
+    ready: impl FnOnce(SocketAddr, Option<SocketAddr>),
+) -> Result<(), ServerError> {
+    if let Some(a) = admin_listen
+        && !a.ip().is_loopback()
+    {
+        return Err(ServerError::AdminNotLoopback(a));
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| ServerError::Bind(listen, e))?;
-    ready(listener.local_addr()?);
-    axum::serve(listener, router(AppState::new(engine)))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let admin = match admin_listen {
+        Some(a) => Some(
+            tokio::net::TcpListener::bind(a)
+                .await
+                .map_err(|e| ServerError::Bind(a, e))?,
+        ),
+        None => None,
+    };
+    ready(
+        listener.local_addr()?,
+        admin.as_ref().map(|l| l.local_addr()).transpose()?,
+    );
+    let public = axum::serve(listener, router(AppState::new(engine.clone())))
+        .with_graceful_shutdown(shutdown_signal());
+    match admin {
+        Some(admin) => {
+            let admin =
+                axum::serve(admin, admin::router(engine)).with_graceful_shutdown(shutdown_signal());
+            tokio::try_join!(public.into_future(), admin.into_future())?;
+        }
+        None => public.await?,
+    }
     Ok(())
 }
 
@@ -161,6 +205,10 @@ async fn crl(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Re
             der_response("application/pkix-crl", der)
         }
         Err(hpki_ca::CaError::NoKey(_)) | Err(hpki_ca::CaError::UnknownCa(_)) => not_found(&file),
+        // Under custody, a new CRL needs the custodians to activate the CA key.
+        Err(e @ hpki_ca::CaError::NotActivated(_)) => {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response()
+        }
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
     }
 }
