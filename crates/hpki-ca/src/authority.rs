@@ -67,6 +67,17 @@ impl CaName {
         format!("file:keys/{}.key.pem", self.as_str())
     }
 
+    /// Key reference of the CA's own key in the configured HSM: the key object's label, in the
+    /// form of an RFC 7512 PKCS#11 URI path (the token comes from `[hsm]` of `hpki.toml`).
+    pub fn hsm_key_ref(self) -> String {
+        format!("{HSM_KEY_REF_PREFIX}{}", self.hsm_key_label())
+    }
+
+    /// Label of the CA's key object in the HSM.
+    pub fn hsm_key_label(self) -> String {
+        format!("hpki-{}", self.as_str())
+    }
+
     /// Key reference of the CA's OCSP responder key.
     pub fn ocsp_key_ref(self) -> String {
         format!("file:keys/{}-ocsp.key.pem", self.as_str())
@@ -110,11 +121,16 @@ pub fn subject_key_id(cert: &Certificate) -> Vec<u8> {
     }
 }
 
+/// Key references of keys in the HSM start with this.
+pub const HSM_KEY_REF_PREFIX: &str = "pkcs11:object=";
+
 /// A CA as loaded from the store.
 #[derive(Clone)]
 pub struct Authority {
     /// Which CA.
     pub name: CaName,
+    /// Where its key is kept (`file:keys/…` or `pkcs11:object=…`).
+    pub key_ref: String,
     /// The CA certificate and key.
     pub ca: KeyedCertificate,
     /// The delegated OCSP responder (issuing CAs).
@@ -128,6 +144,14 @@ pub enum KeyAccess {
     None,
     /// Decrypt the keys with this passphrase.
     Passphrase(String),
+    /// Decrypt the key files with `passphrase`; log in to the HSM holding CA keys with
+    /// `hsm_pin`.
+    WithHsm {
+        /// The key files' passphrase.
+        passphrase: String,
+        /// The HSM user PIN.
+        hsm_pin: String,
+    },
 }
 
 /// The CA engine.
@@ -146,6 +170,8 @@ pub struct Engine {
     pub actor: String,
     /// Key decryption passphrase, when given.
     pub(crate) passphrase: Option<String>,
+    /// The HSM user PIN, when given (and the CA keys are not under custody).
+    pub(crate) hsm_pin: Option<String>,
     /// Serials reserved in the store and not used yet, per CA (see [`Engine::take_serial`]).
     serial_stock: Mutex<HashMap<CaName, SerialStock>>,
     /// The key ceremony's record when the CA keys are under M-of-N custody (see
@@ -193,9 +219,13 @@ impl Engine {
             }
             None => RoleTable::hpki_default(),
         };
-        let passphrase = match keys {
-            KeyAccess::None => None,
-            KeyAccess::Passphrase(p) => Some(p),
+        let (passphrase, hsm_pin) = match keys {
+            KeyAccess::None => (None, None),
+            KeyAccess::Passphrase(p) => (Some(p), None),
+            KeyAccess::WithHsm {
+                passphrase,
+                hsm_pin,
+            } => (Some(passphrase), Some(hsm_pin)),
         };
         let mut engine = Engine {
             dir,
@@ -205,6 +235,7 @@ impl Engine {
             authorities: HashMap::new(),
             actor: actor.to_owned(),
             passphrase,
+            hsm_pin,
             serial_stock: Mutex::new(HashMap::new()),
             custody,
             presented: Mutex::new(Default::default()),
@@ -221,8 +252,11 @@ impl Engine {
             let Ok(name) = CaName::parse(&rec.name) else {
                 continue;
             };
-            // Under custody the CA keys open only with the custodians' secret (activation).
-            let ca_key_ref = if self.custody.is_some() {
+            // Under custody the CA keys open only with the custodians' secret (activation); an
+            // HSM-held key opens only with the HSM PIN (see `ca_signer` for the refusal).
+            let ca_key_ref = if self.custody.is_some()
+                || (rec.key_ref.starts_with(HSM_KEY_REF_PREFIX) && self.hsm_pin.is_none())
+            {
                 ""
             } else {
                 rec.key_ref.as_str()
@@ -236,6 +270,7 @@ impl Engine {
                 name,
                 Authority {
                     name,
+                    key_ref: rec.key_ref.clone(),
                     ca,
                     responder,
                 },
@@ -248,7 +283,7 @@ impl Engine {
     fn keyed(&self, der: &[u8], key_ref: &str) -> Result<KeyedCertificate, CaError> {
         let cert = Certificate::from_der(der)?;
         let signer = match &self.passphrase {
-            Some(p) if !key_ref.is_empty() => Some(self.load_key(key_ref, p)?),
+            Some(_) if !key_ref.is_empty() => Some(self.operator_key(key_ref)?),
             _ => None,
         };
         Ok(KeyedCertificate {
@@ -258,11 +293,43 @@ impl Engine {
         })
     }
 
-    pub(crate) fn load_key(
-        &self,
-        key_ref: &str,
-        passphrase: &str,
-    ) -> Result<Arc<dyn Signer>, CaError> {
+    /// Where the key of CA `ca` is kept in this installation: the HSM when `[hsm]` names the
+    /// CA, an encrypted file otherwise.
+    pub fn ca_key_ref(&self, ca: CaName) -> String {
+        match &self.config.hsm {
+            Some(hsm) if hsm.cas.iter().any(|c| c == ca.as_str()) => ca.hsm_key_ref(),
+            _ => ca.key_ref(),
+        }
+    }
+
+    /// The configured HSM token, logged in with `pin`.
+    pub fn hsm_token(&self, pin: &str) -> Result<hpki_token::HsmToken, CaError> {
+        let hsm = self.config.hsm.as_ref().ok_or_else(|| {
+            CaError::Config("a CA key is in an HSM but hpki.toml has no [hsm]".into())
+        })?;
+        let module = hpki_token::Module::open(Path::new(&hsm.module))?;
+        Ok(hpki_token::HsmToken::login(&module, &hsm.token_label, pin)?)
+    }
+
+    /// Opens the key at `key_ref` with the operator's credentials: the passphrase for a key
+    /// file, the HSM PIN for a key in the HSM.
+    pub(crate) fn operator_key(&self, key_ref: &str) -> Result<Arc<dyn Signer>, CaError> {
+        let secret = if key_ref.starts_with(HSM_KEY_REF_PREFIX) {
+            self.hsm_pin.as_deref()
+        } else {
+            self.passphrase.as_deref()
+        };
+        let secret = secret.ok_or_else(|| CaError::NoKey(key_ref.to_owned()))?;
+        self.load_key(key_ref, secret)
+    }
+
+    /// Opens the key at `key_ref` with `secret`: the passphrase of a key file, or the user PIN
+    /// of the HSM for `pkcs11:object=<label>`.
+    pub(crate) fn load_key(&self, key_ref: &str, secret: &str) -> Result<Arc<dyn Signer>, CaError> {
+        if let Some(label) = key_ref.strip_prefix(HSM_KEY_REF_PREFIX) {
+            return Ok(Arc::new(self.hsm_token(secret)?.signer(label)?));
+        }
+        let passphrase = secret;
         let path = self
             .dir
             .key_path(key_ref)
@@ -300,11 +367,13 @@ impl Engine {
                 .cloned()
                 .ok_or_else(|| CaError::NotActivated(ca.to_string()));
         }
-        authority
-            .ca
-            .signer
-            .clone()
-            .ok_or_else(|| CaError::NoKey(ca.to_string()))
+        authority.ca.signer.clone().ok_or_else(|| {
+            if authority.key_ref.starts_with(HSM_KEY_REF_PREFIX) && self.passphrase.is_some() {
+                CaError::HsmPinRequired(ca.to_string())
+            } else {
+                CaError::NoKey(ca.to_string())
+            }
+        })
     }
 
     /// The public URLs from the configuration.

@@ -41,6 +41,21 @@ pub struct InitOptions {
     pub passphrase: String,
     /// Who runs the ceremony (audit).
     pub actor: String,
+    /// Generate these CAs' keys in an HSM instead of encrypted files.
+    pub hsm: Option<HsmInit>,
+}
+
+/// CA keys generated in an HSM at `hpki init`.
+#[derive(Clone, Debug)]
+pub struct HsmInit {
+    /// The HSM's PKCS#11 module.
+    pub module: String,
+    /// The label of the (already initialised) token.
+    pub token_label: String,
+    /// Its user PIN.
+    pub pin: String,
+    /// The CAs whose keys go into the HSM.
+    pub cas: Vec<CaName>,
 }
 
 const ONE_DAY: u64 = 86_400;
@@ -81,7 +96,12 @@ pub async fn init(
         .database_url
         .clone()
         .unwrap_or_else(|| "sqlite://hpki.db".into());
-    let config = Config::with_defaults(&db, &opts.public_base_url);
+    let mut config = Config::with_defaults(&db, &opts.public_base_url);
+    config.hsm = opts.hsm.as_ref().map(|h| crate::config::HsmConfig {
+        module: h.module.clone(),
+        token_label: h.token_label.clone(),
+        cas: h.cas.iter().map(|c| c.to_string()).collect(),
+    });
     dir.write_atomic(
         crate::config::CONFIG_FILE,
         config.to_toml()?.as_bytes(),
@@ -106,32 +126,58 @@ pub async fn init(
         ))
         .await?;
 
-    let mut keys = Vec::new();
+    let mut keys: Vec<(CaName, Arc<dyn Signer>)> = Vec::new();
     let names: &[CaName] = if opts.demo {
         &[CaName::Root, CaName::Sign, CaName::Auth]
     } else {
         &[CaName::Sign, CaName::Auth]
     };
+    let hsm_token = match &opts.hsm {
+        Some(h) => {
+            let module = hpki_token::Module::open(Path::new(&h.module))?;
+            Some(hpki_token::HsmToken::login(
+                &module,
+                &h.token_label,
+                &h.pin,
+            )?)
+        }
+        None => None,
+    };
     for ca in names {
-        let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
-        save_key(&dir, &ca.key_ref(), &key, &opts.passphrase)?;
+        let in_hsm = opts.hsm.as_ref().is_some_and(|h| h.cas.contains(ca));
+        let (key, details): (Arc<dyn Signer>, _) = match &hsm_token {
+            Some(token) if in_hsm => {
+                let key = token.generate_rsa(&ca.hsm_key_label(), 2048)?;
+                let details = json!({"key_ref": ca.hsm_key_ref(), "algorithm": "RSA-2048",
+                    "storage": format!("HSM (PKCS#11) token {:?}, sensitive, not extractable", token.label())});
+                (Arc::new(key), details)
+            }
+            _ => {
+                let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
+                save_key(&dir, &ca.key_ref(), &key, &opts.passphrase)?;
+                let details = json!({"key_ref": ca.key_ref(), "algorithm": "RSA-2048",
+                    "storage": "PKCS#8 encrypted (scrypt, AES-256-CBC)"});
+                (Arc::new(key), details)
+            }
+        };
         store
-            .append_audit(&audit("ca.key_created", ca.as_str(), json!({"key_ref": ca.key_ref(), "algorithm": "RSA-2048", "storage": "PKCS#8 encrypted (scrypt, AES-256-CBC)"})))
+            .append_audit(&audit("ca.key_created", ca.as_str(), details))
             .await?;
         progress(&format!(
             "key created for CA {ca} / 認証局 {ca} の鍵を生成しました"
         ));
-        keys.push((*ca, Arc::new(key)));
+        keys.push((*ca, key));
     }
     drop(store);
 
-    let mut engine = Engine::open(
-        &abs,
-        None,
-        KeyAccess::Passphrase(opts.passphrase.clone()),
-        &opts.actor,
-    )
-    .await?;
+    let access = match &opts.hsm {
+        Some(h) => KeyAccess::WithHsm {
+            passphrase: opts.passphrase.clone(),
+            hsm_pin: h.pin.clone(),
+        },
+        None => KeyAccess::Passphrase(opts.passphrase.clone()),
+    };
+    let mut engine = Engine::open(&abs, None, access, &opts.actor).await?;
     if opts.demo {
         let key_of = |n: CaName| keys.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone());
         let root_key = key_of(CaName::Root).ok_or(CaError::NoKey("root".into()))?;
@@ -225,7 +271,7 @@ impl Engine {
         }
     }
 
-    async fn issue_root(&mut self, key: &Arc<SoftwareKey>) -> Result<Certificate, CaError> {
+    async fn issue_root(&mut self, key: &Arc<dyn Signer>) -> Result<Certificate, CaError> {
         let name = self.ca_name(CaName::Root)?;
         let now = now_unix();
         let validity = self.config.policy.root_validity_years * ONE_YEAR;
@@ -253,7 +299,7 @@ impl Engine {
         let rec = CaRecord {
             name: "root".into(),
             cert_der: der.clone(),
-            key_ref: CaName::Root.key_ref(),
+            key_ref: self.ca_key_ref(CaName::Root),
             ocsp_cert_der: None,
             ocsp_key_ref: None,
             created_at: now as i64,
@@ -275,7 +321,7 @@ impl Engine {
         &self,
         ca: CaName,
         root: &Certificate,
-        root_key: &Arc<SoftwareKey>,
+        root_key: &Arc<dyn Signer>,
         spki: spki::SubjectPublicKeyInfoOwned,
     ) -> Result<Certificate, CaError> {
         let cfg = ca_config(&self.config, ca);
@@ -321,7 +367,7 @@ impl Engine {
             .passphrase
             .clone()
             .ok_or(CaError::NoKey(ca.to_string()))?;
-        let ca_key = self.load_key(&ca.key_ref(), &passphrase)?;
+        let ca_key = self.operator_key(&self.ca_key_ref(ca))?;
         let ocsp_key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
         save_key(&self.dir, &ca.ocsp_key_ref(), &ocsp_key, &passphrase)?;
         self.store
@@ -376,7 +422,7 @@ impl Engine {
         let rec = CaRecord {
             name: ca.as_str().into(),
             cert_der: cert.to_der()?,
-            key_ref: ca.key_ref(),
+            key_ref: self.ca_key_ref(ca),
             ocsp_cert_der: Some(responder.to_der()?),
             ocsp_key_ref: Some(ca.ocsp_key_ref()),
             created_at: now as i64,
@@ -403,11 +449,7 @@ impl Engine {
         if ca == CaName::Root {
             return Err(CaError::UnknownCa("root".into()));
         }
-        let passphrase = self
-            .passphrase
-            .clone()
-            .ok_or(CaError::NoKey(ca.to_string()))?;
-        let key = self.load_key(&ca.key_ref(), &passphrase)?;
+        let key = self.operator_key(&self.ca_key_ref(ca))?;
         build_csr(key.as_ref(), self.ca_name(ca)?)
     }
 
@@ -427,11 +469,7 @@ impl Engine {
             .map_err(|e| CaError::CertificateMismatch(format!("not a certificate: {e}")))?;
         let root = Certificate::from_pem(root_pem.trim())
             .map_err(|e| CaError::CertificateMismatch(format!("root is not a certificate: {e}")))?;
-        let passphrase = self
-            .passphrase
-            .clone()
-            .ok_or(CaError::NoKey(ca.to_string()))?;
-        let key = self.load_key(&ca.key_ref(), &passphrase)?;
+        let key = self.operator_key(&self.ca_key_ref(ca))?;
         if cert.tbs_certificate().subject_public_key_info() != key.public_key() {
             return Err(CaError::CertificateMismatch(
                 "its public key is not this CA's key / 公開鍵が一致しません".into(),

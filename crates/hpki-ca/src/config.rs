@@ -27,6 +27,53 @@ pub struct Config {
     pub policy: PolicyConfig,
     /// The three CAs.
     pub ca: CaSet,
+    /// The doctors' IC cards (医師資格証).
+    #[serde(default)]
+    pub cards: CardsConfig,
+    /// CA keys held in an HSM (PKCS#11), when configured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hsm: Option<HsmConfig>,
+}
+
+/// The IC card policy (the seed: card 6 years, certificates in the chip 2 years; MEDIS cards
+/// lock after 15 wrong PINs).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CardsConfig {
+    /// PKCS#11 module of the card readers' middleware: OpenSC's `opensc-pkcs11.so` for real
+    /// cards, SoftHSM2 for demos and tests.
+    pub pkcs11_module: String,
+    /// Card validity, years (the certificates on it follow `end_entity_validity_days`).
+    pub validity_years: u32,
+    /// Wrong PINs allowed before the PIN blocks.
+    pub pin_max_tries: u8,
+    /// Card IDs are this prefix, the last digit of the year and the month of issue, and a
+    /// five-digit number: `JMAC` + `YMM` + `00000` as on the seed's card face.
+    pub card_id_prefix: String,
+}
+
+impl Default for CardsConfig {
+    fn default() -> Self {
+        CardsConfig {
+            pkcs11_module: hpki_token::SOFTHSM2_MODULE.into(),
+            validity_years: 6,
+            pin_max_tries: 15,
+            card_id_prefix: "JMAC".into(),
+        }
+    }
+}
+
+/// CA keys in an HSM: the token that holds them and which CAs use it.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HsmConfig {
+    /// The HSM vendor's PKCS#11 module (SoftHSM2 in tests).
+    pub module: String,
+    /// Label of the token holding the CA keys.
+    pub token_label: String,
+    /// The CAs whose keys are in the HSM (`root`, `sign`, `auth`); the others stay in
+    /// encrypted files.
+    pub cas: Vec<String>,
 }
 
 /// Validity and freshness policy (MHLW HPKI CP; the seed gives 2 years for the certificates in
@@ -146,6 +193,8 @@ impl Config {
                     ca_policies: vec!["1.2.392.100495.1.5.1.2.3.1".into()],
                 },
             },
+            cards: CardsConfig::default(),
+            hsm: None,
         }
     }
 
@@ -161,6 +210,31 @@ impl Config {
                     "[ca.{name}] end_entity_policies must name at least one policy OID"
                 )));
             }
+        }
+        if let Some(hsm) = &c.hsm {
+            for ca in &hsm.cas {
+                if !matches!(ca.as_str(), "root" | "sign" | "auth") {
+                    return Err(CaError::Config(format!(
+                        "[hsm] cas: unknown CA {ca:?} (root, sign or auth)"
+                    )));
+                }
+            }
+        }
+        let prefix = &c.cards.card_id_prefix;
+        if prefix.is_empty()
+            || prefix.len() > 20
+            || !prefix
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+        {
+            return Err(CaError::Config(format!(
+                "[cards] card_id_prefix {prefix:?} must be 1-20 of A-Z 0-9"
+            )));
+        }
+        if c.cards.pin_max_tries == 0 || c.cards.validity_years == 0 {
+            return Err(CaError::Config(
+                "[cards] pin_max_tries and validity_years must be at least 1".into(),
+            ));
         }
         if !c.public_base_url.starts_with("http://") {
             return Err(CaError::Config(
@@ -184,6 +258,15 @@ mod tests {
     fn defaults_round_trip() {
         let c = Config::with_defaults("sqlite://hpki.db", "http://127.0.0.1:8080");
         assert_eq!(Config::from_toml(&c.to_toml().unwrap()).unwrap(), c);
+    }
+
+    #[test]
+    fn a_configuration_from_before_cards_and_hsm_still_reads() {
+        let c = Config::with_defaults("sqlite://hpki.db", "http://127.0.0.1:8080");
+        let mut v: toml::Value = toml::from_str(&c.to_toml().unwrap()).unwrap();
+        v.as_table_mut().unwrap().remove("cards");
+        let old = toml::to_string(&v).unwrap();
+        assert_eq!(Config::from_toml(&old).unwrap().cards.pin_max_tries, 15);
     }
 
     #[test]

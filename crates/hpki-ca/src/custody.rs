@@ -24,7 +24,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use hpki_keys::SoftwareKey;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -35,6 +34,7 @@ use zeroize::Zeroizing;
 use crate::CaError;
 use crate::authority::{CaName, Engine};
 use crate::datadir::{DataDir, write_atomic};
+use crate::sealed::{SealError, Sealed};
 
 /// The folder of the data directory holding the ceremony record and the sealed shares.
 pub const CUSTODY_DIR: &str = "custody";
@@ -45,11 +45,6 @@ pub const PENDING_DIR: &str = "custody.pending";
 
 /// Bytes of the key-unlock secret.
 const SECRET_LEN: usize = 32;
-/// scrypt cost for sealing a share: N = 2^17, r = 8, p = 1 (about 128 MiB, a fraction of a
-/// second), as recommended for interactive logins in RFC 7914 §2 and OWASP.
-const SCRYPT_LOG_N: u8 = 17;
-const SCRYPT_R: u32 = 8;
-const SCRYPT_P: u32 = 1;
 /// Format version of the files.
 const VERSION: u32 = 1;
 
@@ -117,27 +112,17 @@ impl CustodyRecord {
     }
 }
 
-/// One custodian's share, sealed with their passphrase.
+/// One custodian's share, sealed with their passphrase (see [`crate::sealed`]) and bound to
+/// the ceremony and the custodian's name.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
 pub struct SealedShare {
-    /// Format version.
-    pub version: u32,
     /// The ceremony it belongs to.
     pub ceremony_id: String,
     /// Whose share it is.
     pub custodian: String,
-    /// scrypt parameters (RFC 7914): log2 N, r, p.
-    pub scrypt_log_n: u8,
-    /// scrypt r.
-    pub scrypt_r: u32,
-    /// scrypt p.
-    pub scrypt_p: u32,
-    /// scrypt salt (hex, 16 bytes).
-    pub salt: String,
-    /// AES-GCM nonce (hex, 12 bytes).
-    pub nonce: String,
-    /// AES-256-GCM ciphertext with its tag (hex).
-    pub ciphertext: String,
+    /// The sealed share.
+    #[serde(flatten)]
+    pub sealed: Sealed,
 }
 
 /// The secret in the form the CA keys' PKCS#8 encryption takes as passphrase.
@@ -295,28 +280,11 @@ fn secret_check(ceremony_id: &str, secret: &[u8]) -> String {
 }
 
 fn random(out: &mut [u8]) -> Result<(), CustodyError> {
-    aws_lc_rs::rand::fill(out).map_err(|_| CustodyError::Crypto("random generator".into()))
+    crate::sealed::random(out).map_err(|e| CustodyError::Crypto(e.to_string()))
 }
 
 fn aad(ceremony_id: &str, custodian: &str) -> Vec<u8> {
     format!("hpki custody share v1\0{ceremony_id}\0{custodian}").into_bytes()
-}
-
-fn share_key(
-    passphrase: &str,
-    salt: &[u8],
-    log_n: u8,
-    r: u32,
-    p: u32,
-) -> Result<LessSafeKey, CustodyError> {
-    let params = scrypt::Params::new(log_n, r, p)
-        .map_err(|_| CustodyError::Crypto("scrypt parameters".into()))?;
-    let mut key = Zeroizing::new([0u8; 32]);
-    scrypt::scrypt(passphrase.as_bytes(), salt, &params, &mut key[..])
-        .map_err(|_| CustodyError::Crypto("scrypt".into()))?;
-    let key = UnboundKey::new(&AES_256_GCM, &key[..])
-        .map_err(|_| CustodyError::Crypto("AES-256-GCM key".into()))?;
-    Ok(LessSafeKey::new(key))
 }
 
 fn seal(
@@ -325,67 +293,29 @@ fn seal(
     share: &[u8],
     passphrase: &str,
 ) -> Result<SealedShare, CustodyError> {
-    let mut salt = [0u8; 16];
-    random(&mut salt)?;
-    let mut nonce = [0u8; NONCE_LEN];
-    random(&mut nonce)?;
-    let key = share_key(passphrase, &salt, SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P)?;
-    let mut data = share.to_vec();
-    key.seal_in_place_append_tag(
-        Nonce::assume_unique_for_key(nonce),
-        Aad::from(aad(ceremony_id, custodian)),
-        &mut data,
-    )
-    .map_err(|_| CustodyError::Crypto("AES-256-GCM seal".into()))?;
+    let sealed = crate::sealed::seal(share, &aad(ceremony_id, custodian), passphrase)
+        .map_err(|e| CustodyError::Crypto(e.to_string()))?;
     Ok(SealedShare {
-        version: VERSION,
         ceremony_id: ceremony_id.to_owned(),
         custodian: custodian.to_owned(),
-        scrypt_log_n: SCRYPT_LOG_N,
-        scrypt_r: SCRYPT_R,
-        scrypt_p: SCRYPT_P,
-        salt: hex::encode(salt),
-        nonce: hex::encode(nonce),
-        ciphertext: hex::encode(data),
+        sealed,
     })
 }
 
 fn open(sealed: &SealedShare, passphrase: &str) -> Result<Zeroizing<Vec<u8>>, CustodyError> {
-    let refused = || CustodyError::ShareRefused(sealed.custodian.clone());
-    let malformed = |what: &str| {
-        CustodyError::Malformed(
+    crate::sealed::open(
+        &sealed.sealed,
+        &aad(&sealed.ceremony_id, &sealed.custodian),
+        passphrase,
+    )
+    .map_err(|e| match e {
+        SealError::Refused => CustodyError::ShareRefused(sealed.custodian.clone()),
+        SealError::Malformed(what) => CustodyError::Malformed(
             CustodyRecord::share_file(&sealed.custodian),
             what.to_owned(),
-        )
-    };
-    if sealed.version != VERSION {
-        return Err(malformed("unknown version"));
-    }
-    // Bounded cost: a tampered file must not make activation allocate gigabytes.
-    if !(10..=20).contains(&sealed.scrypt_log_n) || sealed.scrypt_r > 32 || sealed.scrypt_p > 16 {
-        return Err(malformed("scrypt parameters out of range"));
-    }
-    let salt = hex::decode(&sealed.salt).map_err(|_| malformed("salt"))?;
-    let nonce: [u8; NONCE_LEN] = hex::decode(&sealed.nonce)
-        .ok()
-        .and_then(|n| n.try_into().ok())
-        .ok_or_else(|| malformed("nonce"))?;
-    let mut data = Zeroizing::new(hex::decode(&sealed.ciphertext).map_err(|_| malformed("data"))?);
-    let key = share_key(
-        passphrase,
-        &salt,
-        sealed.scrypt_log_n,
-        sealed.scrypt_r,
-        sealed.scrypt_p,
-    )?;
-    let plain = key
-        .open_in_place(
-            Nonce::assume_unique_for_key(nonce),
-            Aad::from(aad(&sealed.ceremony_id, &sealed.custodian)),
-            &mut data[..],
-        )
-        .map_err(|_| refused())?;
-    Ok(Zeroizing::new(plain.to_vec()))
+        ),
+        SealError::Crypto(what) => CustodyError::Crypto(what.to_owned()),
+    })
 }
 
 /// Where an engine stands with custody.
@@ -481,6 +411,20 @@ impl Engine {
             .passphrase
             .as_deref()
             .ok_or_else(|| CaError::NoKey("root, sign, auth".into()))?;
+        // CA keys in the HSM come under custody by moving the HSM user PIN to the secret: the
+        // operator's PIN must work now, before anything is written.
+        let hsm_cas = self.hsm_held_cas();
+        let hsm_pin = match hsm_cas.first() {
+            Some(ca) => {
+                let pin = self
+                    .hsm_pin
+                    .as_deref()
+                    .ok_or_else(|| CaError::HsmPinRequired(ca.to_string()))?;
+                self.hsm_token(pin)?;
+                Some(pin)
+            }
+            None => None,
+        };
         let Split {
             secret,
             record,
@@ -512,12 +456,23 @@ impl Engine {
         }
         self.dir
             .write_atomic(&format!("{PENDING_DIR}/keys-ready"), b"", false)?;
+        if let Some(pin) = hsm_pin {
+            // After the marker: a crash from here on completes the ceremony, and activation
+            // finishes moving the PIN if this did not happen (see `activate`).
+            if let Err(e) = self.move_hsm_pin(pin, &unlock) {
+                let _ = std::fs::remove_file(pending.join("keys-ready"));
+                load_record(&self.dir)?;
+                return Err(e);
+            }
+            moved.extend(hsm_cas.iter().map(|c| c.as_str()));
+        }
         load_record(&self.dir)?;
         let mut events = vec![self.audit(
             "custody.ceremony",
             "ca-keys",
             json!({"ceremony_id": record.ceremony_id, "threshold": record.threshold,
-                   "custodians": record.custodians, "keys": moved}),
+                   "custodians": record.custodians, "keys": moved,
+                   "hsm_keys": hsm_cas.iter().map(|c| c.as_str()).collect::<Vec<_>>()}),
         )];
         for c in &record.custodians {
             events.push(self.audit(
@@ -618,9 +573,32 @@ impl Engine {
         let unlock = unlock_passphrase(&secret);
         let mut keys = HashMap::new();
         for ca in CUSTODIAL {
-            if self.authorities.contains_key(&ca) && key_file(&self.dir, ca).is_some() {
+            if key_file(&self.dir, ca).is_some() && self.authorities.contains_key(&ca) {
                 keys.insert(ca, self.load_key(&ca.key_ref(), &unlock)?);
             }
+        }
+        for ca in self.hsm_held_cas() {
+            let key_ref = ca.hsm_key_ref();
+            let key = match self.load_key(&key_ref, &unlock) {
+                // A ceremony interrupted before it moved the HSM PIN: finish it with the
+                // operator's PIN, if this engine was given it.
+                Err(CaError::Token(hpki_token::TokenError::HsmPinRefused(_)))
+                    if self.hsm_pin.is_some() =>
+                {
+                    let pin = self.hsm_pin.as_deref().unwrap_or_default();
+                    self.move_hsm_pin(pin, &unlock)?;
+                    self.store
+                        .append_audit(&self.audit(
+                            "custody.hsm_pin_moved",
+                            "ca-keys",
+                            json!({"ceremony_id": record.ceremony_id, "late": true}),
+                        ))
+                        .await?;
+                    self.load_key(&key_ref, &unlock)?
+                }
+                other => other?,
+            };
+            keys.insert(ca, key);
         }
         let names: Vec<&str> = keys.keys().map(|c| c.as_str()).collect();
         let details =
@@ -629,6 +607,30 @@ impl Engine {
         self.store
             .append_audit(&self.audit("ca.activated", "ca-keys", details))
             .await?;
+        Ok(())
+    }
+
+    /// The CAs whose keys this installation keeps in its HSM.
+    fn hsm_held_cas(&self) -> Vec<CaName> {
+        CUSTODIAL
+            .into_iter()
+            .filter(|ca| {
+                self.authorities
+                    .get(ca)
+                    .is_some_and(|a| a.key_ref.starts_with(crate::authority::HSM_KEY_REF_PREFIX))
+            })
+            .collect()
+    }
+
+    /// Changes the HSM user PIN from the operator's `pin` to the custodians' secret.
+    fn move_hsm_pin(&self, pin: &str, unlock: &str) -> Result<(), CaError> {
+        let hsm = self
+            .config
+            .hsm
+            .as_ref()
+            .ok_or_else(|| CaError::Config("no [hsm] in hpki.toml".into()))?;
+        let module = hpki_token::Module::open(Path::new(&hsm.module))?;
+        hpki_token::HsmToken::change_pin(&module, &hsm.token_label, pin, unlock)?;
         Ok(())
     }
 
@@ -738,9 +740,9 @@ mod tests {
         ));
         // One flipped byte of ciphertext.
         let mut altered = sealed[0].clone();
-        let mut bytes = hex::decode(&altered.ciphertext).unwrap();
+        let mut bytes = hex::decode(&altered.sealed.ciphertext).unwrap();
         bytes[0] ^= 1;
-        altered.ciphertext = hex::encode(bytes);
+        altered.sealed.ciphertext = hex::encode(bytes);
         assert!(p.present(&record, &altered, &c[0].1).is_err());
         assert_eq!(p.count(), 0);
     }

@@ -106,6 +106,42 @@ pub enum CaError {
     /// Custody refused (threshold, custodian, share).
     #[error(transparent)]
     Custody(#[from] crate::custody::CustodyError),
+    /// An HSM-held CA key needs the HSM user PIN.
+    #[error(
+        "the key of CA {0} is in the HSM: give its PIN in HPKI_HSM_PIN / 認証局 {0} の鍵は HSM にあります（HPKI_HSM_PIN で PIN を指定してください）"
+    )]
+    HsmPinRequired(String),
+    /// A card or HSM token refused or failed.
+    #[error(transparent)]
+    Token(#[from] hpki_token::TokenError),
+    /// No such card in the register.
+    #[error("no card {0} in the register / カード {0} は登録されていません")]
+    NoSuchCard(String),
+    /// The card is not in a state that allows the operation.
+    #[error(
+        "card {card} is {status}: {what} is not possible / カード {card} は「{status_ja}」のため{what_ja}できません"
+    )]
+    CardState {
+        /// The card ID.
+        card: String,
+        /// Its status.
+        status: &'static str,
+        /// Its status in Japanese.
+        status_ja: &'static str,
+        /// What was refused.
+        what: &'static str,
+        /// What was refused, in Japanese.
+        what_ja: &'static str,
+    },
+    /// The card holder record is not acceptable.
+    #[error("card holder record: {0} / 券面情報の誤り: {0}")]
+    Holder(String),
+    /// A sealed secret could not be opened (wrong operator passphrase, altered record).
+    #[error("sealed secret: {0} / 封印された秘密情報: {0}")]
+    Sealed(#[from] crate::sealed::SealError),
+    /// The card face could not be drawn.
+    #[error(transparent)]
+    CardFace(#[from] hpki_cardface::CardFaceError),
     /// DER encoding or decoding failed.
     #[error("DER error: {0}")]
     Der(#[from] der::Error),

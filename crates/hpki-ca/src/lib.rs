@@ -11,12 +11,14 @@
 //! - [`ceremony`]: creating the hierarchy (`init`), CSRs and installing certificates.
 //! - [`issue`]: issuance from a PKCS#10 CSR.
 //! - [`crl`]: CRLs (RFC 5280 §5).
+//! - [`cards`]: the 医師資格証 lifecycle (personalisation, renewal, loss, reissue, unblocking).
 //! - [`custody`]: M-of-N custodian control of the CA keys (key ceremony, activation).
 //! - [`epoch`]: fresh reads of the revocation epoch, shared between concurrent requests.
 //! - [`ocsp_responder`]: OCSP answers (RFC 6960, RFC 5019).
 #![forbid(unsafe_code)]
 
 pub mod authority;
+pub mod cards;
 pub mod ceremony;
 pub mod config;
 pub mod crl;
@@ -26,6 +28,7 @@ pub mod epoch;
 pub mod error;
 pub mod issue;
 pub mod ocsp_responder;
+pub mod sealed;
 
 pub use authority::{CaName, Engine};
 pub use error::CaError;

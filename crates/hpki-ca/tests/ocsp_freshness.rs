@@ -111,6 +111,7 @@ async fn scenario(database_url: Option<String>) {
         public_base_url: "http://127.0.0.1".into(),
         passphrase: "freshness test".into(),
         actor: "test".into(),
+        hsm: None,
     };
     let engine = init(&data, &opts, &mut |_| {}).await.expect("init");
     let issued = engine

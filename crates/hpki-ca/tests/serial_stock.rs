@@ -45,6 +45,7 @@ async fn serials_come_reserved_and_unique_from_two_engines() {
         public_base_url: "http://127.0.0.1".into(),
         passphrase: "serial test".into(),
         actor: "test".into(),
+        hsm: None,
     };
     let first = init(&data, &opts, &mut |_| {}).await.expect("init");
     let second = hpki_ca::Engine::open(

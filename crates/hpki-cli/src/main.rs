@@ -21,6 +21,8 @@ use hpki_store::{AuditProblem, AuditVerification};
 use indicatif::{ProgressBar, ProgressStyle};
 use zeroize::Zeroizing;
 
+mod card;
+
 #[derive(Parser)]
 #[command(
     name = "hpki",
@@ -63,10 +65,29 @@ enum Command {
         /// Public base URL written into certificates (CRL DP, OCSP, caIssuers).
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         public_url: String,
+        /// Generate the CA keys in an HSM through this PKCS#11 module instead of encrypted
+        /// files (HSM user PIN from HPKI_HSM_PIN or asked).
+        #[arg(long, requires = "hsm_token")]
+        hsm_module: Option<String>,
+        /// Label of the HSM token (initialised beforehand with the HSM's own tools, e.g.
+        /// softhsm2-util --init-token).
+        #[arg(long, requires = "hsm_module")]
+        hsm_token: Option<String>,
+        /// Which CAs keep their key in the HSM.
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "root,sign,auth"
+        )]
+        hsm_cas: Vec<AnyCa>,
     },
     /// Certification authority operations (認証局の操作).
     #[command(subcommand)]
     Ca(CaCommand),
+    /// The doctors' IC cards, 医師資格証 (カード): personalise, renew, lost, reissue, PIN.
+    #[command(subcommand)]
+    Card(card::CardCommand),
     /// Audit log (監査ログ).
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -254,11 +275,24 @@ fn passphrase() -> Result<String> {
     )
 }
 
+/// The HSM user PIN: `HPKI_HSM_PIN`, or asked on the terminal.
+fn hsm_pin() -> Result<String> {
+    if let Ok(p) = std::env::var("HPKI_HSM_PIN") {
+        return Ok(p);
+    }
+    rpassword::prompt_password("HSM user PIN / HSM の PIN: ")
+        .context("no HSM PIN: set HPKI_HSM_PIN or run on a terminal / HSM の PIN がありません")
+}
+
 async fn open(common: &Common, keys: bool) -> Result<Engine> {
-    let access = if keys {
-        KeyAccess::Passphrase(passphrase()?)
-    } else {
-        KeyAccess::None
+    // CA keys in an HSM open with its PIN; under custody, with the custodians' shares instead.
+    let access = match (keys, std::env::var("HPKI_HSM_PIN")) {
+        (false, _) => KeyAccess::None,
+        (true, Ok(hsm_pin)) => KeyAccess::WithHsm {
+            passphrase: passphrase()?,
+            hsm_pin,
+        },
+        (true, Err(_)) => KeyAccess::Passphrase(passphrase()?),
     };
     let engine = Engine::open(
         &common.dir,
@@ -346,8 +380,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             demo,
             database_url,
             public_url,
+            hsm_module,
+            hsm_token,
+            hsm_cas,
         } => {
             let pass = passphrase()?;
+            let hsm = match (hsm_module, hsm_token) {
+                (Some(module), Some(token_label)) => Some(hpki_ca::ceremony::HsmInit {
+                    module,
+                    token_label,
+                    pin: hsm_pin()?,
+                    cas: hsm_cas.into_iter().map(CaName::from).collect(),
+                }),
+                _ => None,
+            };
             let pb = spinner("initialising / 初期化中");
             let opts = InitOptions {
                 demo,
@@ -355,6 +401,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 public_base_url: public_url,
                 passphrase: pass,
                 actor: actor(),
+                hsm,
             };
             let engine = init(&dir, &opts, &mut |step: &str| {
                 pb.println(format!("  {step}"))
@@ -380,6 +427,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     public_base_url: format!("http://{listen}"),
                     passphrase: passphrase()?,
                     actor: actor(),
+                    hsm: None,
                 };
                 let engine = init(&dir, &opts, &mut |step: &str| println!("  {step}")).await?;
                 for f in hpki_ca::ceremony::issue_demo_subscriber(&engine, &opts.passphrase).await?
@@ -400,6 +448,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             admin_listen,
         } => serve(&common, listen, admin_listen).await?,
         Command::Ca(cmd) => return ca(cmd).await,
+        Command::Card(cmd) => card::run(cmd).await?,
         Command::Audit(AuditCommand::Verify { common }) => {
             let engine = open(&common, false).await?;
             match engine.store.verify_audit().await? {

@@ -9,7 +9,7 @@
 //! the HPKI convention `C=JP, O=<institution>, [OU=Director,] CN=<name>, serialNumber=<id>` in
 //! romaji; the kanji forms go into a `directoryName` subjectAltName.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use x509_cert::name::Name;
 
 use crate::name::{NameAttribute, build_name};
@@ -19,7 +19,7 @@ use crate::roles::{RoleKind, RoleTable};
 pub const DIRECTOR_OU: &str = "Director";
 
 /// One role or several.
-#[derive(Clone, Debug, Deserialize, Eq, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, Eq, PartialEq)]
 #[serde(untagged)]
 pub enum RoleInput {
     /// A single role.
@@ -29,7 +29,7 @@ pub enum RoleInput {
 }
 
 /// The JSON subject input.
-#[derive(Clone, Debug, Deserialize, Eq, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, Eq, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectInput {
     /// Name in romaji (subject CN).
@@ -41,10 +41,10 @@ pub struct SubjectInput {
     /// HPKI role(s).
     pub role: RoleInput,
     /// Institution in romaji (subject O).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_romaji: Option<String>,
     /// Institution in kanji (subjectAltName O).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_kanji: Option<String>,
 }
 

@@ -93,6 +93,7 @@ fn run() -> Result<(), BoxError> {
             public_base_url: "http://127.0.0.1".into(),
             passphrase: PASSPHRASE.into(),
             actor: "bench".into(),
+            hsm: None,
         };
         init(&data, &opts, &mut |_| {}).await
     })?;

@@ -75,6 +75,21 @@ pub(crate) const SQLITE: &[&str] = &[
         last_seq BIGINT NOT NULL,
         last_hash TEXT NOT NULL
     )",
+    "CREATE TABLE IF NOT EXISTS cards (
+        card_id TEXT PRIMARY KEY,
+        subscriber_id TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        photo BLOB,
+        status TEXT NOT NULL,
+        issued_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        sign_serial TEXT,
+        auth_serial TEXT,
+        unblock_code_sealed TEXT NOT NULL,
+        replaces TEXT,
+        updated_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS cards_subscriber ON cards (subscriber_id)",
 ];
 
 /// The schema for PostgreSQL.
@@ -141,4 +156,19 @@ pub(crate) const POSTGRES: &[&str] = &[
         last_seq BIGINT NOT NULL,
         last_hash TEXT NOT NULL
     )",
+    "CREATE TABLE IF NOT EXISTS cards (
+        card_id TEXT PRIMARY KEY,
+        subscriber_id TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        photo BYTEA,
+        status TEXT NOT NULL,
+        issued_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        sign_serial TEXT,
+        auth_serial TEXT,
+        unblock_code_sealed TEXT NOT NULL,
+        replaces TEXT,
+        updated_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS cards_subscriber ON cards (subscriber_id)",
 ];

@@ -77,6 +77,8 @@ pub struct Ca {
     pub dir: PathBuf,
     pub backend: Backend,
     pub db_url: String,
+    /// Environment variables every `hpki` run of this CA gets (SOFTHSM2_CONF, PINs…).
+    pub env: std::cell::RefCell<Vec<(String, String)>>,
 }
 
 pub fn hpki_bin() -> &'static str {
@@ -103,6 +105,11 @@ impl Ca {
     }
 
     pub fn init(backend: Backend, demo: bool) -> Ca {
+        Self::init_with(backend, demo, &[], &[])
+    }
+
+    /// `hpki init` with further arguments and environment (kept for every later run).
+    pub fn init_with(backend: Backend, demo: bool, extra: &[&str], env: &[(&str, &str)]) -> Ca {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dir = tmp.path().join("ca");
         let db_url = match backend {
@@ -114,6 +121,11 @@ impl Ca {
             dir,
             backend,
             db_url,
+            env: std::cell::RefCell::new(
+                env.iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            ),
         };
         let mut args = vec![
             "init".to_owned(),
@@ -127,6 +139,7 @@ impl Ca {
             args.push("--database-url".into());
             args.push(ca.db_url.clone());
         }
+        args.extend(extra.iter().map(|a| a.to_string()));
         let out = ca.run_args(&args);
         assert!(
             out.status.success(),
@@ -144,9 +157,22 @@ impl Ca {
         self.dir.display().to_string()
     }
 
+    /// Sets (or replaces) an environment variable for later runs.
+    pub fn set_env(&self, key: &str, value: &str) {
+        let mut env = self.env.borrow_mut();
+        env.retain(|(k, _)| k != key);
+        env.push((key.to_owned(), value.to_owned()));
+    }
+
+    /// Removes an environment variable from later runs.
+    pub fn unset_env(&self, key: &str) {
+        self.env.borrow_mut().retain(|(k, _)| k != key);
+    }
+
     pub fn run_args(&self, args: &[String]) -> Output {
         Command::new(hpki_bin())
             .args(args)
+            .envs(self.env.borrow().iter().map(|(k, v)| (k, v)))
             .env("HPKI_KEY_PASSPHRASE", PASSPHRASE)
             .env_remove("HPKI_DATABASE_URL")
             .env_remove("HPKI_DIR")
@@ -254,30 +280,49 @@ impl Ca {
 
     /// Start `hpki serve` on a free loopback port.
     pub fn serve(&self) -> Server {
-        let mut child = Command::new(hpki_bin())
-            .args(["serve", "--dir", &self.dir_arg(), "--listen", "127.0.0.1:0"])
+        self.serve_with(false)
+    }
+
+    /// Start `hpki serve` on a free loopback port, with the operator interface on another
+    /// (`admin_url`) when `admin`.
+    pub fn serve_with(&self, admin: bool) -> Server {
+        let mut cmd = Command::new(hpki_bin());
+        cmd.args(["serve", "--dir", &self.dir_arg(), "--listen", "127.0.0.1:0"]);
+        if admin {
+            cmd.args(["--admin-listen", "127.0.0.1:0"]);
+        }
+        let mut child = cmd
+            .envs(self.env.borrow().iter().map(|(k, v)| (k, v)))
             .env("HPKI_KEY_PASSPHRASE", PASSPHRASE)
+            .env_remove("HPKI_CUSTODIANS")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("server output");
-        let url = line
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("server did not start: {line}"))
-            .to_owned();
-        Server { child, url }
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut urls = Vec::new();
+        while urls.len() < 1 + usize::from(admin) {
+            let line = match lines.next() {
+                Some(Ok(l)) => l,
+                _ => panic!("server did not start"),
+            };
+            if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+                urls.push(u.trim_end_matches("/admin/").to_owned());
+            }
+        }
+        Server {
+            child,
+            url: urls[0].clone(),
+            admin_url: urls.get(1).cloned(),
+        }
     }
 }
 
 pub struct Server {
     child: Child,
     pub url: String,
+    /// The operator interface, when started with it.
+    pub admin_url: Option<String>,
 }
 
 impl Drop for Server {
@@ -311,4 +356,56 @@ pub fn pkilint_errors(cmd: &str, file: &Path) -> Vec<String> {
         .filter(|l| l.contains("(ERROR)") || l.contains("(FATAL)") || l.contains("Traceback"))
         .map(str::to_owned)
         .collect()
+}
+
+/// SoftHSM2 with its own token directory: stands for the card readers and the HSM.
+pub struct SoftHsm {
+    pub dir: tempfile::TempDir,
+    pub conf: PathBuf,
+}
+
+pub const SOFTHSM2_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
+impl SoftHsm {
+    pub fn new() -> SoftHsm {
+        assert!(
+            Path::new(SOFTHSM2_MODULE).exists(),
+            "{SOFTHSM2_MODULE} is required by the tests: run scripts/test.sh, which installs softhsm2"
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("tokens")).expect("tokens");
+        let conf = dir.path().join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                dir.path().join("tokens").display()
+            ),
+        )
+        .expect("softhsm2.conf");
+        SoftHsm { dir, conf }
+    }
+
+    /// The environment variable pointing SoftHSM2 at this directory.
+    pub fn env(&self) -> (&'static str, String) {
+        ("SOFTHSM2_CONF", self.conf.display().to_string())
+    }
+
+    /// `pkcs11-tool --module SoftHSM2 <args>` (OpenSC): (success, stdout+stderr).
+    pub fn pkcs11_tool(&self, args: &str) -> (bool, String) {
+        require_tool("pkcs11-tool");
+        sh_out(&format!(
+            "SOFTHSM2_CONF='{}' pkcs11-tool --module {SOFTHSM2_MODULE} {args}",
+            self.conf.display()
+        ))
+    }
+
+    /// `softhsm2-util <args>`, which must succeed.
+    pub fn util(&self, args: &str) -> String {
+        require_tool("softhsm2-util");
+        sh(&format!(
+            "SOFTHSM2_CONF='{}' softhsm2-util {args}",
+            self.conf.display()
+        ))
+    }
 }

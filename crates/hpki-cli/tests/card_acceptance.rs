@@ -1,0 +1,389 @@
+//! Issue #4, the card: a 医師資格証 personalised on a PKCS#11 token (SoftHSM2), checked with
+//! OpenSC's `pkcs11-tool` and openssl, through its whole life: PIN countdown and blocking,
+//! unblocking with the RA's code, PIN change, card face, renewal on the same card, loss and
+//! reissue. On SQLite and PostgreSQL.
+
+mod common;
+
+use common::{Ca, SIGN_POLICY, SoftHsm, require_tool, sh, sh_out};
+
+const HOLDER: &str = r#"{"name_romaji":"Taro Nichii","name_kanji":"日医 太郎","subscriber_id":"JMA9999999999","role":"Medical Doctor","organization_romaji":"Nichii Hospital","organization_kanji":"日医病院","birth_date":"1955-01-01","member_id":"9999999999","license_number":"TESTC00021"}"#;
+
+/// Runs `hpki <args> --dir D` with `vars` added; (success, stdout + stderr).
+fn hpki(ca: &Ca, args: &[&str], vars: &[(&str, &str)]) -> (bool, String) {
+    for (k, v) in vars {
+        ca.set_env(k, v);
+    }
+    let out = ca.run(args);
+    for (k, _) in vars {
+        ca.unset_env(k);
+    }
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// `hpki card <args>` for commands that take no `--dir` (the doctor's side).
+fn holder_side(hsm: &SoftHsm, args: &[&str], vars: &[(&str, &str)]) -> (bool, String) {
+    let out = std::process::Command::new(common::hpki_bin())
+        .arg("card")
+        .args(args)
+        .env(hsm.env().0, hsm.env().1)
+        .env_remove("HPKI_CARD_PIN")
+        .env_remove("HPKI_CARD_NEW_PIN")
+        .env_remove("HPKI_PKCS11_MODULE")
+        .envs(vars.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run hpki");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+fn card_id_of(out: &str) -> String {
+    out.split_whitespace()
+        .skip_while(|w| *w != "card")
+        .nth(1)
+        .filter(|id| id.starts_with("JMAC"))
+        .unwrap_or_else(|| panic!("no card ID in: {out}"))
+        .to_owned()
+}
+
+fn serials_of(out: &str) -> (String, String) {
+    let after = |label: &str| {
+        out.lines()
+            .find(|l| l.contains(label))
+            .and_then(|l| l.split_whitespace().last())
+            .unwrap_or_else(|| panic!("no {label} in {out}"))
+            .to_owned()
+    };
+    (
+        after("signing certificate"),
+        after("authentication certificate"),
+    )
+}
+
+/// The certificate on the card, read with pkcs11-tool without logging in, as PEM.
+fn read_card_certificate(ca: &Ca, hsm: &SoftHsm, card: &str, label: &str) -> std::path::PathBuf {
+    let der = ca.path(&format!("{card}-{label}.der"));
+    let pem = ca.path(&format!("{card}-{label}.pem"));
+    let (ok, out) = hsm.pkcs11_tool(&format!(
+        "--token-label {card} --read-object --type cert --label {label} -o '{}'",
+        der.display()
+    ));
+    assert!(ok, "reading the certificate without a PIN: {out}");
+    sh(&format!(
+        "openssl x509 -inform DER -in '{}' -out '{}'",
+        der.display(),
+        pem.display()
+    ));
+    pem
+}
+
+fn verify_chain(ca: &Ca, cert: &std::path::Path) {
+    let out = sh(&format!(
+        "openssl verify -CAfile '{}' -untrusted '{}' -policy_check -explicit_policy -policy {SIGN_POLICY} '{}'",
+        ca.path("root.pem").display(),
+        ca.path("sign-ca.pem").display(),
+        cert.display()
+    ));
+    assert!(out.contains(": OK"), "{out}");
+}
+
+/// The revoked serials of the signing CA's current CRL, checked by openssl.
+fn revoked_in_crl(ca: &Ca, name: &str) -> String {
+    let crl = ca.path(name);
+    ca.ok(&["ca", "crl", "--ca", "sign", "--out", crl.to_str().unwrap()]);
+    sh(&format!(
+        "openssl crl -inform DER -in '{}' -CAfile '{}' -verify -noout -text",
+        crl.display(),
+        ca.path("sign-ca.pem").display()
+    ))
+    .to_lowercase()
+}
+
+fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: common::Backend) {
+    for tool in ["openssl", "pkcs11-tool", "pdftotext"] {
+        require_tool(tool);
+    }
+    let hsm = SoftHsm::new();
+    let ca = Ca::demo(backend);
+    ca.set_env(hsm.env().0, &hsm.env().1);
+    ca.export_chain();
+    let holder = ca.write("holder.json", HOLDER);
+    let photo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/card-face-front.png")
+        .canonicalize()
+        .expect("a PNG for the photo");
+
+    // Personalisation: a bad PIN or holder record is refused before the card is touched.
+    let (ok, out) = hpki(
+        &ca,
+        &["card", "personalize", "--holder", holder.to_str().unwrap()],
+        &[("HPKI_CARD_PIN", "12345")],
+    );
+    assert!(!ok && out.contains("4 digits"), "{out}");
+    let bad = ca.write("bad.json", &HOLDER.replace("1955-01-01", "1955-02-30"));
+    let (ok, out) = hpki(
+        &ca,
+        &["card", "personalize", "--holder", bad.to_str().unwrap()],
+        &[("HPKI_CARD_PIN", "1234")],
+    );
+    assert!(!ok && out.contains("birth_date"), "{out}");
+    let (ok, out) = hpki(
+        &ca,
+        &[
+            "card",
+            "personalize",
+            "--holder",
+            holder.to_str().unwrap(),
+            "--photo",
+            photo.to_str().unwrap(),
+        ],
+        &[("HPKI_CARD_PIN", "1234")],
+    );
+    assert!(ok, "{out}");
+    let card = card_id_of(&out);
+    assert_eq!(card.len(), 12, "JMAC + YMM + five digits: {card}");
+    let (first_sign, _) = serials_of(&out);
+
+    // The certificates are readable without a PIN; the private keys are not listed without
+    // one, and with it they are sensitive and never extractable.
+    let (ok, objects) = hsm.pkcs11_tool(&format!("--token-label {card} --list-objects"));
+    assert!(ok, "{objects}");
+    assert!(objects.contains("Certificate Object") && objects.contains("hpki-sign"));
+    assert!(!objects.contains("Private Key Object"), "{objects}");
+    let (ok, private) = hsm.pkcs11_tool(&format!(
+        "--token-label {card} --login --pin 1234 --list-objects --type privkey"
+    ));
+    assert!(ok, "{private}");
+    assert_eq!(
+        private.matches("Private Key Object").count(),
+        2,
+        "{private}"
+    );
+    assert_eq!(private.matches("never extractable").count(), 2, "{private}");
+    assert_eq!(private.matches("always sensitive").count(), 2, "{private}");
+    assert!(
+        !private.contains("unwrap") && !private.contains("decrypt"),
+        "{private}"
+    );
+    // The certificate on the card verifies to the demo root, and certifies the card's key.
+    let sign_pem = read_card_certificate(&ca, &hsm, &card, "hpki-sign");
+    verify_chain(&ca, &sign_pem);
+    let token_pub = ca.path("token-pub.der");
+    let (ok, out) = hsm.pkcs11_tool(&format!(
+        "--token-label {card} --read-object --type pubkey --label hpki-sign -o '{}'",
+        token_pub.display()
+    ));
+    assert!(ok, "{out}");
+    let cert_pub = sh_out(&format!(
+        "openssl x509 -in '{}' -pubkey -noout | openssl pkey -pubin -outform DER | od -An -tx1",
+        sign_pem.display()
+    ))
+    .1;
+    let card_pub = sh(&format!(
+        "openssl pkey -pubin -inform DER -in '{}' -outform DER | od -An -tx1",
+        token_pub.display()
+    ));
+    assert_eq!(
+        cert_pub, card_pub,
+        "the certificate is not for the key on the card"
+    );
+
+    // Signing with the PIN: pkcs11-tool signs, openssl verifies with the certificate.
+    let data = ca.write("referral.txt", "紹介状 / referral letter");
+    let sig = ca.path("referral.sig");
+    let sign_key_id = private
+        .split("Private Key Object")
+        .find(|o| o.contains("label:      hpki-sign"))
+        .and_then(|o| o.lines().find(|l| l.trim_start().starts_with("ID:")))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or_else(|| panic!("no ID of hpki-sign in {private}"))
+        .to_owned();
+    let (ok, out) = hsm.pkcs11_tool(&format!(
+        "--token-label {card} --login --pin 1234 --sign --mechanism SHA256-RSA-PKCS --id {sign_key_id} -i '{}' -o '{}'",
+        data.display(),
+        sig.display()
+    ));
+    assert!(ok, "{out}");
+    sh(&format!(
+        "openssl x509 -in '{}' -pubkey -noout > '{}' && openssl dgst -sha256 -verify '{}' -signature '{}' '{}'",
+        sign_pem.display(),
+        ca.path("sign-pub.pem").display(),
+        ca.path("sign-pub.pem").display(),
+        sig.display(),
+        data.display()
+    ));
+    let (ok, out) = holder_side(
+        &hsm,
+        &["sign-test", "--card-id", &card],
+        &[("HPKI_CARD_PIN", "1234")],
+    );
+    assert!(ok && out.contains("verifies"), "{out}");
+
+    // Wrong PINs count down from 15, then the PIN is blocked, even for the right one.
+    for left in (1..15).rev() {
+        let (ok, out) = holder_side(
+            &hsm,
+            &["sign-test", "--card-id", &card, "--key", "auth"],
+            &[("HPKI_CARD_PIN", "0000")],
+        );
+        assert!(!ok && out.contains(&format!("{left} tries left")), "{out}");
+    }
+    let (ok, out) = holder_side(
+        &hsm,
+        &["sign-test", "--card-id", &card],
+        &[("HPKI_CARD_PIN", "0000")],
+    );
+    assert!(!ok && out.contains("blocked"), "{out}");
+    let (ok, out) = holder_side(
+        &hsm,
+        &["sign-test", "--card-id", &card],
+        &[("HPKI_CARD_PIN", "1234")],
+    );
+    assert!(!ok && out.contains("blocked"), "{out}");
+    let (_, info) = holder_side(&hsm, &["info", "--card-id", &card], &[]);
+    assert!(info.contains("BLOCKED") && info.contains(&card), "{info}");
+
+    // The RA unblocks with the code it holds (opened with the operator passphrase).
+    let (ok, out) = hpki(
+        &ca,
+        &["card", "unblock", "--card-id", &card],
+        &[("HPKI_CARD_NEW_PIN", "5678")],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = holder_side(
+        &hsm,
+        &["sign-test", "--card-id", &card],
+        &[("HPKI_CARD_PIN", "5678")],
+    );
+    assert!(ok, "{out}");
+    let (ok, out) = holder_side(
+        &hsm,
+        &["change-pin", "--card-id", &card],
+        &[("HPKI_CARD_PIN", "5678"), ("HPKI_CARD_NEW_PIN", "2468")],
+    );
+    assert!(ok, "{out}");
+    let (_, info) = holder_side(&hsm, &["info", "--card-id", &card], &[]);
+    assert!(info.contains("15 of 15 tries left"), "{info}");
+
+    // The card face, drawn from the register.
+    let faces = ca.path("faces");
+    ca.ok(&[
+        "card",
+        "face",
+        "--card-id",
+        &card,
+        "--out-dir",
+        faces.to_str().unwrap(),
+    ]);
+    let png = std::fs::read(faces.join("front.png")).expect("front.png");
+    assert_eq!(&png[1..4], b"PNG");
+    let (w, h) = (
+        u32::from_be_bytes(png[16..20].try_into().unwrap()),
+        u32::from_be_bytes(png[20..24].try_into().unwrap()),
+    );
+    assert_eq!((w, h), (1011, 638));
+    let text = sh(&format!(
+        "pdftotext '{}' -",
+        faces.join("card.pdf").display()
+    ));
+    for expected in [
+        "日医 太郎",
+        "Taro Nichii",
+        "昭和30年01月01日",
+        "TESTC00021",
+        &card,
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected} not in the card face:\n{text}"
+        );
+    }
+
+    // Renewal re-keys the same card: new certificate, old one revoked (superseded).
+    let (ok, out) = hpki(
+        &ca,
+        &["card", "renew", "--card-id", &card],
+        &[("HPKI_CARD_PIN", "2468")],
+    );
+    assert!(ok, "{out}");
+    let (renewed_sign, _) = serials_of(&out);
+    assert_ne!(renewed_sign, first_sign);
+    let renewed_pem = read_card_certificate(&ca, &hsm, &card, "hpki-sign");
+    verify_chain(&ca, &renewed_pem);
+    assert!(
+        sh(&format!(
+            "openssl x509 -in '{}' -noout -serial",
+            renewed_pem.display()
+        ))
+        .to_lowercase()
+        .contains(&renewed_sign)
+    );
+    let (ok, objects) = hsm.pkcs11_tool(&format!(
+        "--token-label {card} --login --pin 2468 --list-objects --type privkey"
+    ));
+    assert!(ok, "{objects}");
+    assert_eq!(
+        objects.matches("Private Key Object").count(),
+        2,
+        "old keys left: {objects}"
+    );
+    let crl = revoked_in_crl(&ca, "after-renewal.crl");
+    assert!(
+        crl.contains(&first_sign) && crl.contains("superseded"),
+        "{crl}"
+    );
+    assert!(!crl.contains(&renewed_sign));
+
+    // Loss: reissue revokes the lost card's certificates first, then issues a new card.
+    let (ok, out) = hpki(
+        &ca,
+        &["card", "reissue", "--lost-card-id", &card],
+        &[("HPKI_CARD_PIN", "1357")],
+    );
+    assert!(ok, "{out}");
+    let new_card = card_id_of(&out);
+    assert_ne!(new_card, card);
+    let new_sign = read_card_certificate(&ca, &hsm, &new_card, "hpki-sign");
+    verify_chain(&ca, &new_sign);
+    let crl = revoked_in_crl(&ca, "after-loss.crl");
+    assert!(
+        crl.contains(&renewed_sign) && crl.contains("key compromise"),
+        "{crl}"
+    );
+    let list = ca.ok(&["card", "list"]);
+    let status_of = |id: &str| {
+        list.lines()
+            .find(|l| l.starts_with(id))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(status_of(&card), "lost", "{list}");
+    assert_eq!(status_of(&new_card), "active", "{list}");
+    // A lost card cannot be renewed or unblocked.
+    let (ok, out) = hpki(
+        &ca,
+        &["card", "renew", "--card-id", &card],
+        &[("HPKI_CARD_PIN", "2468")],
+    );
+    assert!(!ok && out.contains("lost"), "{out}");
+
+    // Every step is in the audit log, which verifies.
+    let audit = ca.ok(&["audit", "show"]);
+    for action in [
+        "card.personalization_started",
+        "card.personalized",
+        "card.unblocked",
+        "card.renewed",
+        "card.lost",
+    ] {
+        assert!(audit.contains(action), "{action} not audited");
+    }
+    assert!(ca.ok(&["audit", "verify"]).contains("intact"));
+}
+
+on_both_backends!(a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued);
