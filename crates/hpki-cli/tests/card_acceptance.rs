@@ -5,23 +5,9 @@
 
 mod common;
 
-use common::{Ca, SIGN_POLICY, SoftHsm, require_tool, sh, sh_out};
+use common::{Ca, SoftHsm, require_tool, sh, sh_out};
 
 const HOLDER: &str = r#"{"name_romaji":"Taro Nichii","name_kanji":"日医 太郎","subscriber_id":"JMA9999999999","role":"Medical Doctor","organization_romaji":"Nichii Hospital","organization_kanji":"日医病院","birth_date":"1955-01-01","member_id":"9999999999","license_number":"TESTC00021"}"#;
-
-/// Runs `hpki <args> --dir D` with `vars` added; (success, stdout + stderr).
-fn hpki(ca: &Ca, args: &[&str], vars: &[(&str, &str)]) -> (bool, String) {
-    for (k, v) in vars {
-        ca.set_env(k, v);
-    }
-    let out = ca.run(args);
-    for (k, _) in vars {
-        ca.unset_env(k);
-    }
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
 
 /// `hpki card <args>` for commands that take no `--dir` (the doctor's side).
 fn holder_side(hsm: &SoftHsm, args: &[&str], vars: &[(&str, &str)]) -> (bool, String) {
@@ -81,16 +67,6 @@ fn read_card_certificate(ca: &Ca, hsm: &SoftHsm, card: &str, label: &str) -> std
     pem
 }
 
-fn verify_chain(ca: &Ca, cert: &std::path::Path) {
-    let out = sh(&format!(
-        "openssl verify -CAfile '{}' -untrusted '{}' -policy_check -explicit_policy -policy {SIGN_POLICY} '{}'",
-        ca.path("root.pem").display(),
-        ca.path("sign-ca.pem").display(),
-        cert.display()
-    ));
-    assert!(out.contains(": OK"), "{out}");
-}
-
 /// The revoked serials of the signing CA's current CRL, checked by openssl.
 fn revoked_in_crl(ca: &Ca, name: &str) -> String {
     let crl = ca.path(name);
@@ -118,21 +94,18 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
         .expect("a PNG for the photo");
 
     // Personalisation: a bad PIN or holder record is refused before the card is touched.
-    let (ok, out) = hpki(
-        &ca,
+    let (ok, out) = ca.run_with(
         &["card", "personalize", "--holder", holder.to_str().unwrap()],
         &[("HPKI_CARD_PIN", "12345")],
     );
     assert!(!ok && out.contains("4 digits"), "{out}");
     let bad = ca.write("bad.json", &HOLDER.replace("1955-01-01", "1955-02-30"));
-    let (ok, out) = hpki(
-        &ca,
+    let (ok, out) = ca.run_with(
         &["card", "personalize", "--holder", bad.to_str().unwrap()],
         &[("HPKI_CARD_PIN", "1234")],
     );
     assert!(!ok && out.contains("birth_date"), "{out}");
-    let (ok, out) = hpki(
-        &ca,
+    let (ok, out) = ca.run_with(
         &[
             "card",
             "personalize",
@@ -171,7 +144,7 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
     );
     // The certificate on the card verifies to the demo root, and certifies the card's key.
     let sign_pem = read_card_certificate(&ca, &hsm, &card, "hpki-sign");
-    verify_chain(&ca, &sign_pem);
+    ca.verify_sign_chain(&sign_pem);
     let token_pub = ca.path("token-pub.der");
     let (ok, out) = hsm.pkcs11_tool(&format!(
         "--token-label {card} --read-object --type pubkey --label hpki-sign -o '{}'",
@@ -248,8 +221,7 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
     assert!(info.contains("BLOCKED") && info.contains(&card), "{info}");
 
     // The RA unblocks with the code it holds (opened with the operator passphrase).
-    let (ok, out) = hpki(
-        &ca,
+    let (ok, out) = ca.run_with(
         &["card", "unblock", "--card-id", &card],
         &[("HPKI_CARD_NEW_PIN", "5678")],
     );
@@ -304,8 +276,7 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
     }
 
     // Renewal re-keys the same card: new certificate, old one revoked (superseded).
-    let (ok, out) = hpki(
-        &ca,
+    let (ok, out) = ca.run_with(
         &["card", "renew", "--card-id", &card],
         &[("HPKI_CARD_PIN", "2468")],
     );
@@ -313,7 +284,7 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
     let (renewed_sign, _) = serials_of(&out);
     assert_ne!(renewed_sign, first_sign);
     let renewed_pem = read_card_certificate(&ca, &hsm, &card, "hpki-sign");
-    verify_chain(&ca, &renewed_pem);
+    ca.verify_sign_chain(&renewed_pem);
     assert!(
         sh(&format!(
             "openssl x509 -in '{}' -noout -serial",
@@ -339,8 +310,7 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
     assert!(!crl.contains(&renewed_sign));
 
     // Loss: reissue revokes the lost card's certificates first, then issues a new card.
-    let (ok, out) = hpki(
-        &ca,
+    let (ok, out) = ca.run_with(
         &["card", "reissue", "--lost-card-id", &card],
         &[("HPKI_CARD_PIN", "1357")],
     );
@@ -348,7 +318,7 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
     let new_card = card_id_of(&out);
     assert_ne!(new_card, card);
     let new_sign = read_card_certificate(&ca, &hsm, &new_card, "hpki-sign");
-    verify_chain(&ca, &new_sign);
+    ca.verify_sign_chain(&new_sign);
     let crl = revoked_in_crl(&ca, "after-loss.crl");
     assert!(
         crl.contains(&renewed_sign) && crl.contains("key compromise"),
@@ -365,8 +335,7 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
     assert_eq!(status_of(&card), "lost", "{list}");
     assert_eq!(status_of(&new_card), "active", "{list}");
     // A lost card cannot be renewed or unblocked.
-    let (ok, out) = hpki(
-        &ca,
+    let (ok, out) = ca.run_with(
         &["card", "renew", "--card-id", &card],
         &[("HPKI_CARD_PIN", "2468")],
     );

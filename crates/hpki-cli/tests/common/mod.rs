@@ -172,10 +172,11 @@ impl Ca {
     pub fn run_args(&self, args: &[String]) -> Output {
         Command::new(hpki_bin())
             .args(args)
-            .envs(self.env.borrow().iter().map(|(k, v)| (k, v)))
             .env("HPKI_KEY_PASSPHRASE", PASSPHRASE)
             .env_remove("HPKI_DATABASE_URL")
             .env_remove("HPKI_DIR")
+            .env_remove("HPKI_CUSTODIANS")
+            .envs(self.env.borrow().iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .output()
             .expect("run hpki")
@@ -187,6 +188,20 @@ impl Ca {
         v.push("--dir".into());
         v.push(self.dir_arg());
         self.run_args(&v)
+    }
+
+    /// Run `hpki <args…> --dir <dir>` with `vars` added to the environment for this run;
+    /// (success, stdout + stderr).
+    pub fn run_with(&self, args: &[&str], vars: &[(&str, &str)]) -> (bool, String) {
+        let saved = self.env.borrow().clone();
+        for (k, v) in vars {
+            self.set_env(k, v);
+        }
+        let out = self.run(args);
+        *self.env.borrow_mut() = saved;
+        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+        (out.status.success(), text)
     }
 
     /// Run and require success; returns stdout.
@@ -265,6 +280,53 @@ impl Ca {
         (cert, serial)
     }
 
+    /// `openssl verify` of a signing-CA end-entity certificate to the exported root (see
+    /// [`Ca::export_chain`]) with policy checking.
+    pub fn verify_sign_chain(&self, cert: &Path) {
+        let out = sh(&format!(
+            "openssl verify -CAfile '{}' -untrusted '{}' -policy_check -explicit_policy -policy {SIGN_POLICY} '{}'",
+            self.path("root.pem").display(),
+            self.path("sign-ca.pem").display(),
+            cert.display()
+        ));
+        assert!(out.contains(": OK"), "{out}");
+    }
+
+    /// `action object` of every audit record, in order.
+    pub fn audit_actions(&self) -> Vec<String> {
+        self.ok(&["audit", "show"])
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).expect("audit JSON");
+                format!(
+                    "{} {}",
+                    v["action"].as_str().unwrap_or(""),
+                    v["object"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+
+    /// The audit log holds records starting with each of `expected`, in this order (other
+    /// records may come between), and verifies.
+    pub fn assert_audited_in_order(&self, expected: &[&str]) {
+        let actions = self.audit_actions();
+        let mut next = 0;
+        for a in &actions {
+            if next < expected.len() && a.starts_with(expected[next]) {
+                next += 1;
+            }
+        }
+        assert_eq!(
+            next,
+            expected.len(),
+            "audit log lacks {:?} (in order); it has:\n{}",
+            expected.get(next),
+            actions.join("\n")
+        );
+        assert!(self.ok(&["audit", "verify"]).contains("intact"));
+    }
+
     /// Number of audit records, via `hpki audit show`.
     pub fn audit_count(&self) -> usize {
         self.ok(&["audit", "show"]).lines().count()
@@ -323,6 +385,53 @@ pub struct Server {
     pub url: String,
     /// The operator interface, when started with it.
     pub admin_url: Option<String>,
+}
+
+impl Server {
+    /// A custodian presents their share on the operator interface; the JSON answer.
+    pub fn present_share(&self, ca: &Ca, custodian: &str, passphrase: &str) -> String {
+        let admin = self
+            .admin_url
+            .as_deref()
+            .expect("started with the operator interface");
+        let body = ca.write(
+            "presentation.json",
+            &serde_json::json!({"custodian": custodian, "passphrase": passphrase}).to_string(),
+        );
+        sh(&format!(
+            "curl -sS -H 'content-type: application/json' --data-binary @'{}' {admin}/admin/activation",
+            body.display()
+        ))
+    }
+
+    /// Locks the CA keys again on the operator interface; the JSON answer.
+    pub fn deactivate(&self) -> String {
+        let admin = self
+            .admin_url
+            .as_deref()
+            .expect("started with the operator interface");
+        sh(&format!("curl -sS -X DELETE {admin}/admin/activation"))
+    }
+
+    /// Asks the operator interface to issue a signing certificate for `csr` and `subject`
+    /// into `out`; the HTTP status.
+    pub fn admin_issue(&self, ca: &Ca, csr: &Path, subject: &str, out: &Path) -> String {
+        let admin = self
+            .admin_url
+            .as_deref()
+            .expect("started with the operator interface");
+        let request = serde_json::json!({
+            "csr": std::fs::read_to_string(csr).expect("csr"),
+            "subject": serde_json::from_str::<serde_json::Value>(subject).expect("subject"),
+        });
+        let file = ca.write("issue.json", &request.to_string());
+        sh_out(&format!(
+            "curl -sS -o '{}' -w '%{{http_code}}' -H 'content-type: application/json' --data-binary @'{}' {admin}/admin/issue/sign",
+            out.display(),
+            file.display()
+        ))
+        .1
+    }
 }
 
 impl Drop for Server {
