@@ -606,24 +606,6 @@ impl Engine {
             issuer,
         })
     }
-
-    /// The certificates of the register's card `card_id` as issued (DER), signing then
-    /// authentication.
-    pub async fn card_certificates(&self, record: &CardRecord) -> Result<Vec<Vec<u8>>, CaError> {
-        let mut out = Vec::new();
-        for (serial, ca) in [
-            (&record.sign_serial, CaName::Sign),
-            (&record.auth_serial, CaName::Auth),
-        ] {
-            if let Some(serial) = serial
-                && let Some(c) = self.store.certificate(ca.as_str(), serial).await?
-            {
-                x509_cert::Certificate::from_der(&c.der)?;
-                out.push(c.der);
-            }
-        }
-        Ok(out)
-    }
 }
 
 #[cfg(test)]

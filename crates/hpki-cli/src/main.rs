@@ -1,4 +1,4 @@
-//! `hpki`: the command line of the HPKI certification authority.
+//! `hpki`: the command line of the HPKI certification authority and its IC cards.
 //!
 //! Keys are decrypted with the passphrase in `HPKI_KEY_PASSPHRASE`, or asked for on the
 //! terminal. Every command accepts `--database-url` (or `HPKI_DATABASE_URL`) to use PostgreSQL
@@ -27,7 +27,7 @@ mod card;
 #[command(
     name = "hpki",
     version,
-    about = "HPKI certification authority (日医HPKI認証局): CA, CRL, OCSP, audit"
+    about = "HPKI certification authority (日医HPKI認証局): CA, CRL, OCSP, key custody, IC cards (医師資格証), audit"
 )]
 struct Cli {
     #[command(subcommand)]
