@@ -17,7 +17,6 @@
 //! Card policy (`[cards]` in `hpki.toml`): card validity 6 years, certificates 2 years
 //! (`end_entity_validity_days`), PIN blocked after 15 wrong tries.
 
-use der::Decode;
 use hpki_profile::subject::SubjectInput;
 use hpki_store::{CardRecord, CardStatus, NewCard};
 use hpki_token::{BlankCard, Card, CardKeySigner, KeyUse};
