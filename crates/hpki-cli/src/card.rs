@@ -5,7 +5,7 @@
 //! terminal; the RA's unblocking code never leaves the register (it is opened with the operator
 //! passphrase only when a card is unblocked).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -160,12 +160,17 @@ pub(crate) enum CardCommand {
     },
 }
 
-fn module(path: Option<&Path>, configured: Option<&str>) -> Result<Arc<Module>> {
-    let path = path
-        .map(Path::to_path_buf)
-        .or_else(|| configured.map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(SOFTHSM2_MODULE));
-    Ok(Module::open(&path)?)
+impl Reader {
+    /// The module: `--module`, else the configuration of `engine` when there is one, else
+    /// SoftHSM2.
+    fn module(&self, engine: Option<&hpki_ca::Engine>) -> Result<Arc<Module>> {
+        let path = self
+            .module
+            .clone()
+            .or_else(|| engine.map(|e| PathBuf::from(&e.config.cards.pkcs11_module)))
+            .unwrap_or_else(|| PathBuf::from(SOFTHSM2_MODULE));
+        Ok(Module::open(&path)?)
+    }
 }
 
 /// A card PIN from `var` or the terminal (twice when `confirm`); four digits.
@@ -248,10 +253,7 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             let pin = card_pin(true)?;
             let engine = open(&common, true).await?;
             let blank = Pkcs11BlankCard {
-                module: module(
-                    reader.module.as_deref(),
-                    Some(&engine.config.cards.pkcs11_module),
-                )?,
+                module: reader.module(Some(&engine))?,
                 slot,
             };
             let pb = spinner(
@@ -270,10 +272,7 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
         } => {
             let pin = card_pin(false)?;
             let engine = open(&common, true).await?;
-            let m = module(
-                reader.module.as_deref(),
-                Some(&engine.config.cards.pkcs11_module),
-            )?;
+            let m = reader.module(Some(&engine))?;
             let card = Pkcs11Card::open(&m, &card_id)?;
             let pb = spinner("re-keying the card / カードの鍵を更新中");
             let issued = engine.renew_card(&card, &pin).await;
@@ -315,10 +314,7 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             let pin = card_pin(true)?;
             let engine = open(&common, true).await?;
             let blank = Pkcs11BlankCard {
-                module: module(
-                    reader.module.as_deref(),
-                    Some(&engine.config.cards.pkcs11_module),
-                )?,
+                module: reader.module(Some(&engine))?,
                 slot,
             };
             let pb = spinner("revoking the lost card, personalising the new one / 再発行中");
@@ -335,10 +331,7 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
         } => {
             let new = new_pin()?;
             let engine = open(&common, true).await?;
-            let m = module(
-                reader.module.as_deref(),
-                Some(&engine.config.cards.pkcs11_module),
-            )?;
+            let m = reader.module(Some(&engine))?;
             let card = Pkcs11Card::open(&m, &card_id)?;
             engine.unblock_card(&card, &new).await?;
             println!(
@@ -396,7 +389,7 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             );
         }
         CardCommand::Info { reader, card_id } => {
-            let m = module(reader.module.as_deref(), None)?;
+            let m = reader.module(None)?;
             match card_id {
                 None => {
                     for t in m.tokens()? {
@@ -453,7 +446,7 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
         CardCommand::ChangePin { reader, card_id } => {
             let old = card_pin(false)?;
             let new = new_pin()?;
-            let m = module(reader.module.as_deref(), None)?;
+            let m = reader.module(None)?;
             Pkcs11Card::open(&m, &card_id)?.change_pin(&old, &new)?;
             println!("PIN changed / 暗証番号を変更しました");
         }
@@ -463,7 +456,7 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             key,
         } => {
             let pin = card_pin(false)?;
-            let m = module(reader.module.as_deref(), None)?;
+            let m = reader.module(None)?;
             let card = Pkcs11Card::open(&m, &card_id)?;
             let key = KeyUse::from(key);
             let der = card

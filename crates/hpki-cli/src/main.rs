@@ -668,7 +668,7 @@ fn report(pb: &ProgressBar, line: String) {
 }
 
 /// Certificates a batch issuance works on at once.
-const BATCH_IN_FLIGHT: usize = 4;
+const BATCH_IN_FLIGHT: usize = 8;
 
 async fn issue_batch(
     engine: Arc<Engine>,

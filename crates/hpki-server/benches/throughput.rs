@@ -9,7 +9,7 @@
 //! it could measure, whatever the numbers.
 //!
 //! Environment (optional): `HPKI_BENCH_ISSUE_N` (certificates to issue, default 1000),
-//! `HPKI_BENCH_ISSUERS` (concurrent issuers in the second issuance run, default 4, as many as
+//! `HPKI_BENCH_ISSUERS` (concurrent issuers in the second issuance run, default 8, as many as
 //! `hpki ca issue --csr-dir` keeps in flight),
 //! `HPKI_BENCH_OCSP_SECS` (seconds per OCSP run, default 4), `HPKI_BENCH_CONNECTIONS`
 //! (keep-alive connections, default 64), `HPKI_BENCH_DIR` (parent of the temporary data
@@ -101,7 +101,7 @@ fn run() -> Result<(), BoxError> {
     // Raw signing and issuance alternate in rounds, so that a change in the machine's load
     // during the run weighs on both alike.
     let n = (env_u64("HPKI_BENCH_ISSUE_N", 1000) as usize).max(ROUNDS);
-    let issuers = (env_u64("HPKI_BENCH_ISSUERS", 4) as usize).max(1);
+    let issuers = (env_u64("HPKI_BENCH_ISSUERS", 8) as usize).max(1);
     let inputs = issuance_inputs(2 * n + WARM_UP)?;
     let (inputs, concurrent_inputs) = inputs.split_at(n + WARM_UP);
     let mut raw = RawSigner::new()?;
