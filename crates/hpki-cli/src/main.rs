@@ -22,6 +22,30 @@ use indicatif::{ProgressBar, ProgressStyle};
 use zeroize::Zeroizing;
 
 mod card;
+mod ra;
+
+/// The password of the demo's officers (`hpki init --demo`, `hpki demo`).
+pub(crate) const DEMO_OFFICER_PASSWORD: &str = "demo-password";
+
+/// The registration authority of a new data directory: the offices, and with `demo` the demo
+/// officers (password [`DEMO_OFFICER_PASSWORD`]).
+async fn seed_registration(engine: Engine, demo: bool) -> Result<()> {
+    let ra = hpki_registration::Registration::new(Arc::new(engine));
+    if demo {
+        ra.seed_demo(&actor(), DEMO_OFFICER_PASSWORD).await?;
+        println!(
+            "  demo officers (password {DEMO_OFFICER_PASSWORD}) / デモ担当者: {}",
+            hpki_registration::engine::DEMO_OFFICERS
+                .iter()
+                .map(|o| o.0)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    } else {
+        ra.seed_offices(&actor(), &[], false).await?;
+    }
+    Ok(())
+}
 
 #[derive(Parser)]
 #[command(
@@ -88,6 +112,12 @@ enum Command {
     /// The doctors' IC cards, 医師資格証 (カード): personalise, renew, lost, reissue, PIN.
     #[command(subcommand)]
     Card(card::CardCommand),
+    /// Offices of the registration authority (受付審査局).
+    #[command(subcommand)]
+    Office(ra::OfficeCommand),
+    /// Officers of the registration authority (担当者).
+    #[command(subcommand)]
+    Officer(ra::OfficerCommand),
     /// Audit log (監査ログ).
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -408,10 +438,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             })
             .await?;
             pb.finish_and_clear();
-            println!(
-                "initialised {} / 初期化しました",
-                engine.dir.path().display()
-            );
+            let path = engine.dir.path().display().to_string();
+            seed_registration(engine, demo).await?;
+            println!("initialised {path} / 初期化しました");
             if !demo {
                 println!(
                     "next: hpki ca csr --dir {} --ca sign --out sign.csr (and auth), send them to the root, then hpki ca install-cert",
@@ -434,6 +463,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 {
                     println!("  demo doctor 日医太郎: {}", f.display());
                 }
+                seed_registration(engine, true).await?;
             }
             let common = Common {
                 dir,
@@ -449,6 +479,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => serve(&common, listen, admin_listen).await?,
         Command::Ca(cmd) => return ca(cmd).await,
         Command::Card(cmd) => card::run(cmd).await?,
+        Command::Office(cmd) => ra::office(cmd).await?,
+        Command::Officer(cmd) => ra::officer(cmd).await?,
         Command::Audit(AuditCommand::Verify { common }) => {
             let engine = open(&common, false).await?;
             match engine.store.verify_audit().await? {

@@ -1,4 +1,4 @@
-//! The hpki HTTP server: what relying parties fetch.
+//! The hpki HTTP server: what relying parties fetch, and the registration authority's API.
 //!
 //! | route | what |
 //! |---|---|
@@ -8,12 +8,15 @@
 //! | `GET /ocsp/{sign,auth}/{base64}` | RFC 5019 §5 GET form |
 //! | `GET /healthz` | liveness |
 //! | `GET /` | a page listing the above (Japanese, English below) |
+//! | `/api/v1/…` | the registration authority's JSON API for officers (bearer tokens), see [`ra_api`] and `GET /api/v1/openapi.json` |
 //!
 //! The operator interface (custodian activation, issuance) is served on a separate loopback
 //! listener: see [`admin`].
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod openapi;
+pub mod ra_api;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -81,7 +84,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ca/{file}", get(ca_certificate))
         .route("/ocsp/{ca}", post(ocsp_post))
         .route("/ocsp/{ca}/{*request}", get(ocsp_get))
-        .with_state(state)
+        .with_state(state.clone())
+        .merge(ra_api::router(hpki_registration::Registration::new(
+            state.engine().clone(),
+        )))
 }
 
 /// Serve until Ctrl-C / SIGTERM. `ready` is called with the bound address once listening.

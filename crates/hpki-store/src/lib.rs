@@ -20,12 +20,17 @@
 mod audit;
 mod cards;
 mod group_commit;
+mod ra;
 mod schema;
 mod sqlite_writer;
 mod testing;
 
 pub use audit::{GENESIS_HASH, canonical_json, record_hash, verify_chain};
 pub use cards::{CardRecord, CardStatus, NewCard};
+pub use ra::{
+    ApplicationChange, ApplicationEvent, ApplicationFilter, ApplicationRecord, FeeRecord,
+    OfficeRecord, OfficerRecord, SessionRecord,
+};
 pub use testing::{drop_postgres_schema, fresh_postgres_url};
 
 use std::sync::{Arc, Mutex};

@@ -90,6 +90,84 @@ pub(crate) const SQLITE: &[&str] = &[
         updated_at BIGINT NOT NULL
     )",
     "CREATE INDEX IF NOT EXISTS cards_subscriber ON cards (subscriber_id)",
+    "CREATE TABLE IF NOT EXISTS offices (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name_ja TEXT NOT NULL,
+        name_en TEXT NOT NULL,
+        prefecture_code BIGINT,
+        parent_id TEXT,
+        status TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS officers (
+        login TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        office_id TEXT NOT NULL REFERENCES offices (id),
+        roles TEXT NOT NULL,
+        password_hash TEXT,
+        failed_logins BIGINT NOT NULL,
+        locked_until BIGINT,
+        active BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS officer_tokens (
+        token_hash TEXT PRIMARY KEY,
+        login TEXT NOT NULL REFERENCES officers (login),
+        label TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
+    )",
+    "CREATE TABLE IF NOT EXISTS officer_sessions (
+        id_hash TEXT PRIMARY KEY,
+        login TEXT NOT NULL REFERENCES officers (login),
+        csrf TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS applications (
+        id BIGINT PRIMARY KEY,
+        office_id TEXT NOT NULL REFERENCES offices (id),
+        review_office_id TEXT NOT NULL REFERENCES offices (id),
+        stage TEXT NOT NULL,
+        form TEXT NOT NULL,
+        documents TEXT NOT NULL,
+        photo BLOB,
+        name_kana TEXT NOT NULL,
+        name_kanji TEXT NOT NULL,
+        license_number TEXT NOT NULL,
+        papers_tracking TEXT,
+        papers_arrived BIGINT NOT NULL,
+        subscriber_id TEXT,
+        card_id TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        version BIGINT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS applications_offices ON applications (office_id, review_office_id)",
+    "CREATE INDEX IF NOT EXISTS applications_stage ON applications (stage, updated_at)",
+    "CREATE TABLE IF NOT EXISTS application_events (
+        seq BIGINT PRIMARY KEY,
+        application_id BIGINT NOT NULL REFERENCES applications (id),
+        at BIGINT NOT NULL,
+        login TEXT NOT NULL,
+        office_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        from_stage TEXT NOT NULL,
+        to_stage TEXT NOT NULL,
+        reason TEXT,
+        details TEXT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS application_events_app ON application_events (application_id, seq)",
+    "CREATE TABLE IF NOT EXISTS fees (
+        subscriber_id TEXT NOT NULL,
+        fiscal_year BIGINT NOT NULL,
+        amount BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        billed_at BIGINT NOT NULL,
+        paid_at BIGINT,
+        PRIMARY KEY (subscriber_id, fiscal_year)
+    )",
 ];
 
 /// The schema for PostgreSQL.
@@ -171,4 +249,82 @@ pub(crate) const POSTGRES: &[&str] = &[
         updated_at BIGINT NOT NULL
     )",
     "CREATE INDEX IF NOT EXISTS cards_subscriber ON cards (subscriber_id)",
+    "CREATE TABLE IF NOT EXISTS offices (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name_ja TEXT NOT NULL,
+        name_en TEXT NOT NULL,
+        prefecture_code BIGINT,
+        parent_id TEXT,
+        status TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS officers (
+        login TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        office_id TEXT NOT NULL REFERENCES offices (id),
+        roles TEXT NOT NULL,
+        password_hash TEXT,
+        failed_logins BIGINT NOT NULL,
+        locked_until BIGINT,
+        active BIGINT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS officer_tokens (
+        token_hash TEXT PRIMARY KEY,
+        login TEXT NOT NULL REFERENCES officers (login),
+        label TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        revoked_at BIGINT
+    )",
+    "CREATE TABLE IF NOT EXISTS officer_sessions (
+        id_hash TEXT PRIMARY KEY,
+        login TEXT NOT NULL REFERENCES officers (login),
+        csrf TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS applications (
+        id BIGINT PRIMARY KEY,
+        office_id TEXT NOT NULL REFERENCES offices (id),
+        review_office_id TEXT NOT NULL REFERENCES offices (id),
+        stage TEXT NOT NULL,
+        form TEXT NOT NULL,
+        documents TEXT NOT NULL,
+        photo BYTEA,
+        name_kana TEXT NOT NULL,
+        name_kanji TEXT NOT NULL,
+        license_number TEXT NOT NULL,
+        papers_tracking TEXT,
+        papers_arrived BIGINT NOT NULL,
+        subscriber_id TEXT,
+        card_id TEXT,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        version BIGINT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS applications_offices ON applications (office_id, review_office_id)",
+    "CREATE INDEX IF NOT EXISTS applications_stage ON applications (stage, updated_at)",
+    "CREATE TABLE IF NOT EXISTS application_events (
+        seq BIGINT PRIMARY KEY,
+        application_id BIGINT NOT NULL REFERENCES applications (id),
+        at BIGINT NOT NULL,
+        login TEXT NOT NULL,
+        office_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        from_stage TEXT NOT NULL,
+        to_stage TEXT NOT NULL,
+        reason TEXT,
+        details TEXT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS application_events_app ON application_events (application_id, seq)",
+    "CREATE TABLE IF NOT EXISTS fees (
+        subscriber_id TEXT NOT NULL,
+        fiscal_year BIGINT NOT NULL,
+        amount BIGINT NOT NULL,
+        status TEXT NOT NULL,
+        billed_at BIGINT NOT NULL,
+        paid_at BIGINT,
+        PRIMARY KEY (subscriber_id, fiscal_year)
+    )",
 ];

@@ -1,0 +1,90 @@
+//! Officers' credentials: passwords (argon2id, RFC 9106), API bearer tokens and web sessions.
+//!
+//! Only hashes are stored: the PHC string of a password, SHA-256 of a token or a session
+//! cookie. Repeated failed sign-ins lock the account for a while (OWASP Authentication Cheat
+//! Sheet), and the lock is an audit record.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sha2::{Digest, Sha256};
+
+use crate::RegistrationError;
+
+/// Failed sign-ins in a row that lock an account.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+/// How long a locked account stays locked, seconds.
+pub const LOCKOUT_SECONDS: i64 = 15 * 60;
+/// How long a web session lasts, seconds (one working day).
+pub const SESSION_SECONDS: i64 = 8 * 3600;
+/// The shortest password accepted (NIST SP 800-63B §5.1.1.2 asks for at least 8; officers
+/// handle personal data, so 12).
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// The argon2id PHC string of `password`, with a random salt.
+pub fn hash_password(password: &str) -> Result<String, RegistrationError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(RegistrationError::WeakPassword);
+    }
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| RegistrationError::Internal(format!("argon2: {e}")))
+}
+
+/// Whether `password` matches the PHC string `hash`.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A fresh random secret (256 bits, hex): an API token, a session cookie, a CSRF token.
+pub fn random_secret() -> Result<String, RegistrationError> {
+    let mut b = [0u8; 32];
+    aws_lc_rs::rand::fill(&mut b)
+        .map_err(|_| RegistrationError::Internal("random generator".into()))?;
+    Ok(hex::encode(b))
+}
+
+/// What the store keeps of a secret: its SHA-256, hex.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Compares two secrets in time independent of where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_and_short_ones_are_refused() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password(&h, "correct horse battery"));
+        assert!(!verify_password(&h, "correct horse battery!"));
+        assert!(!verify_password("not a phc string", "x"));
+        assert!(matches!(
+            hash_password("short"),
+            Err(RegistrationError::WeakPassword)
+        ));
+    }
+
+    #[test]
+    fn secrets_are_random_and_stored_hashed() {
+        let a = random_secret().unwrap();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, random_secret().unwrap());
+        assert_ne!(secret_hash(&a), a);
+        assert!(same_secret(&a, &a.clone()));
+        assert!(!same_secret(&a, "x"));
+    }
+}
