@@ -2,7 +2,9 @@
 # Runs every test of hpki, installing what the tests need when it is missing:
 #   Debian: openssl, curl, postgresql (server, only if none answers on 127.0.0.1:5432),
 #           poppler-utils (pdftotext) and fonts-ipaexfont-gothic (IPAex Gothic) for the card face,
-#           softhsm2 (stands for the IC cards and the HSM) and opensc (pkcs11-tool checks them)
+#           softhsm2 (stands for the IC cards and the HSM) and opensc (pkcs11-tool checks them),
+#           chromium and chromium-driver (chromedriver) for the browser test of the officers'
+#           web UI (crates/hpki-cli/tests/browser_acceptance.rs)
 #   PyPI:   pkilint (lint_pkix_cert, lint_crl, lint_ocsp_response)
 # The suite runs on SQLite and on PostgreSQL (HPKI_TEST_DATABASE_URL, default
 # postgres://postgres@127.0.0.1:5432/test). In CI (CI=true) nothing is ever skipped.
@@ -21,6 +23,8 @@ command -v pdftotext >/dev/null || apt_missing+=(poppler-utils)
 [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || apt_missing+=(fonts-ipaexfont-gothic)
 [ -f /usr/lib/softhsm/libsofthsm2.so ] && command -v softhsm2-util >/dev/null || apt_missing+=(softhsm2)
 command -v pkcs11-tool >/dev/null || apt_missing+=(opensc)
+command -v chromium >/dev/null || apt_missing+=(chromium)
+command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${apt_missing[*]}"
   as_root apt-get update -qq

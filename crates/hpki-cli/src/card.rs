@@ -163,7 +163,7 @@ pub(crate) enum CardCommand {
 impl Reader {
     /// The module: `--module`, else the configuration of `engine` when there is one, else
     /// SoftHSM2.
-    fn module(&self, engine: Option<&hpki_ca::Engine>) -> Result<Arc<Module>> {
+    pub(crate) fn module(&self, engine: Option<&hpki_ca::Engine>) -> Result<Arc<Module>> {
         let path = self
             .module
             .clone()
@@ -196,7 +196,7 @@ fn pin(var: &str, prompt: &str, confirm: bool) -> Result<Zeroizing<String>> {
     Ok(p)
 }
 
-fn card_pin(confirm: bool) -> Result<Zeroizing<String>> {
+pub(crate) fn card_pin(confirm: bool) -> Result<Zeroizing<String>> {
     pin(
         "HPKI_CARD_PIN",
         "card PIN (4 digits) / 暗証番号（数字4桁）: ",

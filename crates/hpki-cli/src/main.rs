@@ -22,6 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use zeroize::Zeroizing;
 
 mod card;
+mod fees;
 mod ra;
 
 /// The password of the demo's officers (`hpki init --demo`, `hpki demo`).
@@ -118,6 +119,12 @@ enum Command {
     /// Officers of the registration authority (担当者).
     #[command(subcommand)]
     Officer(ra::OfficerCommand),
+    /// Applications to the registration authority (申請): bulk import from CSV.
+    #[command(subcommand)]
+    Application(ra::ApplicationCommand),
+    /// Annual fees (年会費): the yearly billing run, payments, the direct-debit export.
+    #[command(subcommand)]
+    Fees(fees::FeesCommand),
     /// Audit log (監査ログ).
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -481,6 +488,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Card(cmd) => card::run(cmd).await?,
         Command::Office(cmd) => ra::office(cmd).await?,
         Command::Officer(cmd) => ra::officer(cmd).await?,
+        Command::Application(cmd) => return ra::application(cmd).await,
+        Command::Fees(cmd) => fees::fees(cmd).await?,
         Command::Audit(AuditCommand::Verify { common }) => {
             let engine = open(&common, false).await?;
             match engine.store.verify_audit().await? {

@@ -75,12 +75,20 @@ macro_rules! labelled_enum {
 }
 
 labelled_enum! {
-    /// 申請区分: a first card or a renewal (the seed's "A. 新規発行 B. 更新発行").
+    /// 申請区分: a first card or a renewal (the seed's "A. 新規発行 B. 更新発行"), and the two
+    /// other reasons the issue names for a new card: a reissue after loss or damage, and a
+    /// change of the registered details. All but the first name the card they replace
+    /// ([`ApplicationForm::previous_card_id`]), whose certificates are revoked before the new
+    /// card is issued.
     pub enum ApplicationKind {
         /// 新規発行: the first card.
         New => ("新規", "New"),
         /// 更新発行: a renewal.
         Renewal => ("更新", "Renewal"),
+        /// 再発行: the card was lost or damaged.
+        Reissue => ("再発行（紛失・破損）", "Reissue (lost or damaged card)"),
+        /// 記載事項変更: the registered details changed (name, address, workplace…).
+        Change => ("記載事項変更", "Change of registered details"),
     }
 }
 
@@ -334,6 +342,9 @@ pub struct ApplicationForm {
     pub application_date: Option<Date>,
     /// ① 申請区分: 新規 / 更新.
     pub kind: Option<ApplicationKind>,
+    /// The card this application replaces (renewal, reissue, change): its certificates are
+    /// revoked when the new card is issued.
+    pub previous_card_id: String,
     /// ② フリガナ セイ (全角カタカナ; ー, ・ and spaces allowed).
     pub name_kana_family: String,
     /// ② フリガナ メイ.
@@ -447,6 +458,17 @@ impl ApplicationForm {
             .trim()
             .to_string();
         self.email = to_ascii_width(&self.email).trim().to_string();
+        self.previous_card_id = to_ascii_width(&self.previous_card_id)
+            .trim()
+            .to_ascii_uppercase();
+    }
+
+    /// Whether this application replaces an existing card (renewal, reissue, change).
+    pub fn replaces_a_card(&self) -> bool {
+        matches!(
+            self.kind,
+            Some(ApplicationKind::Renewal | ApplicationKind::Reissue | ApplicationKind::Change)
+        )
     }
 
     /// A normalised copy (see [`ApplicationForm::normalize`]).
@@ -508,6 +530,24 @@ impl ApplicationForm {
         }
         if f.kind.is_none() {
             e.choose("kind");
+        }
+        if f.replaces_a_card() {
+            let id = &f.previous_card_id;
+            if id.is_empty() {
+                e.push(
+                    "previous_card_id",
+                    codes::REQUIRED_BY_CHOICE,
+                    "更新・再発行・記載事項変更では現在のカードIDを入力してください".into(),
+                    "A renewal, reissue or change needs the ID of the current card.".into(),
+                );
+            } else if id.len() > 20 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                e.push(
+                    "previous_card_id",
+                    codes::INVALID_CARD_ID,
+                    "カードIDは英数字20文字以内です（例: JMAC31000001）".into(),
+                    "A card ID is at most 20 letters and digits (e.g. JMAC31000001).".into(),
+                );
+            }
         }
 
         // ② 氏名.
@@ -1107,9 +1147,11 @@ pub mod codes {
     pub const OLDER_THAN_3_MONTHS: &str = "older_than_3_months";
     /// A document dated after reception.
     pub const ISSUED_AFTER_RECEPTION: &str = "issued_after_reception";
+    /// A card ID that is not letters and digits.
+    pub const INVALID_CARD_ID: &str = "invalid_card_id";
 
     /// Every code.
-    pub const ALL: [&str; 25] = [
+    pub const ALL: [&str; 26] = [
         REQUIRED,
         REQUIRED_BY_CHOICE,
         FUTURE_DATE,
@@ -1135,6 +1177,7 @@ pub mod codes {
         COPY_NOT_ACCEPTED,
         OLDER_THAN_3_MONTHS,
         ISSUED_AFTER_RECEPTION,
+        INVALID_CARD_ID,
     ];
 }
 
@@ -1142,6 +1185,7 @@ pub mod codes {
 const FIELD_LABELS: &[(&str, &str, &str)] = &[
     ("application_date", "申請日", "application date"),
     ("kind", "申請区分", "application type"),
+    ("previous_card_id", "現在のカードID", "current card ID"),
     (
         "name_kana_family",
         "フリガナ（セイ）",
@@ -1653,6 +1697,7 @@ mod tests {
 
     fn complete() -> ApplicationForm {
         ApplicationForm {
+            previous_card_id: String::new(),
             application_date: Some(date!(2026 - 05 - 15)),
             kind: Some(ApplicationKind::New),
             name_kana_family: "ニチイ".into(),
@@ -2335,7 +2380,10 @@ mod tests {
         f.phone = "1".into();
         f.email = "1".into();
         f.delivery = Some(AddressChoice::Other);
+        f.kind = Some(ApplicationKind::Reissue);
+        f.previous_card_id = "JMAC-1".into();
         seen.extend(f.validate(TODAY).iter().map(|e| e.code));
+        f.previous_card_id = String::new();
         f.member_id = String::new();
         f.membership = Some(Membership::NonMember);
         f.member_id = "1".into();

@@ -19,6 +19,7 @@ use hpki_store::{
 use hpki_token::BlankCard;
 use serde_json::json;
 use time::OffsetDateTime;
+use x509_cert::ext::pkix::crl::CrlReason;
 
 use crate::RegistrationError;
 use crate::auth;
@@ -86,6 +87,17 @@ impl Application {
             documents,
         })
     }
+}
+
+/// What the dashboard shows (see [`Registration::dashboard`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dashboard {
+    /// Office status per prefecture (JIS X 0401 code).
+    pub statuses: Vec<(u8, OfficeStatus)>,
+    /// Cumulative cards issued, by month.
+    pub issued: Vec<(time::Date, u64)>,
+    /// Applications pending per office (Japanese name), most first.
+    pub pending: Vec<(String, u64)>,
 }
 
 /// What an act may carry besides the act itself.
@@ -269,11 +281,9 @@ impl Registration {
         office_id: &str,
         status: OfficeStatus,
     ) -> Result<OfficeRecord, RegistrationError> {
-        let mut office = self
-            .store()
-            .office(office_id)
-            .await?
-            .ok_or_else(|| RegistrationError::NotFound(format!("office {office_id}")))?;
+        let mut office = self.store().office(office_id).await?.ok_or_else(|| {
+            RegistrationError::not_found(format!("office {office_id}"), format!("局 {office_id} "))
+        })?;
         let before = office.status.clone();
         office.status = status_str(status).into();
         let audit = self.audit(
@@ -328,11 +338,9 @@ impl Registration {
                 "the officer's name is required / 担当者名を入力してください".into(),
             ));
         }
-        let office = self
-            .store()
-            .office(office_id)
-            .await?
-            .ok_or_else(|| RegistrationError::NotFound(format!("office {office_id}")))?;
+        let office = self.store().office(office_id).await?.ok_or_else(|| {
+            RegistrationError::not_found(format!("office {office_id}"), format!("局 {office_id} "))
+        })?;
         let kind = office_kind(&office)?;
         if roles.is_empty() {
             return Err(RegistrationError::BadInput(
@@ -529,7 +537,9 @@ impl Registration {
             .application(id)
             .await?
             .filter(|a| Self::visible(officer, a))
-            .ok_or_else(|| RegistrationError::NotFound(format!("application {id}")))?;
+            .ok_or_else(|| {
+                RegistrationError::not_found(format!("application {id}"), format!("申請 {id} "))
+            })?;
         Application::from_record(rec)
     }
 
@@ -724,6 +734,119 @@ impl Registration {
         }
     }
 
+    /// The acts `officer` may try on `app` now (role, office and stage allow them; the
+    /// separation of duties, reasons and the form are checked when the act is tried). What
+    /// the web UI offers as buttons.
+    pub fn available_actions(officer: &Officer, app: &Application) -> Vec<Action> {
+        [
+            Action::Submit,
+            Action::Resubmit,
+            Action::PreReview,
+            Action::MainReview,
+            Action::PapersArrived,
+            Action::FinalReview,
+            Action::Issue,
+            Action::Ship,
+            Action::ConfirmDelivery,
+            Action::Return,
+            Action::Reject,
+        ]
+        .into_iter()
+        .filter(|a| {
+            check_role(&officer.roles, *a, app.stage).is_ok()
+                && Self::office_may(officer, app, *a)
+                && next_stage(app.stage, *a, app.record.papers_arrived).is_ok()
+        })
+        .collect()
+    }
+
+    /// Whether `officer` may edit the form of `app` (a draft or a returned application, at
+    /// the office that received it).
+    pub fn may_edit(officer: &Officer, app: &Application) -> bool {
+        matches!(app.stage, Stage::Draft | Stage::Returned)
+            && officer.has(Role::Reception)
+            && app.record.office_id == officer.office.id
+    }
+
+    /// What the dashboard shows: each prefecture's office status, the cumulative number of
+    /// cards issued by month (cards personalised, and issuances from applicants' CSRs), and
+    /// the applications pending per office (at the office whose step is next).
+    pub async fn dashboard(&self) -> Result<Dashboard, RegistrationError> {
+        let offices = self.store().offices().await?;
+        let statuses = offices
+            .iter()
+            .filter(|o| o.kind == OfficeKind::Prefectural.as_str())
+            .filter_map(|o| {
+                let code = u8::try_from(o.prefecture_code?).ok()?;
+                Some((code, parse_status(&o.status)?))
+            })
+            .collect();
+        // Issued: every card, plus every issuance on CSRs (no card).
+        let mut issued_at: Vec<i64> = self
+            .store()
+            .cards(None)
+            .await?
+            .iter()
+            .filter(|c| c.status != hpki_store::CardStatus::Personalizing)
+            .map(|c| c.issued_at)
+            .collect();
+        let all = self
+            .store()
+            .applications(&ApplicationFilter::default())
+            .await?;
+        for a in &all {
+            if a.card_id.is_none() && a.subscriber_id.is_some() {
+                for e in self.store().application_events(a.id).await? {
+                    if e.action == Action::Issue.as_str() {
+                        issued_at.push(e.at);
+                    }
+                }
+            }
+        }
+        issued_at.sort_unstable();
+        let mut issued: Vec<(time::Date, u64)> = Vec::new();
+        for (n, at) in issued_at.iter().enumerate() {
+            let day = OffsetDateTime::from_unix_timestamp(*at)
+                .map(|t| t.to_offset(time::macros::offset!(+9)).date())
+                .map_err(|e| RegistrationError::Internal(e.to_string()))?;
+            let month = day.replace_day(1).unwrap_or(day);
+            match issued.last_mut() {
+                Some((m, total)) if *m == month => *total = n as u64 + 1,
+                _ => issued.push((month, n as u64 + 1)),
+            }
+        }
+        let mut pending: Vec<(String, u64)> = Vec::new();
+        for a in &all {
+            let Some(stage) = Stage::parse(&a.stage) else {
+                continue;
+            };
+            let office = match stage {
+                Stage::Active | Stage::Rejected => continue,
+                Stage::Draft | Stage::Returned | Stage::Received => a.office_id.clone(),
+                Stage::PreReviewed => a.review_office_id.clone(),
+                _ => HQ.to_owned(),
+            };
+            match pending.iter_mut().find(|(o, _)| *o == office) {
+                Some((_, n)) => *n += 1,
+                None => pending.push((office, 1)),
+            }
+        }
+        let name_of = |id: &str| {
+            offices
+                .iter()
+                .find(|o| o.id == id)
+                .map(|o| o.name_ja.clone())
+                .unwrap_or_else(|| id.to_owned())
+        };
+        pending.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        let pending = pending.into_iter().map(|(o, n)| (name_of(&o), n)).collect();
+        Ok(Dashboard {
+            statuses,
+            issued,
+            pending,
+        })
+    }
+
     /// Checks everything about `action` on `app` by `officer` and returns the stage it leads to.
     async fn check_act(
         &self,
@@ -858,12 +981,163 @@ impl Registration {
     }
 
     /// The subscriber ID of an application: `JMA` and the member ID for JMA members, else
-    /// `JMAN` and the application number.
+    /// `JMAL` and the medical licence number (医籍登録番号, one per doctor for life), so a
+    /// doctor keeps the ID across renewals.
     fn subscriber_id(app: &Application) -> String {
-        match app.form.normalized().member_id.trim() {
-            "" => format!("JMAN{:09}", app.record.id),
+        let form = app.form.normalized();
+        match form.member_id.trim() {
+            "" => format!("JMAL{}", form.license_number.trim()),
             m => format!("JMA{m}"),
         }
+    }
+
+    /// For a renewal, reissue or change: the card it replaces, whose certificates are revoked
+    /// now, before anything new is issued (reissue after loss: keyCompromise; renewal and
+    /// change: superseded). The card must be the same doctor's: the same 医籍登録番号.
+    async fn retire_previous_card(
+        &self,
+        officer: &Officer,
+        app: &Application,
+    ) -> Result<Option<String>, RegistrationError> {
+        if !app.form.replaces_a_card() {
+            return Ok(None);
+        }
+        let form = app.form.normalized();
+        let card_id = form.previous_card_id.clone();
+        let same_doctor = |holder: &str| {
+            CardHolder::from_json(holder)
+                .is_ok_and(|h| h.license_number == form.license_number.trim())
+        };
+        let card = match self.store().card(&card_id).await? {
+            Some(c) if same_doctor(&c.holder) => c,
+            _ => {
+                return Err(RegistrationError::Invalid(vec![FieldError {
+                    field: "previous_card_id",
+                    code: "unknown_card",
+                    message_ja: format!(
+                        "カード {card_id} はこの申請者のカードとして登録されていません"
+                    ),
+                    message_en: format!("card {card_id} is not registered to this applicant"),
+                }]));
+            }
+        };
+        let reason = match app.form.kind {
+            Some(hpki_ra::application::ApplicationKind::Reissue) => CrlReason::KeyCompromise,
+            _ => CrlReason::Superseded,
+        };
+        if card.status == hpki_store::CardStatus::Active {
+            self.ca.revoke_card(&card_id, reason).await?;
+            self.store()
+                .append_audit(&self.audit(
+                    &officer.actor(),
+                    "application.previous_card_revoked",
+                    &format!("application/{}", app.record.id),
+                    json!({"card": card_id, "reason": hpki_ca::crl::reason_name(reason as i32)}),
+                ))
+                .await?;
+        }
+        Ok(Some(card_id))
+    }
+
+    /// Reports card `card_id` lost (紛失届): its certificates are revoked at once
+    /// (keyCompromise). CA operators of HQ only; the reissue is a new application of kind
+    /// 再発行 naming this card.
+    pub async fn report_card_lost(
+        &self,
+        officer: &Officer,
+        card_id: &str,
+    ) -> Result<hpki_store::CardRecord, RegistrationError> {
+        if !(officer.is_hq() && officer.has(Role::CaOperator)) {
+            return Err(RegistrationError::forbidden(
+                "only a CA operator of the registration authority records a lost card",
+                "紛失届の処理は登録局の認証局運用者のみ行えます",
+            ));
+        }
+        let card = self
+            .ca
+            .revoke_card(card_id, CrlReason::KeyCompromise)
+            .await?;
+        self.store()
+            .append_audit(&self.audit(
+                &officer.actor(),
+                "card.lost_reported",
+                &format!("card/{card_id}"),
+                json!({"subscriber_id": card.subscriber_id}),
+            ))
+            .await?;
+        Ok(card)
+    }
+
+    /// Revokes every certificate of a doctor (cards and certificates issued on CSRs) when the
+    /// qualification is lost or for another RFC 5280 `reason`: CA operators of HQ only.
+    /// Returns the serials revoked now.
+    pub async fn revoke_doctor(
+        &self,
+        officer: &Officer,
+        subscriber_id: &str,
+        reason: CrlReason,
+    ) -> Result<Vec<String>, RegistrationError> {
+        if !(officer.is_hq() && officer.has(Role::CaOperator)) {
+            return Err(RegistrationError::forbidden(
+                "only a CA operator of the registration authority revokes a doctor's certificates",
+                "医師の証明書の失効は登録局の認証局運用者のみ行えます",
+            ));
+        }
+        let mut revoked = Vec::new();
+        for card in self.store().cards(Some(subscriber_id)).await? {
+            if matches!(
+                card.status,
+                hpki_store::CardStatus::Active | hpki_store::CardStatus::Personalizing
+            ) {
+                self.ca.revoke_card(&card.card_id, reason).await?;
+                revoked.extend(card.sign_serial.into_iter().chain(card.auth_serial));
+            }
+        }
+        let apps = self
+            .store()
+            .applications(&ApplicationFilter::default())
+            .await?;
+        for a in apps
+            .iter()
+            .filter(|a| a.subscriber_id.as_deref() == Some(subscriber_id))
+        {
+            for e in self.store().application_events(a.id).await? {
+                if e.action != Action::Issue.as_str() {
+                    continue;
+                }
+                let d: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
+                if d["card_id"].is_string() {
+                    continue;
+                }
+                for (key, ca) in [
+                    ("sign_serial", hpki_ca::CaName::Sign),
+                    ("auth_serial", hpki_ca::CaName::Auth),
+                ] {
+                    if let Some(serial) = d[key].as_str() {
+                        match self.ca.revoke(ca, serial, reason).await {
+                            Ok(s) => revoked.push(s),
+                            Err(hpki_ca::CaError::AlreadyRevoked(_)) => {}
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
+                }
+            }
+        }
+        if revoked.is_empty() {
+            return Err(RegistrationError::not_found(
+                format!("valid certificates of {subscriber_id}"),
+                format!("{subscriber_id} の有効な証明書"),
+            ));
+        }
+        self.store()
+            .append_audit(&self.audit(
+                &officer.actor(),
+                "doctor.revoked",
+                &format!("doctor/{subscriber_id}"),
+                json!({"reason": hpki_ca::crl::reason_name(reason as i32), "serials": revoked}),
+            ))
+            .await?;
+        Ok(revoked)
     }
 
     /// 発行 with the applicant's own keys: both certificates issued by the CA from the
@@ -881,6 +1155,7 @@ impl Registration {
             .check_act(officer, &app, Action::Issue, &ActInput::default())
             .await?;
         let subscriber = Self::subscriber_id(&app);
+        let replaced = self.retire_previous_card(officer, &app).await?;
         let subject = app.form.subject_json(&subscriber).to_string();
         let sign = self
             .ca
@@ -904,7 +1179,8 @@ impl Registration {
                 to,
                 &ActInput::default(),
                 change,
-                json!({"subscriber_id": subscriber, "sign_serial": sign.serial_hex, "auth_serial": auth.serial_hex}),
+                json!({"subscriber_id": subscriber, "sign_serial": sign.serial_hex,
+                       "auth_serial": auth.serial_hex, "replaces": replaced}),
             )
             .await?;
         Ok((app, sign, auth))
@@ -927,9 +1203,16 @@ impl Registration {
             .await?;
         let subscriber = Self::subscriber_id(&app);
         let holder = CardHolder::from_json(&app.form.holder_json(&subscriber).to_string())?;
+        let replaced = self.retire_previous_card(officer, &app).await?;
         let issued = self
             .ca
-            .personalize_card(blank, &holder, app.record.photo.clone(), pin, None)
+            .personalize_card(
+                blank,
+                &holder,
+                app.record.photo.clone(),
+                pin,
+                replaced.as_deref(),
+            )
             .await?;
         let change = ApplicationChange {
             stage: Some(to.as_str().into()),
@@ -947,7 +1230,8 @@ impl Registration {
                 &ActInput::default(),
                 change,
                 json!({"subscriber_id": subscriber, "card_id": issued.card_id,
-                       "sign_serial": issued.sign.serial_hex, "auth_serial": issued.auth.serial_hex}),
+                       "sign_serial": issued.sign.serial_hex, "auth_serial": issued.auth.serial_hex,
+                       "replaces": replaced}),
             )
             .await?;
         Ok((app, issued))

@@ -35,8 +35,13 @@ pub enum RegistrationError {
     )]
     Csrf,
     /// Not visible to this officer (another office's application, or none at all).
-    #[error("{0} not found / {0} が見つかりません")]
-    NotFound(String),
+    #[error("{en} not found / {ja}が見つかりません")]
+    NotFound {
+        /// What, in English.
+        en: String,
+        /// What, in Japanese.
+        ja: String,
+    },
     /// The officer's office or role does not allow this.
     #[error("{en} / {ja}")]
     Forbidden {
@@ -80,6 +85,14 @@ impl From<hpki_store::StoreError> for RegistrationError {
 }
 
 impl RegistrationError {
+    /// Nothing of this name (English and Japanese) is visible to the officer.
+    pub fn not_found(en: impl Into<String>, ja: impl Into<String>) -> Self {
+        RegistrationError::NotFound {
+            en: en.into(),
+            ja: ja.into(),
+        }
+    }
+
     /// A refusal for lack of office or role.
     pub fn forbidden(en: impl Into<String>, ja: impl Into<String>) -> Self {
         RegistrationError::Forbidden {

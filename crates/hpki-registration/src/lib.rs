@@ -5,6 +5,8 @@
 //!   workflow of `hpki_ra::workflow` with its checks (role, office, separation of duties,
 //!   form and document rules), a history entry and an audit record for every step, and
 //!   issuance through the CA (from the applicant's CSRs, or on a card).
+//! - [`fees`]: the annual fees: policy, yearly billing run, payments, direct-debit export.
+//! - [`import`]: bulk import of applications from CSV, with a per-row report.
 //!
 //! The rules themselves are pure and live in `hpki-ra`; records are kept by `hpki-store`.
 #![forbid(unsafe_code)]
@@ -12,6 +14,8 @@
 pub mod auth;
 pub mod engine;
 mod error;
+pub mod fees;
+pub mod import;
 
 pub use engine::{ActInput, Application, Officer, Registration};
 pub use error::RegistrationError;

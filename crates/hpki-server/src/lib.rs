@@ -8,6 +8,7 @@
 //! | `GET /ocsp/{sign,auth}/{base64}` | RFC 5019 §5 GET form |
 //! | `GET /healthz` | liveness |
 //! | `GET /` | a page listing the above (Japanese, English below) |
+//! | `/ra/…` | the officers' web UI (Japanese, English with `?lang=en`), see [`ra_web`] |
 //! | `/api/v1/…` | the registration authority's JSON API for officers (bearer tokens), see [`ra_api`] and `GET /api/v1/openapi.json` |
 //!
 //! The operator interface (custodian activation, issuance) is served on a separate loopback
@@ -17,6 +18,9 @@
 pub mod admin;
 pub mod openapi;
 pub mod ra_api;
+pub mod ra_form;
+pub mod ra_text;
+pub mod ra_web;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -86,6 +90,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ocsp/{ca}/{*request}", get(ocsp_get))
         .with_state(state.clone())
         .merge(ra_api::router(hpki_registration::Registration::new(
+            state.engine().clone(),
+        )))
+        .merge(ra_web::router(hpki_registration::Registration::new(
             state.engine().clone(),
         )))
 }

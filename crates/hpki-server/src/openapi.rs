@@ -103,7 +103,19 @@ pub const DOCUMENT: &str = r##"{
       "responses": {"200": {"description": "issued", "content": {"application/json": {"schema": {"type": "object", "properties": {
         "application": {"$ref": "#/components/schemas/Application"}, "sign_certificate": {"type": "string"}, "sign_serial": {"type": "string"},
         "auth_certificate": {"type": "string"}, "auth_serial": {"type": "string"}}}}}},
-        "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}}
+        "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/cards/{card_id}/lost": {"post": {"summary": "Record a lost card: its certificates are revoked (keyCompromise) (CA operators at HQ) / 紛失届",
+      "parameters": [{"name": "card_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "responses": {"200": {"description": "the card, now lost", "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "card_id": {"type": "string"}, "status": {"type": "string"}, "sign_serial": {"type": ["string", "null"]}, "auth_serial": {"type": ["string", "null"]}}}}}},
+        "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
+    "/api/v1/doctors/{subscriber_id}/revoke": {"post": {"summary": "Revoke every certificate of a doctor, e.g. when the qualification is lost (CA operators at HQ) / 資格喪失による失効",
+      "parameters": [{"name": "subscriber_id", "in": "path", "required": true, "schema": {"type": "string"}}],
+      "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {
+        "reason": {"type": "string", "description": "RFC 5280 reason name: privilegeWithdrawn, affiliationChanged, cessationOfOperation, keyCompromise, superseded, unspecified"}}}}}},
+      "responses": {"200": {"description": "serials revoked now", "content": {"application/json": {"schema": {"type": "object", "properties": {
+        "subscriber_id": {"type": "string"}, "revoked": {"type": "array", "items": {"type": "string"}}}}}}},
+        "400": {"$ref": "#/components/responses/Error"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}}}}
   }
 }"##;
 
@@ -125,9 +137,11 @@ mod tests {
             "/api/v1/applications/{id}/history",
             "/api/v1/applications/{id}/actions/{action}",
             "/api/v1/applications/{id}/issue",
+            "/api/v1/cards/{card_id}/lost",
+            "/api/v1/doctors/{subscriber_id}/revoke",
         ] {
             assert!(paths.iter().any(|q| q.as_str() == p), "{p} missing");
         }
-        assert_eq!(paths.len(), 10);
+        assert_eq!(paths.len(), 12);
     }
 }

@@ -34,6 +34,11 @@ pub fn router(ra: Registration) -> Router {
         .route("/api/v1/applications/{id}/history", get(history))
         .route("/api/v1/applications/{id}/actions/{action}", post(act))
         .route("/api/v1/applications/{id}/issue", post(issue))
+        .route("/api/v1/cards/{card_id}/lost", post(card_lost))
+        .route(
+            "/api/v1/doctors/{subscriber_id}/revoke",
+            post(revoke_doctor),
+        )
         .with_state(ra)
 }
 
@@ -55,7 +60,7 @@ pub fn classify(e: &RegistrationError) -> (StatusCode, &'static str) {
         E::Locked { .. } => (StatusCode::LOCKED, "locked"),
         E::WeakPassword => (StatusCode::BAD_REQUEST, "weak_password"),
         E::Csrf => (StatusCode::FORBIDDEN, "csrf"),
-        E::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        E::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
         E::Forbidden { .. } => (StatusCode::FORBIDDEN, "forbidden"),
         E::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
         E::Transition(TransitionError::SeparationOfDuties { .. }) => {
@@ -361,10 +366,12 @@ async fn photo(
 ) -> ApiResult<Response> {
     let o = officer(&ra, &headers).await?;
     let app = ra.get(&o, id).await?;
-    let bytes = app
-        .record
-        .photo
-        .ok_or_else(|| RegistrationError::NotFound(format!("photo of application {id}")))?;
+    let bytes = app.record.photo.ok_or_else(|| {
+        RegistrationError::not_found(
+            format!("the photo of application {id}"),
+            format!("申請 {id} の写真"),
+        )
+    })?;
     let ct = if bytes.starts_with(&[0xFF, 0xD8]) {
         "image/jpeg"
     } else {
@@ -447,4 +454,37 @@ async fn issue(
         "sign_certificate": sign.pem(), "sign_serial": sign.serial_hex,
         "auth_certificate": auth.pem(), "auth_serial": auth.serial_hex,
     })))
+}
+
+async fn card_lost(
+    State(ra): State<Registration>,
+    headers: HeaderMap,
+    Path(card_id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let o = officer(&ra, &headers).await?;
+    let card = ra.report_card_lost(&o, &card_id).await?;
+    Ok(Json(json!({
+        "card_id": card.card_id, "status": card.status.as_str(),
+        "sign_serial": card.sign_serial, "auth_serial": card.auth_serial,
+    })))
+}
+
+#[derive(Deserialize)]
+struct RevokeBody {
+    /// RFC 5280 reason name (privilegeWithdrawn when the qualification is lost).
+    reason: String,
+}
+
+async fn revoke_doctor(
+    State(ra): State<Registration>,
+    headers: HeaderMap,
+    Path(subscriber_id): Path<String>,
+    ApiJson(body): ApiJson<RevokeBody>,
+) -> ApiResult<Json<Value>> {
+    let o = officer(&ra, &headers).await?;
+    let reason = hpki_ca::crl::parse_reason(&body.reason).map_err(RegistrationError::from)?;
+    let serials = ra.revoke_doctor(&o, &subscriber_id, reason).await?;
+    Ok(Json(
+        json!({"subscriber_id": subscriber_id, "revoked": serials}),
+    ))
 }

@@ -621,6 +621,183 @@ async fn sqlx_exec(url: &str, sql: &str) {
         .expect("sql");
 }
 
+/// SoftHSM2 for this test binary (the module reads its configuration once per process).
+fn softhsm() -> std::sync::Arc<hpki_token::Module> {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let dir = DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("tokens")).expect("tokens");
+        let conf = dir.path().join("softhsm2.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
+                dir.path().join("tokens").display()
+            ),
+        )
+        .expect("conf");
+        // Set once, before the module is loaded.
+        unsafe { std::env::set_var("SOFTHSM2_CONF", &conf) };
+        dir
+    });
+    assert!(dir.path().exists());
+    hpki_token::Module::open(std::path::Path::new(hpki_token::SOFTHSM2_MODULE))
+        .expect("SoftHSM2 (scripts/test.sh installs softhsm2)")
+}
+
+async fn reissue_after_loss_and_revocation_when_the_qualification_is_lost(b: Backend) {
+    let Some(api) = setup(b).await else { return };
+    // 日医 太郎 already holds a card (card IDs differ per backend: one SoftHSM2 store).
+    let prefix = match b {
+        Backend::Sqlite => "JMACS",
+        Backend::Postgres => "JMACP",
+    };
+    let ca_dir = api._dir.path().join("ca");
+    let config = std::fs::read_to_string(ca_dir.join("hpki.toml")).unwrap();
+    std::fs::write(
+        ca_dir.join("hpki.toml"),
+        config.replace(
+            "card_id_prefix = \"JMAC\"",
+            &format!("card_id_prefix = \"{prefix}\""),
+        ),
+    )
+    .unwrap();
+    let engine = hpki_ca::Engine::open(
+        &ca_dir,
+        api.db_url.as_deref(),
+        hpki_ca::authority::KeyAccess::Passphrase("ra test".into()),
+        "test",
+    )
+    .await
+    .unwrap();
+    let holder = hpki_ca::cards::CardHolder::from_json(
+        &serde_json::to_string(&{
+            let f: hpki_ra::application::ApplicationForm = serde_json::from_value(form()).unwrap();
+            f.holder_json("JMA9999999999")
+        })
+        .unwrap(),
+    )
+    .unwrap();
+    let blank = hpki_token::Pkcs11BlankCard {
+        module: softhsm(),
+        slot: None,
+    };
+    let old = engine
+        .personalize_card(&blank, &holder, None, "1234", None)
+        .await
+        .expect("the first card");
+    assert!(old.card_id.starts_with(prefix));
+
+    // A reissue names the lost card; it goes through every review like a new application.
+    let mut reissue = form();
+    reissue["kind"] = json!("reissue");
+    let (_, draft) = api
+        .post(
+            "tokyo-reception",
+            "/api/v1/applications",
+            json!({"form": reissue, "documents": documents(7)}),
+        )
+        .await;
+    let id = draft["id"].as_i64().unwrap();
+    let (status, v) = api.act("tokyo-reception", id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(v["error"]["fields"][0]["field"], "previous_card_id", "{v}");
+    reissue["previous_card_id"] = json!(old.card_id);
+    let (_, app) = api
+        .get("tokyo-reception", &format!("/api/v1/applications/{id}"))
+        .await;
+    api.call(
+        Some("tokyo-reception"),
+        Method::PUT,
+        &format!("/api/v1/applications/{id}"),
+        Some(json!({"version": app["version"], "form": reissue, "documents": documents(7)})),
+    )
+    .await;
+    for (who, act, extra) in [
+        ("tokyo-reception", "submit", json!({})),
+        ("tokyo-pre", "pre_review", json!({})),
+        ("tokyo-main", "main_review", json!({"tracking": "T-9"})),
+        ("hq-final", "papers_arrived", json!({})),
+        ("hq-final", "final_review", json!({})),
+    ] {
+        let (status, v) = api.act(who, id, act, extra).await;
+        assert_eq!(status, StatusCode::OK, "{act}: {v}");
+    }
+    // Issuance revokes the lost card's certificates first (keyCompromise).
+    let (_, app) = api
+        .get("hq-operator", &format!("/api/v1/applications/{id}"))
+        .await;
+    let (status, issued) = api
+        .post(
+            "hq-operator",
+            &format!("/api/v1/applications/{id}/issue"),
+            json!({"version": app["version"], "sign_csr": csr_pem(), "auth_csr": csr_pem()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{issued}");
+    let store = &api.ra.ca().store;
+    let lost = store.card(&old.card_id).await.unwrap().unwrap();
+    assert_eq!(lost.status, hpki_store::CardStatus::Lost);
+    let sign = store
+        .certificate("sign", &old.sign.serial_hex)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sign.revocation_reason, Some(1), "keyCompromise");
+
+    // The qualification is lost: every certificate of the doctor is revoked.
+    let (status, v) = api
+        .post(
+            "tokyo-main",
+            "/api/v1/doctors/JMA9999999999/revoke",
+            json!({"reason": "privilegeWithdrawn"}),
+        )
+        .await;
+    assert_eq!((status, code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
+    let (status, v) = api
+        .post(
+            "hq-operator",
+            "/api/v1/doctors/JMA9999999999/revoke",
+            json!({"reason": "privilegeWithdrawn"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let revoked: Vec<&str> = v["revoked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s.as_str())
+        .collect();
+    assert!(
+        revoked.contains(&issued["sign_serial"].as_str().unwrap()),
+        "{v}"
+    );
+    assert!(
+        revoked.contains(&issued["auth_serial"].as_str().unwrap()),
+        "{v}"
+    );
+    let (status, _) = api
+        .post(
+            "hq-operator",
+            "/api/v1/doctors/JMA9999999999/revoke",
+            json!({"reason": "privilegeWithdrawn"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "nothing left to revoke");
+    let audit: Vec<String> = store
+        .audit_records()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    for a in ["application.previous_card_revoked", "doctor.revoked"] {
+        assert!(audit.iter().any(|x| x == a), "{a} not audited");
+    }
+    engine.store.close().await;
+    api.finish().await;
+}
+
 macro_rules! both {
     ($($name:ident),*) => {
         mod sqlite { $( #[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
@@ -631,5 +808,6 @@ macro_rules! both {
 both!(
     every_transition_from_reception_to_an_active_card,
     separation_of_duties_and_office_scoping,
-    document_rules_and_data_kept_on_return_and_rejection
+    document_rules_and_data_kept_on_return_and_rejection,
+    reissue_after_loss_and_revocation_when_the_qualification_is_lost
 );

@@ -709,6 +709,40 @@ impl Store {
             .collect()
     }
 
+    /// Every application at one of `stages` (stored forms) that has a subscriber ID, oldest
+    /// first, each with the time (Unix seconds) of its first `issue` event, if any. The photo is
+    /// not read (it is `None` here). Unlike [`Store::applications`] the list is not limited: the
+    /// yearly fee run must see every card holder.
+    pub async fn applications_with_subscriber(
+        &self,
+        stages: &[String],
+    ) -> Result<Vec<(ApplicationRecord, Option<i64>)>, StoreError> {
+        if stages.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Only placeholders are formatted into the statement; every value is bound.
+        let list: Vec<String> = (1..=stages.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, office_id, review_office_id, stage, form, documents, NULL,
+                name_kana, name_kanji, license_number, papers_tracking, papers_arrived,
+                subscriber_id, card_id, created_at, updated_at, version,
+                (SELECT MIN(e.at) FROM application_events e
+                 WHERE e.application_id = applications.id AND e.action = 'issue')
+             FROM applications
+             WHERE subscriber_id IS NOT NULL AND stage IN ({})
+             ORDER BY id",
+            list.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for s in stages {
+            q = q.bind(s.clone());
+        }
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| Ok((application_from_row(r)?, r.try_get(17)?)))
+            .collect()
+    }
+
     /// Bills the fees of a fiscal year: each `(subscriber, amount, status)` not billed for that
     /// year yet is recorded; returns how many were new. One transaction, one audit record.
     pub async fn bill_fees(

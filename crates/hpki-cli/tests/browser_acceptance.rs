@@ -1,0 +1,983 @@
+//! Issue #3 in a browser: one application walked from reception to issuance through the
+//! officers' web UI (`/ra/`) in headless Chromium (Debian `chromium`, driven by `chromedriver`
+//! over WebDriver), by officers of the Tokyo office and of the JMA registration authority; the
+//! officers of Osaka neither find nor open it, and no officer is offered another's step. On
+//! SQLite and PostgreSQL.
+//!
+//! The SQLite run also takes the screenshots of `docs/screenshots/` (the work queue, the
+//! application form, the dashboard): with `HPKI_UPDATE_SCREENSHOTS=1` it writes them, otherwise
+//! it compares them with the committed ones (see [`SCREENSHOT_TOLERANCE`]).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Backend, Ca, Server, require_tool, sh};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+/// The demo officers' password (`hpki init --demo`).
+const PASSWORD: &str = "demo-password";
+/// How long a page may take to show what the step expects.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The applicant, as reception types them in.
+const KANJI: (&str, &str) = ("日医", "太郎");
+/// The name as the pages show it (family name, U+3000, given name).
+const NAME: &str = "日医\u{3000}太郎";
+const LICENSE: &str = "123456";
+const MEMBER_ID: &str = "1234567890";
+const PHONE: &str = "03-3946-2121";
+
+// ----- the scenario -----
+
+fn an_application_from_reception_to_issuance_in_the_browser(backend: Backend) {
+    require_tool("chromium");
+    require_tool("chromedriver");
+    require_tool("openssl");
+    let ca = Ca::demo(backend);
+    ca.export_chain();
+    let server = ca.serve();
+    let sign_csr = ca.openssl_csr("applicant-sign", 2048);
+    let auth_csr = ca.openssl_csr("applicant-auth", 2048);
+    let photo = write_photo(&ca.path("photo.png"));
+    let certificates_before = ca.certificate_count();
+    let screenshots = match backend {
+        Backend::Sqlite => Screenshots::Take,
+        Backend::Postgres => Screenshots::Skip,
+    };
+
+    let driver = ChromeDriver::start();
+    let id = runtime().block_on(async {
+        let browser = Browser::open(&driver, &server.url, screenshots).await;
+        let id = walk_through(
+            &browser,
+            &Csrs {
+                sign: read(&sign_csr),
+                auth: read(&auth_csr),
+            },
+            &photo,
+        )
+        .await;
+        browser.close().await;
+        id
+    });
+    drop(driver);
+
+    // The CA issued the two certificates: `hpki ca list` shows them, and its OCSP responder
+    // answers "good" for both serials (asked with openssl, the response verified to the root).
+    assert_eq!(ca.certificate_count(), certificates_before + 2);
+    let (sign_serial, auth_serial) = issued_serials(&ca, id);
+    let list = ca.ok(&["ca", "list"]);
+    for serial in [&sign_serial, &auth_serial] {
+        assert!(
+            list.to_lowercase().contains(&serial.to_lowercase()),
+            "serial {serial} not in hpki ca list:\n{list}"
+        );
+    }
+    ocsp_says_good(&ca, &server, "sign", &sign_serial);
+    ocsp_says_good(&ca, &server, "auth", &auth_serial);
+
+    // Every step is audited, in order, and the log is intact.
+    let app = format!("application/{id}");
+    ca.assert_audited_in_order(&[
+        "application.draft_created application",
+        &format!("application.draft_saved {app}"),
+        &format!("application.submit {app}"),
+        &format!("application.pre_review {app}"),
+        &format!("application.main_review {app}"),
+        &format!("application.papers_arrived {app}"),
+        &format!("application.final_review {app}"),
+        &format!("application.issue {app}"),
+    ]);
+    assert!(ca.ok(&["audit", "verify"]).contains("intact"));
+}
+
+on_both_backends!(an_application_from_reception_to_issuance_in_the_browser);
+
+/// The applicant's two CSRs (PEM), as the CA operator pastes them.
+struct Csrs {
+    sign: String,
+    auth: String,
+}
+
+/// The story, page by page; returns the application number.
+async fn walk_through(b: &Browser, csrs: &Csrs, photo: &Path) -> i64 {
+    // ----- 東京都医師会: reception -----
+    b.sign_in("tokyo-reception").await;
+    b.click_link("新規受付").await;
+    b.wait_heading("新規受付（発行申請書）").await;
+    b.screenshot("ra-form").await;
+
+    // The whole form but the phone number, and the photo.
+    fill_application(b, photo).await;
+    b.click_button("保存して受付").await;
+
+    // Refused: the summary names the one missing field and links to it, the field says why,
+    // and nothing typed is lost (the draft was kept).
+    b.wait(Locator::Id("errors"), "the error summary").await;
+    assert_eq!(b.texts("#errors h2").await, ["入力内容を確認してください"]);
+    let problems = b.texts("#errors li").await;
+    assert!(
+        problems.len() == 1 && problems[0].starts_with("連絡先電話番号"),
+        "only the phone number is missing: {problems:?}"
+    );
+    let phone = b.field("f-phone").await;
+    assert_eq!(attr(&phone, "aria-invalid").await.as_deref(), Some("true"));
+    assert_eq!(
+        attr(&phone, "aria-describedby").await.as_deref(),
+        Some("f-phone-msg")
+    );
+    assert!(!b.texts("#f-phone-msg").await.concat().is_empty());
+    assert_eq!(b.value("f-name_kanji_family").await, KANJI.0);
+    assert_eq!(b.value("f-name_kana_given").await, "タロウ");
+    assert_eq!(b.value("f-license_number").await, LICENSE);
+    assert_eq!(b.value("f-membership").await, "member");
+    assert_eq!(b.value("f-birth_date").await, "1970-04-01");
+    assert!(b.checked("f-photo_received").await);
+    b.photo_shows(PHOTO_SIZE.0).await;
+    b.click_link(&problems[0]).await;
+    assert_eq!(
+        b.client.current_url().await.expect("url").fragment(),
+        Some("f-phone"),
+        "the error links to the phone number's input"
+    );
+
+    // With the phone number: received.
+    b.type_into("f-phone", PHONE).await;
+    b.click_button("保存して受付").await;
+    b.wait_stage("受付済（事前審査待ち）").await;
+    let id = b.application_id().await;
+    b.photo_shows(PHOTO_SIZE.0).await;
+    b.assert_text("この申請は現在の状態では編集できません。")
+        .await;
+    let buttons = b.action_buttons().await;
+    assert!(
+        !buttons.iter().any(|l| l == "最終審査" || l == "事前審査"),
+        "tokyo-reception is offered {buttons:?}"
+    );
+    b.sign_out().await;
+
+    // ----- 東京都医師会: 事前審査 -----
+    b.sign_in("tokyo-pre").await;
+    b.wait_queue_row(id).await;
+    b.screenshot("ra-queue").await;
+    b.click_link(NAME).await;
+    b.wait_stage("受付済（事前審査待ち）").await;
+    let buttons = b.action_buttons().await;
+    assert!(buttons.iter().any(|l| l == "事前審査"), "{buttons:?}");
+    assert!(
+        !buttons.iter().any(|l| l.starts_with("本審査")),
+        "tokyo-pre is offered {buttons:?}"
+    );
+    b.click_button("事前審査").await;
+    b.wait_stage("事前審査済（本審査待ち）").await;
+    b.sign_out().await;
+
+    // ----- 東京都医師会: 本審査, first without the tracking number -----
+    b.sign_in("tokyo-main").await;
+    b.wait_queue_row(id).await;
+    b.click_link(NAME).await;
+    b.wait_stage("事前審査済（本審査待ち）").await;
+    b.click_button("本審査（登録局へ送付）").await;
+    b.wait(Locator::Id("errors"), "the error summary").await;
+    let problems = b.texts("#errors li").await;
+    assert!(
+        problems.len() == 1 && problems[0].contains("追跡番号"),
+        "{problems:?}"
+    );
+    b.wait_stage("事前審査済（本審査待ち）").await;
+    b.type_into("tracking-main_review", "JP1234567890").await;
+    b.click_button("本審査（登録局へ送付）").await;
+    b.wait_stage("本審査済（最終審査待ち）").await;
+    assert_eq!(b.fact("郵送書類").await, "JP1234567890 — 未着");
+    b.sign_out().await;
+
+    // ----- 大阪府医師会: another office finds nothing and opens nothing -----
+    for login in ["osaka-reception", "osaka-review"] {
+        b.sign_in(login).await;
+        b.cannot_find(id).await;
+        b.sign_out().await;
+    }
+
+    // ----- 登録局: 書類到着 and 最終審査 -----
+    b.sign_in("hq-final").await;
+    b.search(LICENSE).await;
+    b.click_link(NAME).await;
+    b.wait_stage("本審査済（最終審査待ち）").await;
+    assert!(
+        !b.action_buttons().await.iter().any(|l| l == "最終審査"),
+        "最終審査 is offered before the papers arrived"
+    );
+    b.click_button("書類到着").await;
+    b.wait_fact("郵送書類", "JP1234567890 — 登録局に到着済み")
+        .await;
+    b.click_button("最終審査").await;
+    b.wait_stage("最終審査済（発行待ち）").await;
+    b.sign_out().await;
+
+    // ----- 登録局: 発行 from the applicant's CSRs -----
+    b.sign_in("hq-operator").await;
+    b.wait_queue_row(id).await;
+    b.click_link(NAME).await;
+    b.wait_stage("最終審査済（発行待ち）").await;
+    b.type_into_labelled("署名用CSR（PEM）", &csrs.sign).await;
+    b.type_into_labelled("認証用CSR（PEM）", &csrs.auth).await;
+    b.click_button("発行").await;
+    b.wait_stage("発行済（発送待ち）").await;
+    assert_eq!(b.fact("加入者ID").await, format!("JMA{MEMBER_ID}"));
+
+    // The history names each step and who did it.
+    assert_eq!(
+        b.history().await,
+        [
+            ("tokyo-reception", "下書き作成"),
+            ("tokyo-reception", "下書き保存"),
+            ("tokyo-reception", "受付"),
+            ("tokyo-pre", "事前審査"),
+            ("tokyo-main", "本審査（登録局へ送付）"),
+            ("hq-final", "書類到着"),
+            ("hq-final", "最終審査"),
+            ("hq-operator", "発行"),
+        ]
+        .map(|(who, what)| (who.to_owned(), what.to_owned()))
+    );
+
+    // The same page in English, and back.
+    b.click_link("English").await;
+    b.wait(Locator::Css("html[lang='en']"), "the English page")
+        .await;
+    b.wait_stage("Issued (awaiting shipment)").await;
+    assert!(b.heading().await.starts_with(&format!("Application {id}")));
+    let h2 = b.texts("main h2").await;
+    assert!(
+        h2.contains(&"Actions".to_owned()) && h2.contains(&"History".to_owned()),
+        "{h2:?}"
+    );
+    assert_eq!(b.fact("Subscriber ID").await, format!("JMA{MEMBER_ID}"));
+    b.click_link("日本語").await;
+    b.wait(Locator::Css("html[lang='ja']"), "the Japanese page")
+        .await;
+
+    // The dashboard.
+    b.click_link("ダッシュボード").await;
+    b.wait_heading("ダッシュボード").await;
+    b.wait(Locator::Css("main .figure svg"), "the dashboard's figures")
+        .await;
+    b.screenshot("ra-dashboard").await;
+    b.sign_out().await;
+    id
+}
+
+/// Fills every required field of the 発行申請書 but the phone number, by the inputs' ids
+/// (`f-` and the field name), and uploads the photo. 申請日 is already today.
+async fn fill_application(b: &Browser, photo: &Path) {
+    let today = b.value("f-application_date").await;
+    assert_eq!(today.len(), 10, "申請日 is filled in with today: {today:?}");
+    b.select("f-kind", "new").await;
+    b.type_into("f-name_kana_family", "ニチイ").await;
+    b.type_into("f-name_kana_given", "タロウ").await;
+    b.type_into("f-name_kanji_family", KANJI.0).await;
+    b.type_into("f-name_kanji_given", KANJI.1).await;
+    b.type_into("f-name_romaji_family", "Nichii").await;
+    b.type_into("f-name_romaji_given", "Taro").await;
+    b.type_date("f-birth_date", "1970-04-01").await;
+    b.select("f-sex", "male").await;
+    b.type_into("f-address-postal_code", "113-8621").await;
+    b.select("f-address-prefecture_code", "13").await;
+    b.type_into("f-address-city", "文京区本駒込2-28-16").await;
+    b.type_into("f-license_number", LICENSE).await;
+    b.type_date("f-license_registration_date", "1996-05-01")
+        .await;
+    b.select("f-membership", "member").await;
+    b.type_into("f-member_id", MEMBER_ID).await;
+    b.select("f-delivery", "home").await;
+    b.select("f-license", "original").await;
+    b.select("f-photo_id", "drivers_license").await;
+    b.type_date("f-residence_certificate_issued", &today).await;
+    b.field("f-photo_received")
+        .await
+        .click()
+        .await
+        .expect("tick 申請者の写真を受領した");
+    b.field("photo")
+        .await
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("choose the photo file");
+}
+
+// ----- the officer's browser -----
+
+/// Whether this run takes (and compares or writes) the screenshots.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Screenshots {
+    Take,
+    Skip,
+}
+
+/// One headless Chromium session, on the server at `base`.
+struct Browser {
+    client: Client,
+    base: String,
+    screenshots: Screenshots,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn open(driver: &ChromeDriver, base: &str, screenshots: Screenshots) -> Browser {
+        let profile = tempfile::tempdir().expect("tempdir for the Chromium profile");
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    "--window-size=1280,1600",
+                    "--lang=en-US",
+                ],
+            },
+        });
+        let Value::Object(caps) = caps else {
+            unreachable!("a JSON object")
+        };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver.url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!(
+                    "chromedriver at {} could not start /usr/bin/chromium: {e} \
+                     (scripts/test.sh installs chromium and chromium-driver)",
+                    driver.url
+                )
+            });
+        Browser {
+            client,
+            base: base.to_owned(),
+            screenshots,
+            _profile: profile,
+        }
+    }
+
+    async fn close(self) {
+        self.client
+            .close()
+            .await
+            .expect("end the WebDriver session");
+    }
+
+    async fn go(&self, path: &str) {
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap_or_else(|e| panic!("open {path}: {e}"));
+    }
+
+    /// Waits for `what` to be on the page; on timeout, fails showing what the page says.
+    async fn wait(&self, locator: Locator<'_>, what: &str) -> Element {
+        match self
+            .client
+            .wait()
+            .at_most(TIMEOUT)
+            .for_element(locator)
+            .await
+        {
+            Ok(e) => e,
+            Err(e) => panic!("{what}: not on the page ({e})\n{}", self.describe().await),
+        }
+    }
+
+    /// The page's address and visible text, for failure messages.
+    async fn describe(&self) -> String {
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        let body = match self.client.find(Locator::Css("body")).await {
+            Ok(b) => b.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        format!("page {url}:\n{body}")
+    }
+
+    async fn sign_in(&self, login: &str) {
+        self.go("/ra/login").await;
+        self.wait_heading("ログイン").await;
+        self.type_into_labelled("ログインID", login).await;
+        self.type_into_labelled("パスワード", PASSWORD).await;
+        self.click_button("ログイン").await;
+        self.wait(
+            Locator::XPath("//button[normalize-space()='ログアウト']"),
+            &format!("{login} signed in"),
+        )
+        .await;
+    }
+
+    async fn sign_out(&self) {
+        self.click_button("ログアウト").await;
+        self.wait_heading("ログイン").await;
+    }
+
+    async fn wait_heading(&self, heading: &str) {
+        self.wait(
+            Locator::XPath(&format!("//h1[normalize-space()='{heading}']")),
+            &format!("the heading {heading}"),
+        )
+        .await;
+    }
+
+    async fn heading(&self) -> String {
+        text(&self.wait(Locator::Css("h1"), "a heading").await).await
+    }
+
+    async fn click_button(&self, label: &str) {
+        self.wait(
+            Locator::XPath(&format!("//button[normalize-space()='{label}']")),
+            &format!("the button {label}"),
+        )
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {label}: {e}"));
+    }
+
+    async fn click_link(&self, label: &str) {
+        self.wait(
+            Locator::XPath(&format!("//a[normalize-space()='{label}']")),
+            &format!("the link {label}"),
+        )
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {label}: {e}"));
+    }
+
+    async fn field(&self, id: &str) -> Element {
+        self.wait(Locator::Id(id), &format!("the input #{id}"))
+            .await
+    }
+
+    /// The input a `<label>` with exactly this text names.
+    async fn labelled(&self, label: &str) -> Element {
+        self.wait(
+            Locator::XPath(&format!(
+                "//*[@id=//label[normalize-space()='{label}']/@for]"
+            )),
+            &format!("the input labelled {label}"),
+        )
+        .await
+    }
+
+    async fn type_into(&self, id: &str, value: &str) {
+        let input = self.field(id).await;
+        input.clear().await.expect("clear the input");
+        input
+            .send_keys(value)
+            .await
+            .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
+    }
+
+    async fn type_into_labelled(&self, label: &str, value: &str) {
+        let input = self.labelled(label).await;
+        input.clear().await.expect("clear the input");
+        input
+            .send_keys(value)
+            .await
+            .unwrap_or_else(|e| panic!("type into {label}: {e}"));
+    }
+
+    async fn select(&self, id: &str, value: &str) {
+        self.field(id)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choose {value} in #{id}: {e}"));
+    }
+
+    /// Types a date (`yyyy-mm-dd`) into an `<input type=date>` as a user does: in the order
+    /// of the browser's locale, pinned to en-US (month, day, year) by [`ChromeDriver::start`].
+    async fn type_date(&self, id: &str, yyyy_mm_dd: &str) {
+        let input = self.field(id).await;
+        assert_eq!(attr(&input, "type").await.as_deref(), Some("date"), "#{id}");
+        let mut parts = yyyy_mm_dd.split('-');
+        let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+            panic!("not yyyy-mm-dd: {yyyy_mm_dd}")
+        };
+        input
+            .send_keys(&format!("{m}{d}{y}"))
+            .await
+            .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
+        assert_eq!(
+            self.value(id).await,
+            yyyy_mm_dd,
+            "#{id} after typing {m}{d}{y} (month, day, year)"
+        );
+    }
+
+    /// Whether a checkbox is ticked.
+    async fn checked(&self, id: &str) -> bool {
+        self.field(id)
+            .await
+            .is_selected()
+            .await
+            .unwrap_or_else(|e| panic!("#{id}: {e}"))
+    }
+
+    /// The current value of an input or select.
+    async fn value(&self, id: &str) -> String {
+        self.field(id)
+            .await
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default()
+    }
+
+    async fn assert_text(&self, expected: &str) {
+        self.wait(
+            Locator::XPath(&format!("//main//*[normalize-space()='{expected}']")),
+            &format!("the text {expected}"),
+        )
+        .await;
+    }
+
+    /// The texts of every element matching `css`.
+    async fn texts(&self, css: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in self.client.find_all(Locator::Css(css)).await.expect(css) {
+            out.push(text(&e).await);
+        }
+        out
+    }
+
+    /// The labels of the buttons of the application page's actions.
+    async fn action_buttons(&self) -> Vec<String> {
+        self.texts(".actions button").await
+    }
+
+    /// Waits for the application page to show `stage` as the current stage.
+    async fn wait_stage(&self, stage: &str) {
+        self.wait(
+            Locator::XPath(&format!(
+                "//dl[@class='facts']//span[contains(@class, 'stage') and normalize-space()='{stage}']"
+            )),
+            &format!("the stage {stage}"),
+        )
+        .await;
+    }
+
+    /// What the application page's facts say under `term`.
+    async fn fact(&self, term: &str) -> String {
+        let dd = self
+            .wait(
+                Locator::XPath(&format!(
+                    "//dl[@class='facts']/dt[normalize-space()='{term}']/following-sibling::dd[1]"
+                )),
+                &format!("the fact {term}"),
+            )
+            .await;
+        text(&dd).await
+    }
+
+    /// Waits for the application page's facts to say `value` under `term`.
+    async fn wait_fact(&self, term: &str, value: &str) {
+        self.wait(
+            Locator::XPath(&format!(
+                "//dl[@class='facts']/dt[normalize-space()='{term}']/following-sibling::dd[1][normalize-space()='{value}']"
+            )),
+            &format!("{term}: {value}"),
+        )
+        .await;
+    }
+
+    /// The number of the application page shown (`/ra/applications/{id}`).
+    async fn application_id(&self) -> i64 {
+        let url = self.client.current_url().await.expect("url");
+        url.path()
+            .strip_prefix("/ra/applications/")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not an application page: {url}"))
+    }
+
+    /// The photo shown on the application page is the uploaded one (by its width).
+    async fn photo_shows(&self, width: u32) {
+        let img = self
+            .wait(
+                Locator::Css("fieldset.photo img[alt='申請者の写真']"),
+                "the applicant's photo",
+            )
+            .await;
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let w = self
+                .client
+                .execute(
+                    "return arguments[0].complete ? arguments[0].naturalWidth : -1;",
+                    vec![json!(img)],
+                )
+                .await
+                .expect("photo width");
+            if w.as_i64() == Some(i64::from(width)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline && w.as_i64() == Some(-1),
+                "the photo shown is not the one uploaded (natural width {w}, expected {width})"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The work queue lists application `id`.
+    async fn wait_queue_row(&self, id: i64) {
+        self.wait_heading("作業一覧").await;
+        self.wait(
+            Locator::XPath(&format!(
+                "//table//a[@href='/ra/applications/{id}' and normalize-space()='{NAME}']"
+            )),
+            &format!("application {id} in the work queue"),
+        )
+        .await;
+    }
+
+    /// Searches (申請の検索) for `q` and waits for the answer.
+    async fn search(&self, q: &str) {
+        self.click_link("申請の検索").await;
+        self.wait_heading("申請の検索").await;
+        self.type_into_labelled("氏名（漢字・フリガナ）または医籍登録番号", q)
+            .await;
+        self.click_button("検索").await;
+        // The answer's page carries the query in the input's markup.
+        self.wait(
+            Locator::XPath(&format!("//input[@id='q' and @value='{q}']")),
+            &format!("the results for {q}"),
+        )
+        .await;
+    }
+
+    /// The signed-in officer neither finds application `id` (queue, search by name and by
+    /// licence number) nor opens it by its address.
+    async fn cannot_find(&self, id: i64) {
+        let link = format!("//a[@href='/ra/applications/{id}']");
+        self.wait_heading("作業一覧").await;
+        assert!(
+            self.client.find(Locator::XPath(&link)).await.is_err(),
+            "application {id} is in another office's work queue"
+        );
+        for q in [KANJI.0, LICENSE] {
+            self.search(q).await;
+            self.assert_text("該当する申請はありません。").await;
+            assert!(
+                self.client.find(Locator::XPath(&link)).await.is_err(),
+                "another office finds application {id} searching for {q}"
+            );
+        }
+        self.go(&format!("/ra/applications/{id}")).await;
+        self.wait_heading("エラー").await;
+        let message = text(&self.wait(Locator::Css("main .errors"), "the error").await).await;
+        assert!(message.contains("見つかりません"), "{message}");
+        assert!(
+            self.client.find(Locator::Css("dl.facts")).await.is_err(),
+            "another office sees the application's facts"
+        );
+    }
+
+    /// The history table: (officer, step) of each row.
+    async fn history(&self) -> Vec<(String, String)> {
+        let rows = self
+            .client
+            .find_all(Locator::XPath(
+                "//h2[normalize-space()='処理履歴']/following-sibling::table[1]/tbody/tr",
+            ))
+            .await
+            .expect("history rows");
+        let mut out = Vec::new();
+        for row in rows {
+            let cells = row.find_all(Locator::Css("td")).await.expect("cells");
+            assert_eq!(cells.len(), 5, "a history row has 5 cells");
+            out.push((text(&cells[1]).await, text(&cells[2]).await));
+        }
+        out
+    }
+
+    /// Takes the screenshot `docs/screenshots/{name}.png` (SQLite run only): written with
+    /// HPKI_UPDATE_SCREENSHOTS=1, else compared with the committed one.
+    async fn screenshot(&self, name: &str) {
+        if self.screenshots == Screenshots::Skip {
+            return;
+        }
+        // Deterministic: at the top, nothing focused (no caret), the page's fonts loaded.
+        self.client
+            .execute(
+                "window.scrollTo(0, 0);
+                 if (document.activeElement) document.activeElement.blur();
+                 return document.fonts.ready.then(() => true);",
+                vec![],
+            )
+            .await
+            .expect("prepare the screenshot");
+        let png = self.client.screenshot().await.expect("screenshot");
+        check_screenshot(name, &png);
+    }
+}
+
+async fn text(e: &Element) -> String {
+    e.text().await.expect("element text").trim().to_owned()
+}
+
+async fn attr(e: &Element, name: &str) -> Option<String> {
+    e.attr(name).await.expect("attribute")
+}
+
+// ----- chromedriver -----
+
+/// `chromedriver` on a free loopback port (it picks one: `--port=0`), shut down on drop.
+struct ChromeDriver {
+    child: Child,
+    url: String,
+}
+
+impl ChromeDriver {
+    fn start() -> ChromeDriver {
+        let mut child = Command::new("chromedriver")
+            .arg("--port=0")
+            // Chromium (which inherits this, and gets --lang=en-US) in the one locale Debian's
+            // package ships without chromium-l10n, whatever the machine's: <input type=date>
+            // reads and shows month/day/year in every run, and the screenshots compare.
+            .env("LANG", "C.UTF-8")
+            .env_remove("LANGUAGE")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start chromedriver (scripts/test.sh installs chromium-driver)");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        // "ChromeDriver was started successfully on port 41234."
+        let port = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(rest) = line.split("started successfully on port ").nth(1) {
+                        break rest.trim_end_matches('.').trim().to_owned();
+                    }
+                }
+                _ => panic!("chromedriver did not start"),
+            }
+        };
+        // Keep reading what it prints, so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        ChromeDriver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+}
+
+impl Drop for ChromeDriver {
+    /// Asks chromedriver to shut down, which quits the browsers it started (also when the test
+    /// failed halfway and never ended its session; Chromium would outlive a killed chromedriver),
+    /// then makes sure it is gone.
+    fn drop(&mut self) {
+        let address = self.url.trim_start_matches("http://");
+        if let Ok(mut stream) = std::net::TcpStream::connect(address) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = stream.write_all(
+                format!("GET /shutdown HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n")
+                    .as_bytes(),
+            );
+            let _ = stream.read_to_end(&mut Vec::new());
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+// ----- the CA's side -----
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// The serials of the certificates issued for application `id`, from its audit record.
+fn issued_serials(ca: &Ca, id: i64) -> (String, String) {
+    let object = format!("application/{id}");
+    let record = ca
+        .ok(&["audit", "show"])
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("audit JSON"))
+        .find(|v| v["action"] == "application.issue" && v["object"] == object.as_str())
+        .expect("the issuance's audit record");
+    let serial = |k: &str| {
+        record["details"][k]
+            .as_str()
+            .unwrap_or_else(|| panic!("{k} in {record}"))
+            .to_owned()
+    };
+    (serial("sign_serial"), serial("auth_serial"))
+}
+
+/// `openssl ocsp` asks the server about `serial` of the `ca` (sign or auth) CA: good, and the
+/// response verifies to the root.
+fn ocsp_says_good(ca: &Ca, server: &Server, which: &str, serial: &str) {
+    let out = sh(&format!(
+        "openssl ocsp -issuer '{}' -serial 0x{serial} -url {}/ocsp/{which} -CAfile '{}'",
+        ca.path(&format!("{which}-ca.pem")).display(),
+        server.url,
+        ca.path("root.pem").display()
+    ));
+    assert!(out.contains("Response verify OK"), "{out}");
+    assert!(out.contains(": good"), "{which} {serial}: {out}");
+}
+
+// ----- pictures -----
+
+/// The applicant's photo: a small portrait-shaped PNG.
+const PHOTO_SIZE: (u32, u32) = (90, 120);
+
+fn write_photo(path: &Path) -> PathBuf {
+    let (w, h) = PHOTO_SIZE;
+    let mut pixels = Vec::with_capacity((w * h * 3) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            // A pale background and a darker oval where the face would be.
+            let (dx, dy) = (f64::from(x) - 45.0, f64::from(y) - 50.0);
+            let face = (dx / 28.0).powi(2) + (dy / 36.0).powi(2) <= 1.0;
+            pixels.extend_from_slice(if face {
+                &[222, 184, 150]
+            } else {
+                &[200, 214, 230]
+            });
+        }
+    }
+    let file = std::fs::File::create(path).expect("photo file");
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().expect("PNG header");
+    writer.write_image_data(&pixels).expect("PNG data");
+    writer.finish().expect("PNG end");
+    path.to_owned()
+}
+
+/// The share of pixels that may differ between a committed screenshot and a fresh one: 0.5 %.
+///
+/// What legitimately changes between runs is a few characters: the date in 申請日 (the form),
+/// the update time in the queue's row, the months on the dashboard's chart of cards issued.
+/// Measured here: 0.000 % to 0.003 % of a 1280×1457 screenshot between runs minutes apart; a
+/// word added to one line of text changes 0.02 % to 0.3 %; a block moved by 2 pixels changes
+/// 6 % (everything below it moves). So 0.5 % never fails on dates and times, and fails on any
+/// change of layout, spacing, colours or of the amount of text, which is what makes a
+/// screenshot in docs/ stale; a single reworded label may pass (the test's own assertions
+/// check the words).
+const SCREENSHOT_TOLERANCE: f64 = 0.005;
+
+/// A pixel "differs" when a channel differs by more than this (anti-aliasing noise).
+const CHANNEL_TOLERANCE: u8 = 24;
+
+fn screenshots_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots")
+}
+
+fn check_screenshot(name: &str, png_bytes: &[u8]) {
+    let committed = screenshots_dir().join(format!("{name}.png"));
+    if std::env::var("HPKI_UPDATE_SCREENSHOTS").as_deref() == Ok("1") {
+        std::fs::create_dir_all(screenshots_dir()).expect("docs/screenshots");
+        std::fs::write(&committed, png_bytes)
+            .unwrap_or_else(|e| panic!("write {}: {e}", committed.display()));
+        eprintln!("wrote {}", committed.display());
+        return;
+    }
+    // The fresh one is kept for a look when they differ.
+    let fresh_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&fresh_dir).expect("screenshot dir");
+    let fresh = fresh_dir.join(format!("{name}.png"));
+    std::fs::write(&fresh, png_bytes).expect("write the fresh screenshot");
+    let again = "after a deliberate change of the UI, re-run with HPKI_UPDATE_SCREENSHOTS=1 \
+                 (cargo test -p hpki-cli --test browser_acceptance sqlite) and commit the images";
+    let old = std::fs::read(&committed).unwrap_or_else(|e| {
+        panic!(
+            "docs/screenshots/{name}.png: {e}; {again} (the fresh one is {})",
+            fresh.display()
+        )
+    });
+    let (a, b) = (decode(&old), decode(png_bytes));
+    assert_eq!(
+        (a.0, a.1),
+        (b.0, b.1),
+        "docs/screenshots/{name}.png has other dimensions than the page rendered now; {again} \
+         (the fresh one is {})",
+        fresh.display()
+    );
+    let differing =
+        a.2.chunks_exact(4)
+            .zip(b.2.chunks_exact(4))
+            .filter(|(p, q)| {
+                p.iter()
+                    .zip(q.iter())
+                    .any(|(x, y)| x.abs_diff(*y) > CHANNEL_TOLERANCE)
+            })
+            .count();
+    let share = differing as f64 / f64::from(a.0 * a.1);
+    eprintln!(
+        "{name}.png: {:.3} % of the pixels differ from the committed one",
+        share * 100.0
+    );
+    assert!(
+        share <= SCREENSHOT_TOLERANCE,
+        "docs/screenshots/{name}.png no longer matches what the server renders: {:.2} % of the \
+         pixels differ (at most {:.1} % may); {again} (the fresh one is {})",
+        share * 100.0,
+        SCREENSHOT_TOLERANCE * 100.0,
+        fresh.display()
+    );
+}
+
+/// Width, height and RGBA pixels of a PNG.
+fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::ALPHA);
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("PNG size")];
+    let info = reader.next_frame(&mut buf).expect("PNG frame");
+    buf.truncate(info.buffer_size());
+    let rgba = match info.color_type {
+        png::ColorType::Rgba => buf,
+        png::ColorType::GrayscaleAlpha => buf
+            .chunks_exact(2)
+            .flat_map(|p| [p[0], p[0], p[0], p[1]])
+            .collect(),
+        other => panic!("unexpected PNG colour type {other:?}"),
+    };
+    (info.width, info.height, rgba)
+}
