@@ -899,6 +899,18 @@ impl Registration {
             let today = today_jst();
             let mut problems = app.form.validate(today);
             problems.extend(app.documents.check(today));
+            // 病院受付審査局 receive non-members; members apply at their medical association.
+            if officer.kind == OfficeKind::Hospital
+                && app.form.membership != Some(hpki_ra::application::Membership::NonMember)
+                && app.form.membership.is_some()
+            {
+                problems.push(FieldError {
+                    field: "membership",
+                    code: "member_at_hospital",
+                    message_ja: "病院受付審査局では日医非会員の申請のみ受け付けます（会員は所属の医師会で申請してください）".into(),
+                    message_en: "A hospital office receives applications of non-members only; members apply at their medical association.".into(),
+                });
+            }
             if !problems.is_empty() {
                 return Err(RegistrationError::Invalid(problems));
             }

@@ -70,6 +70,8 @@ pub struct Chrome {
 struct LangQuery {
     lang: Option<String>,
     notice: Option<String>,
+    /// Show the problems that refused reception (after a redirect).
+    check: Option<String>,
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -857,7 +859,9 @@ async fn create(State(ra): State<Registration>, headers: HeaderMap, mp: Multipar
     Redirect::to(&format!("/ra/applications/{}?notice=saved", app.record.id)).into_response()
 }
 
-/// Receives a just-saved application; on refusal the page shows why, with the data kept.
+/// Receives a just-saved application. On refusal the browser is sent to the application's
+/// page with `?check=1`, which shows why (the data is saved already), so a reload never
+/// sends the form again.
 async fn submit_after_save(
     ra: &Registration,
     lang: Lang,
@@ -881,16 +885,8 @@ async fn submit_after_save(
         .await
     {
         Ok(a) => Redirect::to(&format!("/ra/applications/{}", a.record.id)).into_response(),
-        Err(RegistrationError::Invalid(errors)) => {
-            let viewer = Viewer {
-                ra,
-                lang,
-                officer,
-                csrf,
-                failed: None,
-            };
-            let page = app_page(&viewer, &app, None, &errors, None).await;
-            render(page, StatusCode::UNPROCESSABLE_ENTITY, None)
+        Err(RegistrationError::Invalid(_)) => {
+            Redirect::to(&format!("/ra/applications/{}?check=1", app.record.id)).into_response()
         }
         Err(e) => error_page(lang, Some((officer, csrf)), &e),
     }
@@ -910,6 +906,15 @@ async fn show(
     match ra.get(&officer, id).await {
         Ok(app) => {
             let notice = notice_text(texts(lang), q.notice.as_deref());
+            // After a refused reception: the form's and the documents' problems.
+            let errors = if q.check.is_some() && Registration::may_edit(&officer, &app) {
+                let today = hpki_registration::engine::today_jst();
+                let mut e = app.form.validate(today);
+                e.extend(app.documents.check(today));
+                e
+            } else {
+                Vec::new()
+            };
             let page = app_page(
                 &Viewer {
                     ra: &ra,
@@ -920,7 +925,7 @@ async fn show(
                 },
                 &app,
                 None,
-                &[],
+                &errors,
                 notice,
             )
             .await;

@@ -434,6 +434,67 @@ async fn separation_of_duties_and_office_scoping(b: Backend) {
         .get("tokyo-pre", "/api/v1/applications?queue=true")
         .await;
     assert_eq!(queue["applications"][0]["id"], minato, "{queue}");
+    // A hospital office receives non-members only.
+    api.ra
+        .add_officer(
+            "test",
+            "hospital-reception",
+            "病院 受付",
+            "hosp-13-nichii",
+            &[hpki_ra::workflow::Role::Reception],
+            None,
+        )
+        .await
+        .unwrap();
+    let token = api
+        .ra
+        .issue_token("test", "hospital-reception", "test")
+        .await
+        .unwrap();
+    let mut api = api;
+    api.tokens.insert("hospital-reception", token);
+    let (_, draft) = api
+        .post(
+            "hospital-reception",
+            "/api/v1/applications",
+            json!({"form": form(), "documents": documents(7)}),
+        )
+        .await;
+    let hosp = draft["id"].as_i64().unwrap();
+    let (status, v) = api
+        .act("hospital-reception", hosp, "submit", json!({}))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["fields"][0]["code"], "member_at_hospital", "{v}");
+    let mut non_member = form();
+    non_member["membership"] = json!("non_member");
+    non_member["member_id"] = json!("");
+    let (_, app) = api
+        .get(
+            "hospital-reception",
+            &format!("/api/v1/applications/{hosp}"),
+        )
+        .await;
+    api.call(
+        Some("hospital-reception"),
+        Method::PUT,
+        &format!("/api/v1/applications/{hosp}"),
+        Some(json!({"version": app["version"], "form": non_member, "documents": documents(7)})),
+    )
+    .await;
+    let (status, v) = api
+        .act("hospital-reception", hosp, "submit", json!({}))
+        .await;
+    assert_eq!(
+        (status, v["stage"].as_str()),
+        (StatusCode::OK, Some("received")),
+        "{v}"
+    );
+    assert_eq!(
+        v["review_office_id"], "hosp-13-nichii",
+        "a hospital office reviews itself"
+    );
+
     // 最終審査 is HQ's: Tokyo cannot even hold the role.
     let err = api
         .ra

@@ -307,7 +307,12 @@ async fn officers_sign_in_receive_a_draft_that_is_never_lost_and_see_only_their_
             ],
         )
         .await;
-    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    // The data is saved; the browser is sent to the page that says why (a reload sends
+    // nothing again).
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let location = p.location.expect("redirect");
+    assert_eq!(location, format!("/ra/applications/{id}?check=1"));
+    let p = web.get(&tokyo, &location).await;
     assert!(p.body.contains("入力内容を確認してください"));
     assert!(
         p.body.contains("href=\"#f-name_kana_family\""),
