@@ -240,6 +240,7 @@ impl Pkcs11Card {
         if max_tries == 0 {
             return Err(TokenError::Malformed("PIN retry limit 0".into()));
         }
+        let _init = module.init_guard();
         if module.slot_of(card_id).is_ok() {
             return Err(TokenError::LabelInUse(card_id.to_owned()));
         }

@@ -107,6 +107,7 @@ impl HsmToken {
         so_pin: &str,
         user_pin: &str,
     ) -> Result<(), TokenError> {
+        let _init = module.init_guard();
         if module.slot_of(label).is_ok() {
             return Err(TokenError::LabelInUse(label.to_owned()));
         }

@@ -17,6 +17,9 @@ use crate::{TokenError, rv};
 pub struct Module {
     ctx: Pkcs11,
     path: PathBuf,
+    /// Held while a blank token is chosen and initialised: two initialisations in one
+    /// process must not pick the same blank slot.
+    init: Mutex<()>,
 }
 
 impl std::fmt::Debug for Module {
@@ -63,7 +66,11 @@ impl Module {
             Err(e) if rv(&e) == Some(RvError::CryptokiAlreadyInitialized) => {}
             Err(e) => return Err(load_error(e.to_string())),
         }
-        let module = Arc::new(Module { ctx, path: key });
+        let module = Arc::new(Module {
+            ctx,
+            path: key,
+            init: Mutex::new(()),
+        });
         modules.insert(module.path.clone(), module.clone());
         Ok(module)
     }
@@ -102,6 +109,11 @@ impl Module {
             }
         }
         Err(TokenError::TokenNotFound(label.to_owned()))
+    }
+
+    /// Serialises the initialisation of blank tokens in this process (see [`Module::blank_slot`]).
+    pub(crate) fn init_guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.init.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// A slot whose token is not initialised yet (a blank card), or the slot `wanted`.
