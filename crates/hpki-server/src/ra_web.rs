@@ -184,6 +184,25 @@ async fn signed_in(ra: &Registration, headers: &HeaderMap) -> Result<(Officer, S
         .map_err(|_| Redirect::to("/ra/login").into_response())
 }
 
+/// The signed-in officer of a request and the session's CSRF token. A request without a valid
+/// session is sent to the sign-in page.
+struct SignedIn {
+    officer: Officer,
+    csrf: String,
+}
+
+impl axum::extract::FromRequestParts<Registration> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        ra: &Registration,
+    ) -> Result<Self, Self::Rejection> {
+        let (officer, csrf) = signed_in(ra, &parts.headers).await?;
+        Ok(SignedIn { officer, csrf })
+    }
+}
+
 fn check_csrf(expected: &str, posted: Option<&str>) -> Result<(), RegistrationError> {
     match posted {
         Some(p) if !expected.is_empty() && same_secret(expected, p) => Ok(()),
@@ -356,14 +375,11 @@ async fn rows(ra: &Registration, lang: Lang, list: Vec<hpki_store::ApplicationRe
 
 async fn queue(
     State(ra): State<Registration>,
+    SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
 ) -> Response {
     let (lang, set) = lang_of(&headers, q.lang.as_deref());
-    let (officer, csrf) = match signed_in(&ra, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let stages = Registration::queue_stages(&officer);
     let list = if stages.is_empty() {
         Vec::new()
@@ -401,14 +417,11 @@ struct SearchQuery {
 
 async fn search(
     State(ra): State<Registration>,
+    SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
     Query(q): Query<SearchQuery>,
 ) -> Response {
     let (lang, set) = lang_of(&headers, q.lang.as_deref());
-    let (officer, csrf) = match signed_in(&ra, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let stage = q.stage.as_deref().and_then(Stage::parse);
     let text = q.q.clone().unwrap_or_default();
     let list = match ra
@@ -726,15 +739,11 @@ async fn app_page(
 }
 
 async fn new_page(
-    State(ra): State<Registration>,
+    SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
 ) -> Response {
     let (lang, set) = lang_of(&headers, q.lang.as_deref());
-    let (officer, csrf) = match signed_in(&ra, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let c = chrome(lang, Some((&officer, &csrf)), "new", "/ra/applications/new");
     let today = hpki_registration::engine::today_jst().to_string();
     let values = HashMap::from([("application_date".to_owned(), today)]);
@@ -803,12 +812,13 @@ fn posted_form(
     Ok((form, docs))
 }
 
-async fn create(State(ra): State<Registration>, headers: HeaderMap, mp: Multipart) -> Response {
+async fn create(
+    State(ra): State<Registration>,
+    SignedIn { officer, csrf }: SignedIn,
+    headers: HeaderMap,
+    mp: Multipart,
+) -> Response {
     let (lang, _) = lang_of(&headers, None);
-    let (officer, csrf) = match signed_in(&ra, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let posted = match read_multipart(mp).await {
         Ok(p) => p,
         Err(e) => return error_page(lang, Some((&officer, &csrf)), &e),
@@ -894,15 +904,12 @@ async fn submit_after_save(
 
 async fn show(
     State(ra): State<Registration>,
+    SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Query(q): Query<LangQuery>,
 ) -> Response {
     let (lang, set) = lang_of(&headers, q.lang.as_deref());
-    let (officer, csrf) = match signed_in(&ra, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     match ra.get(&officer, id).await {
         Ok(app) => {
             let notice = notice_text(texts(lang), q.notice.as_deref());
@@ -937,15 +944,12 @@ async fn show(
 
 async fn save(
     State(ra): State<Registration>,
+    SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
     Path(id): Path<i64>,
     mp: Multipart,
 ) -> Response {
     let (lang, _) = lang_of(&headers, None);
-    let (officer, csrf) = match signed_in(&ra, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let posted = match read_multipart(mp).await {
         Ok(p) => p,
         Err(e) => return error_page(lang, Some((&officer, &csrf)), &e),
@@ -1038,15 +1042,12 @@ struct ActForm {
 
 async fn act(
     State(ra): State<Registration>,
+    SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(f): Form<ActForm>,
 ) -> Response {
     let (lang, _) = lang_of(&headers, None);
-    let (officer, csrf) = match signed_in(&ra, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     if let Err(e) = check_csrf(&csrf, f.csrf.as_deref()) {
         return error_page(lang, Some((&officer, &csrf)), &e);
     }
@@ -1114,13 +1115,9 @@ async fn act(
 
 async fn photo(
     State(ra): State<Registration>,
-    headers: HeaderMap,
+    SignedIn { officer, csrf: _ }: SignedIn,
     Path(id): Path<i64>,
 ) -> Response {
-    let (officer, _) = match signed_in(&ra, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     match ra.get(&officer, id).await {
         Ok(app) => match app.record.photo {
             Some(bytes) => {
@@ -1149,14 +1146,11 @@ struct DashboardPage {
 
 async fn dashboard(
     State(ra): State<Registration>,
+    SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
 ) -> Response {
     let (lang, set) = lang_of(&headers, q.lang.as_deref());
-    let (officer, csrf) = match signed_in(&ra, &headers).await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let d = match ra.dashboard().await {
         Ok(d) => d,
         Err(e) => return error_page(lang, Some((&officer, &csrf)), &e),
