@@ -1,7 +1,8 @@
 //! Creating the CA hierarchy.
 //!
 //! - Demo (`hpki init --demo`): a stand-in "MHLW HPKI Root CA" is created here and certifies the
-//!   two JMA issuing CAs, each with a delegated OCSP responder.
+//!   two JMA issuing CAs, each with a delegated OCSP responder, and the RFC 3161 time-stamping
+//!   authority (see [`crate::tsa`]).
 //! - Production (`hpki init`): only the two issuing CAs' keys are created; `hpki ca csr` exports
 //!   their PKCS#10 requests for the real root, and `hpki ca install-cert` installs what the root
 //!   returns (the cross-certification path).
@@ -196,6 +197,12 @@ pub async fn init(
         }
     }
     engine.reload().await?;
+    if opts.demo {
+        engine.init_tsa().await?;
+        progress(
+            "time-stamping authority certified by the root / タイムスタンプ局の証明書を発行しました",
+        );
+    }
     Ok(engine)
 }
 

@@ -33,6 +33,49 @@ pub struct Config {
     /// CA keys held in an HSM (PKCS#11), when configured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hsm: Option<HsmConfig>,
+    /// The RFC 3161 time-stamping authority (`POST /tsa`).
+    #[serde(default)]
+    pub tsa: TsaConfig,
+}
+
+/// The placeholder TSA policy OID: under the IANA enterprise number 32473 reserved for
+/// documentation (RFC 5612), so it names no real policy. An operator sets the OID of its own
+/// TSA policy (its TSA practice statement) in `[tsa] policy`.
+pub const PLACEHOLDER_TSA_POLICY: &str = "1.3.6.1.4.1.32473.3161.1";
+
+/// The time-stamping authority (RFC 3161): its policy, its accuracy, and the subject and
+/// validity of its certificate.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TsaConfig {
+    /// Policy OID of every token whose request names no policy (`TSTInfo.policy`).
+    pub policy: String,
+    /// Further policy OIDs a request may ask for (`reqPolicy`); any other is refused with
+    /// `unacceptedPolicy`.
+    pub other_policies: Vec<String>,
+    /// The accuracy stated in tokens, milliseconds (0: no `accuracy` field). `genTime` has
+    /// millisecond precision and comes from the system clock, which must be kept on UTC by
+    /// NTP within this bound.
+    pub accuracy_ms: u32,
+    /// Subject O of the TSA certificate.
+    pub organization: String,
+    /// Subject CN of the TSA certificate: the TSA's name in every token (`tsa` field).
+    pub common_name: String,
+    /// Validity of the TSA certificate issued under the demo root, years.
+    pub certificate_validity_years: u64,
+}
+
+impl Default for TsaConfig {
+    fn default() -> Self {
+        TsaConfig {
+            policy: PLACEHOLDER_TSA_POLICY.into(),
+            other_policies: Vec::new(),
+            accuracy_ms: 1000,
+            organization: "Japan Medical Association".into(),
+            common_name: "JMA HPKI Time-Stamping Authority".into(),
+            certificate_validity_years: 10,
+        }
+    }
 }
 
 /// The IC card policy (the seed: card 6 years, certificates in the chip 2 years; MEDIS cards
@@ -195,6 +238,7 @@ impl Config {
             },
             cards: CardsConfig::default(),
             hsm: None,
+            tsa: TsaConfig::default(),
         }
     }
 
@@ -236,6 +280,24 @@ impl Config {
                 "[cards] pin_max_tries and validity_years must be at least 1".into(),
             ));
         }
+        hpki_profile::profile::parse_oids(std::slice::from_ref(&c.tsa.policy))
+            .and_then(|_| hpki_profile::profile::parse_oids(&c.tsa.other_policies))
+            .map_err(|e| CaError::Config(format!("[tsa] {e}")))?;
+        if c.tsa.accuracy_ms > 3_600_000 {
+            return Err(CaError::Config(
+                "[tsa] accuracy_ms must be at most 3600000 (one hour)".into(),
+            ));
+        }
+        if c.tsa.common_name.trim().is_empty() || c.tsa.organization.trim().is_empty() {
+            return Err(CaError::Config(
+                "[tsa] organization and common_name must not be empty".into(),
+            ));
+        }
+        if !(1..=30).contains(&c.tsa.certificate_validity_years) {
+            return Err(CaError::Config(
+                "[tsa] certificate_validity_years must be 1 to 30".into(),
+            ));
+        }
         if !c.public_base_url.starts_with("http://") {
             return Err(CaError::Config(
                 "public_base_url must start with http:// (RFC 5280 §4.2.1.13 CRL DP / RFC 6960 over HTTP)".into(),
@@ -267,6 +329,21 @@ mod tests {
         v.as_table_mut().unwrap().remove("cards");
         let old = toml::to_string(&v).unwrap();
         assert_eq!(Config::from_toml(&old).unwrap().cards.pin_max_tries, 15);
+    }
+
+    #[test]
+    fn tsa_settings_default_and_are_checked() {
+        let c = Config::with_defaults("sqlite://hpki.db", "http://127.0.0.1:8080");
+        let mut v: toml::Value = toml::from_str(&c.to_toml().unwrap()).unwrap();
+        v.as_table_mut().unwrap().remove("tsa");
+        let old = toml::to_string(&v).unwrap();
+        assert_eq!(Config::from_toml(&old).unwrap().tsa, TsaConfig::default());
+        let mut bad = c.clone();
+        bad.tsa.policy = "not.an.oid".into();
+        assert!(Config::from_toml(&bad.to_toml().unwrap()).is_err());
+        let mut bad = c;
+        bad.tsa.accuracy_ms = 7_200_000;
+        assert!(Config::from_toml(&bad.to_toml().unwrap()).is_err());
     }
 
     #[test]

@@ -145,6 +145,29 @@ pub enum CaError {
     /// DER encoding or decoding failed.
     #[error("DER error: {0}")]
     Der(#[from] der::Error),
+    /// No time-stamping authority is set up in this data directory.
+    #[error(
+        "no time-stamping authority is set up: run hpki tsa init / タイムスタンプ局が設定されていません（hpki tsa init）"
+    )]
+    NoTsa,
+    /// The time-stamping authority exists already.
+    #[error(
+        "the time-stamping authority is set up already / タイムスタンプ局は既に設定されています"
+    )]
+    TsaExists,
+    /// The TSA key exists but its certificate has not been installed.
+    #[error(
+        "the TSA key awaits its certificate: send tsa.csr to the CA, then hpki tsa install-cert / タイムスタンプ局の証明書が未登録です"
+    )]
+    TsaAwaitingCertificate,
+    /// The TSA may not issue tokens now (certificate not yet or no longer valid, revoked).
+    #[error(
+        "the time-stamping authority is out of service: {0} / タイムスタンプ局は停止中です: {0}"
+    )]
+    TsaOutOfService(String),
+    /// A CMS signature or time-stamp could not be made or verified.
+    #[error(transparent)]
+    Sign(#[from] hpki_sign::SignError),
 }
 
 impl CaError {

@@ -15,6 +15,7 @@
 //! - [`custody`]: M-of-N custodian control of the CA keys (key ceremony, activation).
 //! - [`epoch`]: fresh reads of the revocation epoch, shared between concurrent requests.
 //! - [`ocsp_responder`]: OCSP answers (RFC 6960, RFC 5019).
+//! - [`tsa`]: the RFC 3161 time-stamping authority (its key and certificate, `POST /tsa`).
 #![forbid(unsafe_code)]
 
 pub mod authority;
@@ -29,6 +30,7 @@ pub mod error;
 pub mod issue;
 pub mod ocsp_responder;
 pub mod sealed;
+pub mod tsa;
 
 pub use authority::{CaName, Engine};
 pub use error::CaError;

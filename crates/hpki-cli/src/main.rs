@@ -23,7 +23,9 @@ use zeroize::Zeroizing;
 
 mod card;
 mod fees;
+mod pki;
 mod ra;
+mod tsa;
 
 /// The password of the demo's officers (`hpki init --demo`, `hpki demo`).
 pub(crate) const DEMO_OFFICER_PASSWORD: &str = "demo-password";
@@ -128,6 +130,12 @@ enum Command {
     /// Audit log (監査ログ).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Relying-party tools (検証): certificate path validation, no data directory needed.
+    #[command(subcommand)]
+    Pki(pki::PkiCommand),
+    /// The RFC 3161 time-stamping authority (タイムスタンプ局): set-up, certificate, tokens.
+    #[command(subcommand)]
+    Tsa(tsa::TsaCommand),
     /// Serve CRLs, CA certificates and OCSP over HTTP (配信サーバ).
     Serve {
         #[command(flatten)]
@@ -490,6 +498,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Officer(cmd) => ra::officer(cmd).await?,
         Command::Application(cmd) => return ra::application(cmd).await,
         Command::Fees(cmd) => fees::fees(cmd).await?,
+        Command::Pki(cmd) => return pki::run(cmd),
+        Command::Tsa(cmd) => tsa::run(cmd).await?,
         Command::Audit(AuditCommand::Verify { common }) => {
             let engine = open(&common, false).await?;
             match engine.store.verify_audit().await? {

@@ -24,8 +24,8 @@ use crate::name::{
     is_printable,
 };
 use crate::profile::{
-    CertificateProfile, ID_AD_OCSP, ID_KP_CLIENT_AUTH, ID_KP_OCSP_SIGNING, ID_PKIX_OCSP_NOCHECK,
-    key_identifier,
+    CertificateProfile, ID_AD_OCSP, ID_KP_CLIENT_AUTH, ID_KP_OCSP_SIGNING, ID_KP_TIME_STAMPING,
+    ID_PKIX_OCSP_NOCHECK, key_identifier,
 };
 use crate::roles::{RoleKind, RoleTable};
 use crate::subject::DIRECTOR_OU;
@@ -211,7 +211,7 @@ pub fn lint(tbs: &TbsCertificate, ctx: &LintContext<'_>) -> Vec<Finding> {
                 "e_key_usage_wrong_bits",
                 match profile {
                     EndEntitySigning => "signing certificates carry nonRepudiation only (HPKI CP)",
-                    EndEntityAuthentication | OcspResponder => {
+                    EndEntityAuthentication | OcspResponder | TimeStamping => {
                         "keyUsage must be digitalSignature only"
                     }
                     Root | IssuingCa => "CA keyUsage must be keyCertSign and cRLSign",
@@ -268,6 +268,27 @@ pub fn lint(tbs: &TbsCertificate, ctx: &LintContext<'_>) -> Vec<Finding> {
             "e_ca_has_eku",
             "CA certificates carry no extendedKeyUsage",
         ),
+        TimeStamping => {
+            let eku_exts: Vec<&Extension> = exts
+                .iter()
+                .filter(|e| e.extn_id == ExtendedKeyUsage::OID)
+                .collect();
+            f.check(
+                eku_exts.len() == 1 && eku.as_ref().is_some_and(|k| k.0 == [ID_KP_TIME_STAMPING]),
+                "e_tsa_eku_not_time_stamping_only",
+                "a TSA certificate needs one extendedKeyUsage with id-kp-timeStamping only (RFC 3161 §2.3)",
+            );
+            f.check(
+                eku_exts.iter().all(|e| e.critical),
+                "e_tsa_eku_not_critical",
+                "the extendedKeyUsage of a TSA certificate must be critical (RFC 3161 §2.3)",
+            );
+            f.check(
+                attribute_values(&tbs.subject, COMMON_NAME).len() == 1,
+                "e_tsa_subject_cn_missing",
+                "a TSA certificate's subject needs one CN: it names the TSA in every token (tsa field)",
+            );
+        }
     }
 
     // certificatePolicies: the configured OIDs; critical on end entities (HPKI CP).
@@ -293,8 +314,9 @@ pub fn lint(tbs: &TbsCertificate, ctx: &LintContext<'_>) -> Vec<Finding> {
         }
     }
 
-    // CRL distribution point over HTTP (issuing CA and end entities).
-    if profile.is_end_entity() || profile == IssuingCa {
+    // CRL distribution point over HTTP (issuing CA, end entities and the TSA, so that a
+    // compromised TSA key can be revoked where relying parties look).
+    if profile.is_end_entity() || profile == IssuingCa || profile == TimeStamping {
         let ok = find(exts, CrlDistributionPoints::OID)
             .and_then(decode::<CrlDistributionPoints>)
             .is_some_and(|dps| {

@@ -7,6 +7,7 @@
 //! | OCSP responder (RFC 6960 §4.2.2.2 delegated) | digitalSignature | EKU id-kp-OCSPSigning, id-pkix-ocsp-nocheck, SKI, AKI |
 //! | end-entity signing | nonRepudiation only | certificatePolicies **critical**, SAN directoryName (kanji), CRL DP, AIA OCSP, subjectDirectoryAttributes with hcRole, SKI, AKI |
 //! | end-entity authentication | digitalSignature | as signing, plus EKU clientAuth |
+//! | time-stamping authority (RFC 3161 §2.3) | digitalSignature | EKU id-kp-timeStamping only, **critical**; SKI, AKI, CRL DP + AIA caIssuers of the issuer |
 //!
 //! The extension order of end-entity certificates follows a real MEDIS HPKI certificate.
 
@@ -38,6 +39,9 @@ use crate::time::x509_time;
 pub const ID_KP_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
 /// `id-kp-OCSPSigning` (RFC 5280 §4.2.1.12).
 pub const ID_KP_OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
+/// `id-kp-timeStamping` (RFC 5280 §4.2.1.12): the only extended key usage of a TSA certificate,
+/// critical (RFC 3161 §2.3).
+pub const ID_KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
 /// `id-pkix-ocsp-nocheck` (RFC 6960 §4.2.2.2.1).
 pub const ID_PKIX_OCSP_NOCHECK: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5");
@@ -61,6 +65,9 @@ pub enum CertificateProfile {
     EndEntitySigning,
     /// End-entity authentication certificate (digitalSignature, clientAuth).
     EndEntityAuthentication,
+    /// The certificate of an RFC 3161 time-stamping authority (digitalSignature, critical
+    /// EKU id-kp-timeStamping only).
+    TimeStamping,
 }
 
 impl CertificateProfile {
@@ -72,6 +79,7 @@ impl CertificateProfile {
             CertificateProfile::OcspResponder => "ocsp-responder",
             CertificateProfile::EndEntitySigning => "ee-sign",
             CertificateProfile::EndEntityAuthentication => "ee-auth",
+            CertificateProfile::TimeStamping => "tsa",
         }
     }
 
@@ -97,9 +105,9 @@ impl CertificateProfile {
             CertificateProfile::Root | CertificateProfile::IssuingCa => {
                 KeyUsages::KeyCertSign | KeyUsages::CRLSign
             }
-            CertificateProfile::OcspResponder | CertificateProfile::EndEntityAuthentication => {
-                KeyUsages::DigitalSignature.into()
-            }
+            CertificateProfile::OcspResponder
+            | CertificateProfile::EndEntityAuthentication
+            | CertificateProfile::TimeStamping => KeyUsages::DigitalSignature.into(),
             CertificateProfile::EndEntitySigning => KeyUsages::NonRepudiation.into(),
         })
     }
@@ -301,6 +309,34 @@ pub fn build_tbs(p: &TbsParams) -> Result<TbsCertificate, ProfileError> {
                 &ExtendedKeyUsage(vec![ID_KP_OCSP_SIGNING]),
             )?);
             ext.push(extension(ID_PKIX_OCSP_NOCHECK, false, &Null)?);
+        }
+        TimeStamping => {
+            // RFC 3161 §2.3: "The corresponding certificate MUST contain only one instance of
+            // the extended key usage field extension ... with KeyPurposeID having value
+            // id-kp-timeStamping. This extension MUST be critical."
+            if let Some(a) = issuer_aki {
+                ext.push(extension(AuthorityKeyIdentifier::OID, false, &a)?);
+            }
+            ext.push(ski.clone());
+            ext.push(extension(KeyUsage::OID, true, &p.profile.key_usage())?);
+            ext.push(extension(
+                ExtendedKeyUsage::OID,
+                true,
+                &ExtendedKeyUsage(vec![ID_KP_TIME_STAMPING]),
+            )?);
+            ext.push(extension(
+                CrlDistributionPoints::OID,
+                false,
+                &crl_dp(&p.urls.crl(&p.issuer_ca))?,
+            )?);
+            ext.push(extension(
+                AuthorityInfoAccessSyntax::OID,
+                false,
+                &AuthorityInfoAccessSyntax(vec![AccessDescription {
+                    access_method: ID_AD_CA_ISSUERS,
+                    access_location: uri(&p.urls.ca_certificate(&p.issuer_ca))?,
+                }]),
+            )?);
         }
         EndEntitySigning | EndEntityAuthentication => {
             if let Some(a) = issuer_aki {

@@ -307,3 +307,91 @@ fn a_certificate_linted_against_another_profile_fails() {
         "{f:?}"
     );
 }
+
+fn tsa() -> TbsCertificate {
+    let mut p = params(CertificateProfile::TimeStamping, DOCTOR);
+    p.subject_alt_dir_name = None;
+    p.hc_roles = vec![];
+    p.policies = vec![];
+    p.subject = build_name(&[
+        NameAttribute::Country("JP".into()),
+        NameAttribute::Organization("Japan Medical Association".into()),
+        NameAttribute::CommonName("JMA HPKI Time-Stamping Authority".into()),
+    ])
+    .unwrap();
+    build_tbs(&p).unwrap()
+}
+
+fn set_eku(tbs: &mut TbsCertificate, oids: &[&str], critical: bool) {
+    let eku = ExtendedKeyUsage(
+        oids.iter()
+            .map(|o| ObjectIdentifier::new_unwrap(o))
+            .collect(),
+    );
+    let ext = ext_mut(tbs, "2.5.29.37");
+    ext.critical = critical;
+    ext.extn_value = der::asn1::OctetString::new(der::Encode::to_der(&eku).unwrap()).unwrap();
+}
+
+/// RFC 3161 §2.3: one extendedKeyUsage, id-kp-timeStamping only, critical; keyUsage
+/// digitalSignature; a CRL distribution point; a CN naming the TSA.
+#[test]
+fn a_tsa_certificate_has_the_sole_critical_time_stamping_eku() {
+    let t = tsa();
+    assert_eq!(
+        findings(&t, CertificateProfile::TimeStamping),
+        Vec::<&str>::new()
+    );
+    let eku = t
+        .extensions
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|e| e.extn_id == ObjectIdentifier::new_unwrap("2.5.29.37"))
+        .unwrap();
+    assert!(eku.critical);
+
+    let mut t = tsa();
+    set_eku(&mut t, &["1.3.6.1.5.5.7.3.8"], false);
+    assert_eq!(
+        findings(&t, CertificateProfile::TimeStamping),
+        vec!["e_tsa_eku_not_critical"]
+    );
+    let mut t = tsa();
+    set_eku(&mut t, &["1.3.6.1.5.5.7.3.8", "1.3.6.1.5.5.7.3.4"], true);
+    assert_eq!(
+        findings(&t, CertificateProfile::TimeStamping),
+        vec!["e_tsa_eku_not_time_stamping_only"]
+    );
+    let mut t = tsa();
+    remove_ext(&mut t, "2.5.29.37");
+    assert_eq!(
+        findings(&t, CertificateProfile::TimeStamping),
+        vec!["e_tsa_eku_not_time_stamping_only"]
+    );
+    let mut t = tsa();
+    let ku = KeyUsage(x509_cert::ext::pkix::KeyUsages::KeyCertSign.into());
+    ext_mut(&mut t, "2.5.29.15").extn_value =
+        der::asn1::OctetString::new(der::Encode::to_der(&ku).unwrap()).unwrap();
+    assert_eq!(
+        findings(&t, CertificateProfile::TimeStamping),
+        vec!["e_key_usage_wrong_bits"]
+    );
+    let mut t = tsa();
+    remove_ext(&mut t, "2.5.29.31");
+    assert_eq!(
+        findings(&t, CertificateProfile::TimeStamping),
+        vec!["e_crl_dp_missing"]
+    );
+    let mut p = params(CertificateProfile::TimeStamping, DOCTOR);
+    p.subject = build_name(&[NameAttribute::Country("JP".into())]).unwrap();
+    assert_eq!(
+        findings(&build_tbs(&p).unwrap(), CertificateProfile::TimeStamping),
+        vec!["e_tsa_subject_cn_missing"]
+    );
+    // A signing certificate is no TSA certificate.
+    assert!(
+        findings(&signing(), CertificateProfile::TimeStamping)
+            .contains(&"e_tsa_eku_not_time_stamping_only")
+    );
+}

@@ -6,6 +6,8 @@
 //! | `GET /ca/{root,sign,auth}.crt` | the CA certificate (DER, `application/pkix-cert`, AIA caIssuers) |
 //! | `POST /ocsp/{sign,auth}` | RFC 6960 OCSP (`application/ocsp-request` → `application/ocsp-response`) |
 //! | `GET /ocsp/{sign,auth}/{base64}` | RFC 5019 §5 GET form |
+//! | `POST /tsa` | RFC 3161 time-stamping (`application/timestamp-query` → `application/timestamp-reply`; a malformed request gets a `rejection` / `badDataFormat` reply, HTTP 200; 404 when no TSA is set up) |
+//! | `GET /ca/tsa.crt` | the TSA certificate (DER) |
 //! | `GET /healthz` | liveness |
 //! | `GET /` | a page listing the above (Japanese, English below) |
 //! | `/ra/…` | the officers' web UI (Japanese, English with `?lang=en`), see [`ra_web`] |
@@ -34,6 +36,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
 use hpki_ca::ocsp_responder::OcspResponder;
+use hpki_ca::tsa::TsaResponder;
 use hpki_ca::{CaName, Engine, now_unix};
 use tokio::sync::Mutex;
 
@@ -62,6 +65,7 @@ struct CrlCache {
 /// Shared state of the handlers.
 pub struct AppState {
     responder: OcspResponder,
+    tsa: TsaResponder,
     crls: Mutex<HashMap<CaName, CrlCache>>,
 }
 
@@ -69,6 +73,7 @@ impl AppState {
     /// State over an engine opened with its keys.
     pub fn new(engine: Arc<Engine>) -> Arc<Self> {
         Arc::new(AppState {
+            tsa: TsaResponder::new(engine.clone()),
             responder: OcspResponder::new(engine),
             crls: Mutex::new(HashMap::new()),
         })
@@ -88,6 +93,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ca/{file}", get(ca_certificate))
         .route("/ocsp/{ca}", post(ocsp_post))
         .route("/ocsp/{ca}/{*request}", get(ocsp_get))
+        .route("/tsa", post(tsa_post))
         .with_state(state.clone())
         .merge(ra_api::router(hpki_registration::Registration::new(
             state.engine().clone(),
@@ -227,6 +233,12 @@ async fn crl(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Re
 }
 
 async fn ca_certificate(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Response {
+    if file == "tsa.crt" {
+        return match state.tsa.certificate_der().await {
+            Some(der) => der_response("application/pkix-cert", Bytes::from(der)),
+            None => not_found(&file),
+        };
+    }
     let Some(ca) = ca_from_file(&file, ".crt") else {
         return not_found(&file);
     };
@@ -256,6 +268,28 @@ async fn ocsp_post(
     }
     let der = state.responder.respond(ca, &body).await;
     der_response("application/ocsp-response", Bytes::from(der))
+}
+
+/// RFC 3161 §3.4: a DER `TimeStampReq` posted as `application/timestamp-query`, answered
+/// with a DER `TimeStampResp` as `application/timestamp-reply`. Every request that reaches the
+/// TSA gets a `TimeStampResp` with HTTP 200, a rejection included (a body that is not a
+/// `TimeStampReq` gets `badDataFormat`).
+async fn tsa_post(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(ct) = headers.get(header::CONTENT_TYPE)
+        && ct.as_bytes() != b"application/timestamp-query"
+    {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected application/timestamp-query / application/timestamp-query を送ってください\n",
+        )
+            .into_response();
+    }
+    match state.tsa.respond(&body).await {
+        Ok(der) => der_response("application/timestamp-reply", Bytes::from(der)),
+        Err(_) => {
+            not_found("/tsa (no time-stamping authority is set up / タイムスタンプ局は未設定です)")
+        }
+    }
 }
 
 async fn ocsp_get(
@@ -302,9 +336,10 @@ async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
 <li>証明書失効リスト（CRL）: <code>{base}/crl/sign.crl</code>（署名用）, <code>{base}/crl/auth.crl</code>（認証用）, <code>{base}/crl/root.crl</code></li>
 <li>OCSP: <code>{base}/ocsp/sign</code>, <code>{base}/ocsp/auth</code>（POST、RFC 5019 の GET も可）</li>
 <li>CA証明書: <code>{base}/ca/root.crt</code>, <code>{base}/ca/sign.crt</code>, <code>{base}/ca/auth.crt</code></li>
+<li>タイムスタンプ局（RFC 3161）: <code>{base}/tsa</code>（POST）、証明書 <code>{base}/ca/tsa.crt</code></li>
 </ul>
 <h2 lang="en">HPKI certification authority (hpki)</h2>
-<p lang="en">Revocation status and CA certificates: CRLs at <code>/crl/{{sign,auth,root}}.crl</code>, OCSP at <code>/ocsp/{{sign,auth}}</code> (POST or RFC 5019 GET), CA certificates at <code>/ca/{{root,sign,auth}}.crt</code>.</p>
+<p lang="en">Revocation status and CA certificates: CRLs at <code>/crl/{{sign,auth,root}}.crl</code>, OCSP at <code>/ocsp/{{sign,auth}}</code> (POST or RFC 5019 GET), CA certificates at <code>/ca/{{root,sign,auth}}.crt</code>; RFC 3161 time-stamping at <code>/tsa</code> (POST), its certificate at <code>/ca/tsa.crt</code>.</p>
 </body></html>"#
     ))
 }

@@ -2,7 +2,8 @@
 //!
 //! One [`Store`] keeps everything the CA must not lose: its CA certificates, the serial numbers it
 //! has reserved, the certificates it issued and their revocation, the CRL numbers and published
-//! CRLs, and a hash-chained audit log. It runs on SQLite (a single file, the default) or
+//! CRLs, the time-stamping authority's unit and the tokens it issued (`tsa.rs`), and a
+//! hash-chained audit log. It runs on SQLite (a single file, the default) or
 //! PostgreSQL through one code path: sqlx's `Any` driver with shared DML, and one DDL list per
 //! backend (see `schema.rs`). Because `Any` has no time or JSON types, times are `i64` Unix
 //! seconds, binary data is `BLOB`/`BYTEA` and JSON is canonical text.
@@ -24,6 +25,7 @@ mod ra;
 mod schema;
 mod sqlite_writer;
 mod testing;
+mod tsa;
 
 pub use audit::{GENESIS_HASH, canonical_json, record_hash, verify_chain};
 pub use cards::{CardRecord, CardStatus, NewCard};
@@ -32,6 +34,7 @@ pub use ra::{
     OfficeRecord, OfficerRecord, SessionRecord,
 };
 pub use testing::{drop_postgres_schema, fresh_postgres_url};
+pub use tsa::{NewTimestamp, TimestampRecord, TimestampStats, TsaUnitRecord};
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

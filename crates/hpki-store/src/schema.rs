@@ -168,6 +168,23 @@ pub(crate) const SQLITE: &[&str] = &[
         paid_at BIGINT,
         PRIMARY KEY (subscriber_id, fiscal_year)
     )",
+    "CREATE TABLE IF NOT EXISTS tsa_units (
+        name TEXT PRIMARY KEY,
+        cert_der BLOB NOT NULL,
+        key_ref TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS timestamps (
+        serial_hex TEXT PRIMARY KEY,
+        gen_time_ms BIGINT NOT NULL,
+        policy TEXT NOT NULL,
+        hash_algorithm TEXT NOT NULL,
+        message_imprint TEXT NOT NULL,
+        nonce TEXT,
+        tsa_serial TEXT NOT NULL,
+        tst_info BLOB NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS timestamps_time ON timestamps (gen_time_ms)",
 ];
 
 /// The schema for PostgreSQL.
@@ -327,4 +344,21 @@ pub(crate) const POSTGRES: &[&str] = &[
         paid_at BIGINT,
         PRIMARY KEY (subscriber_id, fiscal_year)
     )",
+    "CREATE TABLE IF NOT EXISTS tsa_units (
+        name TEXT PRIMARY KEY,
+        cert_der BYTEA NOT NULL,
+        key_ref TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE TABLE IF NOT EXISTS timestamps (
+        serial_hex TEXT PRIMARY KEY,
+        gen_time_ms BIGINT NOT NULL,
+        policy TEXT NOT NULL,
+        hash_algorithm TEXT NOT NULL,
+        message_imprint TEXT NOT NULL,
+        nonce TEXT,
+        tsa_serial TEXT NOT NULL,
+        tst_info BYTEA NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS timestamps_time ON timestamps (gen_time_ms)",
 ];

@@ -1,0 +1,261 @@
+//! Why a certification path is not valid.
+
+use std::time::SystemTime;
+
+use const_oid::ObjectIdentifier;
+
+use crate::time::display;
+
+/// Why a certification path is not valid, naming the certificate at fault.
+///
+/// `index` counts from the end-entity certificate: 0 is the leaf, 1 its issuer, and so on up to
+/// the trust anchor (the "depth" of `openssl verify`), the order of [`crate::ValidPath::certificates`].
+/// `subject` is that certificate's subject (RFC 4514 string).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PathError {
+    /// An input could not be decoded.
+    #[error("cannot read {what}: {detail} / {what} を読み取れません")]
+    Malformed {
+        /// What was being read.
+        what: String,
+        /// The decoder's message.
+        detail: String,
+    },
+    /// No chain of issuers leads from the leaf to one of the trust anchors (RFC 5280 §6.1: the
+    /// path must begin with a certificate issued by a trust anchor).
+    #[error(
+        "no path to a trust anchor: the issuer \"{issuer}\" of \"{subject}\" is neither a trust anchor nor among the intermediates / 信頼するルート認証局までの証明書パスを構築できません（「{subject}」の発行者「{issuer}」が見つかりません）"
+    )]
+    UntrustedRoot {
+        /// The certificate whose issuer was not found.
+        subject: String,
+        /// Its issuer name.
+        issuer: String,
+    },
+    /// The validation time is after `notAfter` (RFC 5280 §6.1.3 (a)(2)).
+    #[error(
+        "certificate [{index}] \"{subject}\" expired at {} / 証明書[{index}]の有効期限が切れています", display(*.not_after)
+    )]
+    Expired {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+        /// Its `notAfter`.
+        not_after: SystemTime,
+    },
+    /// The validation time is before `notBefore` (RFC 5280 §6.1.3 (a)(2)).
+    #[error(
+        "certificate [{index}] \"{subject}\" is not valid before {} / 証明書[{index}]はまだ有効期間の開始前です", display(*.not_before)
+    )]
+    NotYetValid {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+        /// Its `notBefore`.
+        not_before: SystemTime,
+    },
+    /// The issuer name does not match the subject of the next certificate (RFC 5280 §6.1.3 (a)(4)).
+    #[error(
+        "certificate [{index}] \"{subject}\": its issuer name does not match the next certificate's subject / 証明書[{index}]の発行者名が上位の証明書と一致しません"
+    )]
+    IssuerMismatch {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+    },
+    /// The certificate is signed with an algorithm hpki does not verify (see [`crate::signature`]).
+    #[error(
+        "certificate [{index}] \"{subject}\" is signed with an unsupported algorithm ({detail}) / 証明書[{index}]の署名アルゴリズムに対応していません"
+    )]
+    UnsupportedAlgorithm {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+        /// The algorithm and key.
+        detail: String,
+    },
+    /// The signature does not verify with the issuer's key (RFC 5280 §6.1.3 (a)(1)).
+    #[error(
+        "certificate [{index}] \"{subject}\": the signature does not verify with the issuer's key / 証明書[{index}]の署名を発行者の公開鍵で検証できません（改ざんまたは発行者の誤り）"
+    )]
+    BadSignature {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+    },
+    /// A certificate that issues another is not a CA: basicConstraints absent or cA false
+    /// (RFC 5280 §6.1.4 (k)).
+    #[error(
+        "certificate [{index}] \"{subject}\" issues a certificate but is not a CA (basicConstraints) / 証明書[{index}]はCA証明書ではないのに証明書を発行しています"
+    )]
+    NotACa {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+    },
+    /// More CA certificates follow than a pathLenConstraint allows (RFC 5280 §6.1.4 (l), (m)).
+    #[error(
+        "certificate [{index}] \"{subject}\" exceeds the path length allowed by a pathLenConstraint / 証明書[{index}]でパス長制約を超えています"
+    )]
+    PathLenExceeded {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+    },
+    /// A CA certificate's keyUsage lacks keyCertSign (RFC 5280 §6.1.4 (n)).
+    #[error(
+        "certificate [{index}] \"{subject}\": keyUsage does not allow signing certificates (keyCertSign) / 証明書[{index}]の鍵用途に証明書署名（keyCertSign）がありません"
+    )]
+    KeyUsage {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+    },
+    /// A key that verifies signatures in the path is too small (RSA below 2048 bits).
+    #[error(
+        "certificate [{index}] \"{subject}\" has a key that is too small (RSA below 2048 bits) / 証明書[{index}]の鍵長が不足しています"
+    )]
+    WeakKey {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+    },
+    /// A critical extension the validator does not process (RFC 5280 §6.1.4 (o), §6.1.5 (f)).
+    #[error(
+        "certificate [{index}] \"{subject}\" has an unrecognised critical extension {oid} / 証明書[{index}]に処理できない重要（critical）拡張 {oid} があります"
+    )]
+    UnknownCriticalExtension {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+        /// The extension.
+        oid: ObjectIdentifier,
+    },
+    /// The caller required an explicit policy (initial-explicit-policy) and no policy of the
+    /// initial policy set is valid for the path (RFC 5280 §6.1.5 (g), §6.1.6).
+    #[error(
+        "no acceptable certificate policy is valid for the path (acceptable: {}; checked at certificate [{index}]) / 証明書パスに有効な受入可能な証明書ポリシーがありません", policy_list(.acceptable)
+    )]
+    NoValidPolicy {
+        /// Where the valid policy set became empty.
+        index: usize,
+        /// The acceptable policies (the initial policy set; empty means any policy).
+        acceptable: Vec<ObjectIdentifier>,
+    },
+    /// A CA's policyConstraints (requireExplicitPolicy) requires a valid policy and there is
+    /// none (RFC 5280 §6.1.4 (i), §6.1.5 (b)).
+    #[error(
+        "certificate [{index}] \"{subject}\": a CA requires an explicit policy and no policy is valid for the path / 上位CAが明示的なポリシーを要求していますが、有効なポリシーがありません"
+    )]
+    ExplicitPolicyRequired {
+        /// Where the valid policy set became empty.
+        index: usize,
+        /// Its subject.
+        subject: String,
+    },
+    /// A policyMappings extension maps to or from anyPolicy (RFC 5280 §6.1.4 (a)).
+    #[error(
+        "certificate [{index}] \"{subject}\" maps anyPolicy in policyMappings / 証明書[{index}]のポリシーマッピングが不正です"
+    )]
+    InvalidPolicyMapping {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+    },
+    /// A name is outside the permitted or inside the excluded subtrees (RFC 5280 §6.1.3 (b), (c)).
+    #[error(
+        "certificate [{index}] \"{subject}\" violates a name constraint / 証明書[{index}]が名前制約に違反しています"
+    )]
+    NameConstraints {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+    },
+    /// The certificate was revoked at or before the validation time (RFC 5280 §6.3, RFC 6960).
+    #[error(
+        "certificate [{index}] \"{subject}\" (serial {serial}) was revoked at {}{} / 証明書[{index}]は失効しています（{}）", display(*.revoked_at), reason.as_deref().map(|r| format!(", reason {r}")).unwrap_or_default(), display(*.revoked_at)
+    )]
+    Revoked {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+        /// Its serial number, lowercase hex.
+        serial: String,
+        /// `revocationDate` / `revocationTime`.
+        revoked_at: SystemTime,
+        /// The RFC 5280 reason name, if given.
+        reason: Option<String>,
+    },
+    /// No CRL or OCSP response given determines the certificate's status at the validation time.
+    #[error(
+        "revocation status of certificate [{index}] \"{subject}\" is unknown: {detail} / 証明書[{index}]の失効状態を確認できません"
+    )]
+    RevocationUnknown {
+        /// Position in the path (0 = leaf).
+        index: usize,
+        /// Its subject.
+        subject: String,
+        /// Why each candidate CRL or response did not answer.
+        detail: String,
+    },
+    /// Any other failure reported by path validation.
+    #[error("certificate path is not valid: {detail} / 証明書パスが無効です")]
+    Other {
+        /// Position in the path (0 = leaf), when known.
+        index: Option<usize>,
+        /// certval's status.
+        detail: String,
+    },
+}
+
+fn policy_list(p: &[ObjectIdentifier]) -> String {
+    if p.is_empty() {
+        "any policy".into()
+    } else {
+        p.iter()
+            .map(|o| o.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl PathError {
+    /// The position of the certificate at fault (0 = leaf), if the error names one.
+    pub fn index(&self) -> Option<usize> {
+        use PathError::*;
+        match self {
+            Malformed { .. } | UntrustedRoot { .. } => None,
+            Expired { index, .. }
+            | NotYetValid { index, .. }
+            | IssuerMismatch { index, .. }
+            | UnsupportedAlgorithm { index, .. }
+            | BadSignature { index, .. }
+            | NotACa { index, .. }
+            | PathLenExceeded { index, .. }
+            | KeyUsage { index, .. }
+            | WeakKey { index, .. }
+            | UnknownCriticalExtension { index, .. }
+            | NoValidPolicy { index, .. }
+            | ExplicitPolicyRequired { index, .. }
+            | InvalidPolicyMapping { index, .. }
+            | NameConstraints { index, .. }
+            | Revoked { index, .. }
+            | RevocationUnknown { index, .. } => Some(*index),
+            Other { index, .. } => *index,
+        }
+    }
+}

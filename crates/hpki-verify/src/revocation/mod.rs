@@ -1,0 +1,426 @@
+//! Revocation status of the certificates of a validated path, from CRLs and OCSP responses the
+//! caller passes as bytes (fetched, stapled, or embedded in a long-term signature as
+//! RevocationValues). Nothing is fetched here.
+//!
+//! - CRLs ([`crl`]): RFC 5280 §6.3.3 for complete CRLs issued by the certificate's own issuer
+//!   (the HPKI case: each CA publishes its own CRL), signed with the key that issued the
+//!   certificate or with another key of that CA whose certificate is in the validated path (a
+//!   key rollover through a self-issued certificate), honouring issuingDistributionPoint scopes.
+//!   Indirect CRLs, delta CRLs, CRLs partitioned by reason (onlySomeReasons) and CRLs signed by
+//!   a certificate outside the path are not supported: such a CRL is reported as unusable, never
+//!   as proof of good status (a delta CRL is ignored, so the complete CRL decides alone).
+//! - OCSP ([`ocsp`]): RFC 6960 basic responses signed by the issuing CA itself or by a delegated
+//!   responder certified by it with id-kp-OCSPSigning (§4.2.2.2). Locally configured responders
+//!   are not supported.
+//!
+//! # When revocation data speaks about the validation time
+//!
+//! A CRL or response with `thisUpdate ≤ at ≤ nextUpdate` is current at `at` (RFC 5280
+//! §6.3.3 (a)(2), RFC 6960 §4.2.2.1). One issued *after* `at` is evidence about `at` too —
+//! revocation is permanent, so a later list that does not list the certificate, or lists it with a
+//! later `revocationDate`, shows it was not revoked at `at`; this is how a long-term signature is
+//! checked at the time its timestamp proves. It is used only if issued no later than the
+//! certificate's `notAfter`, because entries of expired certificates may be removed (RFC 5280
+//! §3.3, §5.1.2.6).
+//!
+//! A certificate is [`RevocationStatus::Revoked`] when any usable source shows a revocation
+//! dated at or before `at`, [`RevocationStatus::Good`] when a usable source covers it otherwise,
+//! and [`RevocationStatus::Unknown`] when none does.
+
+pub mod crl;
+pub mod ocsp;
+
+use std::time::SystemTime;
+
+use x509_cert::Certificate;
+use x509_cert::ext::pkix::CrlReason;
+
+use crate::error::PathError;
+use crate::path::ValidPath;
+use crate::time::display;
+
+/// CRLs and OCSP responses, DER-encoded, in any order and for any certificates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RevocationData {
+    /// `CertificateList`s (RFC 5280 §5.1), DER.
+    pub crls: Vec<Vec<u8>>,
+    /// `OCSPResponse`s (RFC 6960 §4.2.1), DER.
+    pub ocsp_responses: Vec<Vec<u8>>,
+}
+
+/// A revocation: when, why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revocation {
+    /// `revocationDate` (CRL) or `revocationTime` (OCSP).
+    pub revoked_at: SystemTime,
+    /// The reason code, if stated (RFC 5280 §5.3.1).
+    pub reason: Option<CrlReason>,
+    /// `invalidityDate` (RFC 5280 §5.3.2): when the key is known or suspected to have been
+    /// compromised, if stated (CRL only).
+    pub invalidity_date: Option<SystemTime>,
+}
+
+impl Revocation {
+    /// The RFC 5280 name of the reason, if any.
+    pub fn reason_name(&self) -> Option<&'static str> {
+        self.reason.map(reason_name)
+    }
+}
+
+/// The RFC 5280 §5.3.1 name of a reason code.
+pub fn reason_name(r: CrlReason) -> &'static str {
+    match r {
+        CrlReason::Unspecified => "unspecified",
+        CrlReason::KeyCompromise => "keyCompromise",
+        CrlReason::CaCompromise => "cACompromise",
+        CrlReason::AffiliationChanged => "affiliationChanged",
+        CrlReason::Superseded => "superseded",
+        CrlReason::CessationOfOperation => "cessationOfOperation",
+        CrlReason::CertificateHold => "certificateHold",
+        CrlReason::RemoveFromCRL => "removeFromCRL",
+        CrlReason::PrivilegeWithdrawn => "privilegeWithdrawn",
+        CrlReason::AaCompromise => "aACompromise",
+    }
+}
+
+/// Who signed an OCSP response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Responder {
+    /// The issuing CA itself.
+    Issuer,
+    /// A responder certificate issued by the CA with id-kp-OCSPSigning (RFC 6960 §4.2.2.2).
+    Delegated {
+        /// The responder certificate's subject.
+        subject: String,
+    },
+}
+
+/// Where a status came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StatusSource {
+    /// A CRL of the certificate's issuer.
+    Crl {
+        /// The CRL issuer.
+        issuer: String,
+        /// cRLNumber (RFC 5280 §5.2.3), decimal, if present.
+        number: Option<String>,
+        /// thisUpdate.
+        this_update: SystemTime,
+        /// nextUpdate.
+        next_update: Option<SystemTime>,
+    },
+    /// An OCSP response.
+    Ocsp {
+        /// Who signed it.
+        responder: Responder,
+        /// producedAt.
+        produced_at: SystemTime,
+        /// thisUpdate of the single response.
+        this_update: SystemTime,
+        /// nextUpdate of the single response.
+        next_update: Option<SystemTime>,
+    },
+    /// An OCSP responder certificate with id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): trusted
+    /// for its lifetime, not checked.
+    NoCheck,
+}
+
+impl std::fmt::Display for StatusSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StatusSource::Crl {
+                number,
+                this_update,
+                ..
+            } => {
+                write!(f, "CRL")?;
+                if let Some(n) = number {
+                    write!(f, " #{n}")?;
+                }
+                write!(f, " of {}", display(*this_update))
+            }
+            StatusSource::Ocsp {
+                responder,
+                this_update,
+                ..
+            } => {
+                let who = match responder {
+                    Responder::Issuer => "the issuing CA".to_owned(),
+                    Responder::Delegated { subject } => format!("responder \"{subject}\""),
+                };
+                write!(f, "OCSP by {who} at {}", display(*this_update))
+            }
+            StatusSource::NoCheck => write!(f, "id-pkix-ocsp-nocheck"),
+        }
+    }
+}
+
+/// The revocation status of one certificate at the validation time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RevocationStatus {
+    /// Not revoked at the validation time.
+    Good {
+        /// The newest source that says so.
+        source: StatusSource,
+        /// A revocation dated after the validation time, if a source shows one: the certificate
+        /// was good then and revoked later.
+        later_revocation: Option<Revocation>,
+    },
+    /// Revoked at or before the validation time.
+    Revoked {
+        /// When and why.
+        revocation: Revocation,
+        /// The source that shows it.
+        source: StatusSource,
+    },
+    /// No usable source covers the certificate at the validation time.
+    Unknown {
+        /// Why each candidate source did not answer (empty when there was none).
+        reasons: Vec<String>,
+    },
+}
+
+/// The status of one certificate of the path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertificateStatus {
+    /// Position in the path (0 = leaf).
+    pub index: usize,
+    /// Its subject.
+    pub subject: String,
+    /// Its serial number, lowercase hex.
+    pub serial: String,
+    /// Its status.
+    pub status: RevocationStatus,
+}
+
+/// Which certificates must have a known status for [`RevocationReport::require`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevocationScope {
+    /// Only a revocation fails; unknown status is accepted.
+    RevokedOnly,
+    /// The leaf's status must be known (as `openssl verify -crl_check`).
+    Leaf,
+    /// Every certificate's status must be known (as `openssl verify -crl_check_all`).
+    All,
+}
+
+/// The revocation status of every certificate of a path except the trust anchor, leaf first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RevocationReport {
+    /// One entry per certificate, leaf first.
+    pub certificates: Vec<CertificateStatus>,
+    /// Inputs that could not be decoded at all.
+    pub unreadable: Vec<String>,
+}
+
+impl RevocationReport {
+    /// The leaf's status.
+    pub fn leaf(&self) -> &CertificateStatus {
+        &self.certificates[0]
+    }
+
+    /// `Err` naming the first certificate revoked at the validation time, or whose status is
+    /// unknown within `scope`.
+    pub fn require(&self, scope: RevocationScope) -> Result<(), PathError> {
+        for c in &self.certificates {
+            if let RevocationStatus::Revoked { revocation, .. } = &c.status {
+                return Err(PathError::Revoked {
+                    index: c.index,
+                    subject: c.subject.clone(),
+                    serial: c.serial.clone(),
+                    revoked_at: revocation.revoked_at,
+                    reason: revocation.reason_name().map(str::to_owned),
+                });
+            }
+        }
+        for c in &self.certificates {
+            let in_scope = match scope {
+                RevocationScope::RevokedOnly => false,
+                RevocationScope::Leaf => c.index == 0,
+                RevocationScope::All => true,
+            };
+            if let (true, RevocationStatus::Unknown { reasons }) = (in_scope, &c.status) {
+                return Err(PathError::RevocationUnknown {
+                    index: c.index,
+                    subject: c.subject.clone(),
+                    detail: if reasons.is_empty() {
+                        "no CRL or OCSP response for it was given".into()
+                    } else {
+                        reasons.join("; ")
+                    },
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one source says about one certificate.
+#[derive(Clone, Debug)]
+pub(crate) enum Outcome {
+    Good,
+    Revoked(Revocation),
+    Unknown,
+}
+
+/// One usable answer about one certificate.
+#[derive(Clone, Debug)]
+pub(crate) struct Evidence {
+    pub source: StatusSource,
+    pub this_update: SystemTime,
+    pub outcome: Outcome,
+}
+
+/// Whether status information with `this_update` / `next_update` speaks about `at` for `cert`
+/// (see the module documentation); `Err` says why not.
+pub(crate) fn covers(
+    this_update: SystemTime,
+    next_update: Option<SystemTime>,
+    at: SystemTime,
+    cert: &Certificate,
+) -> Result<(), String> {
+    if this_update <= at {
+        match next_update {
+            Some(next) if at <= next => Ok(()),
+            Some(next) => Err(format!(
+                "stale: its nextUpdate {} is before the validation time {}",
+                display(next),
+                display(at)
+            )),
+            None => Err("it has no nextUpdate, so it is not known to be current".into()),
+        }
+    } else {
+        let not_after = crate::time::from_x509(&cert.tbs_certificate().validity().not_after);
+        if this_update <= not_after {
+            Ok(())
+        } else {
+            Err(format!(
+                "issued at {}, after the certificate expired ({}), when its entry may have been removed",
+                display(this_update),
+                display(not_after)
+            ))
+        }
+    }
+}
+
+/// Lowercase hex of a serial number's octets.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Determine the revocation status of each certificate of `path` (all but the trust anchor) at
+/// `at` from `data`.
+pub fn check_revocation(
+    path: &ValidPath,
+    data: &RevocationData,
+    at: SystemTime,
+) -> RevocationReport {
+    let mut unreadable = Vec::new();
+    let crls: Vec<crl::ParsedCrl> = data
+        .crls
+        .iter()
+        .enumerate()
+        .filter_map(|(i, der)| match crl::ParsedCrl::parse(der) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                unreadable.push(format!("CRL #{} of the input: {e}", i + 1));
+                None
+            }
+        })
+        .collect();
+    let responses: Vec<ocsp::ParsedResponse> = data
+        .ocsp_responses
+        .iter()
+        .enumerate()
+        .filter_map(|(i, der)| match ocsp::ParsedResponse::parse(der) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                unreadable.push(format!("OCSP response #{} of the input: {e}", i + 1));
+                None
+            }
+        })
+        .collect();
+
+    let mut certificates = Vec::new();
+    for index in 0..path.certificates.len().saturating_sub(1) {
+        let cert = &path.certificates[index];
+        let issuer = &path.certificates[index + 1];
+        let mut evidence = Vec::new();
+        let mut reasons = Vec::new();
+        if ocsp::is_nocheck_responder(cert) {
+            evidence.push(Evidence {
+                source: StatusSource::NoCheck,
+                this_update: at,
+                outcome: Outcome::Good,
+            });
+        }
+        for r in &responses {
+            match r.evidence(cert, issuer, at) {
+                None => {}
+                Some(Ok(e)) => evidence.push(e),
+                Some(Err(why)) => reasons.push(format!("OCSP response: {why}")),
+            }
+        }
+        for c in &crls {
+            match c.evidence(&path.certificates, index, at) {
+                None => {}
+                Some(Ok(e)) => evidence.push(e),
+                Some(Err(why)) => reasons.push(format!("{}: {why}", c.describe())),
+            }
+        }
+        certificates.push(CertificateStatus {
+            index,
+            subject: cert.tbs_certificate().subject().to_string(),
+            serial: hex(cert.tbs_certificate().serial_number().as_bytes()),
+            status: decide(evidence, reasons, at),
+        });
+    }
+    RevocationReport {
+        certificates,
+        unreadable,
+    }
+}
+
+/// Combine the usable answers about one certificate: a revocation at or before `at` wins, then
+/// the newest good answer; an OCSP "unknown" alone leaves the status unknown.
+fn decide(
+    mut evidence: Vec<Evidence>,
+    mut reasons: Vec<String>,
+    at: SystemTime,
+) -> RevocationStatus {
+    // Newest first.
+    evidence.sort_by_key(|e| std::cmp::Reverse(e.this_update));
+    let revoked_by_at = evidence.iter().find_map(|e| match &e.outcome {
+        Outcome::Revoked(r) if r.revoked_at <= at => Some((r.clone(), e.source.clone())),
+        _ => None,
+    });
+    if let Some((revocation, source)) = revoked_by_at {
+        return RevocationStatus::Revoked { revocation, source };
+    }
+    let later_revocation = evidence
+        .iter()
+        .filter_map(|e| match &e.outcome {
+            Outcome::Revoked(r) => Some(r.clone()),
+            _ => None,
+        })
+        .min_by_key(|r| r.revoked_at);
+    // A revocation after `at` also shows the certificate was good at `at`.
+    let good = evidence
+        .iter()
+        .find(|e| matches!(e.outcome, Outcome::Good | Outcome::Revoked(_)));
+    if let Some(e) = good {
+        return RevocationStatus::Good {
+            source: e.source.clone(),
+            later_revocation,
+        };
+    }
+    for e in &evidence {
+        if matches!(e.outcome, Outcome::Unknown) {
+            reasons.push(format!(
+                "{}: the responder does not know the certificate",
+                e.source
+            ));
+        }
+    }
+    RevocationStatus::Unknown { reasons }
+}
