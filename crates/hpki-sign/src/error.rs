@@ -85,4 +85,7 @@ pub enum SignError {
     /// The token's message imprint is not the hash of the data given.
     #[error("the time-stamp is for other data / タイムスタンプは別のデータに対するものです")]
     ImprintMismatch,
+    /// A time-stamp or validation data could not be obtained (network, TSA refusal).
+    #[error("could not obtain: {0} / 取得できません: {0}")]
+    Fetch(String),
 }

@@ -12,6 +12,8 @@
 //!   certificate. Certificate path validation is not done here (see `hpki-verify`).
 //! - [`tsp`]: the pure part of an RFC 3161 TSA (checking a request, the `TSTInfo`, signing the
 //!   token with the CMS core) and the verification of a token against the time-stamped data.
+//! - [`ltv`]: what long-term levels take from outside — the [`ltv::TimeStamper`] and
+//!   [`ltv::ValidationSource`] traits (implemented over HTTP by `hpki-fetch`).
 //! - [`digest`]: the hash algorithms (SHA-256/384/512, RFC 5754 identifiers).
 //! - [`signature`]: verification of a signature value by `AlgorithmIdentifier` (aws-lc-rs).
 //!
@@ -21,6 +23,7 @@
 pub mod cms;
 pub mod digest;
 mod error;
+pub mod ltv;
 pub mod signature;
 pub mod tsp;
 
