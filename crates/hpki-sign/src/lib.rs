@@ -12,6 +12,7 @@
 //!   certificate. Certificate path validation is not done here (see `hpki-verify`).
 //! - [`tsp`]: the pure part of an RFC 3161 TSA (checking a request, the `TSTInfo`, signing the
 //!   token with the CMS core) and the verification of a token against the time-stamped data.
+//! - [`level`]: the baseline levels B-B … B-LTA and the [`SignContext`] every format takes.
 //! - [`ltv`]: what long-term levels take from outside — the [`ltv::TimeStamper`] and
 //!   [`ltv::ValidationSource`] traits (implemented over HTTP by `hpki-fetch`).
 //! - [`digest`]: the hash algorithms (SHA-256/384/512, RFC 5754 identifiers).
@@ -23,9 +24,11 @@
 pub mod cms;
 pub mod digest;
 mod error;
+pub mod level;
 pub mod ltv;
 pub mod signature;
 pub mod tsp;
 
 pub use digest::DigestAlgorithm;
 pub use error::SignError;
+pub use level::{Level, SignContext};
