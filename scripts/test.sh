@@ -5,13 +5,21 @@
 #           softhsm2 (stands for the IC cards and the HSM) and opensc (pkcs11-tool checks them),
 #           chromium and chromium-driver (chromedriver) for the browser test of the officers'
 #           web UI (crates/hpki-cli/tests/browser_acceptance.rs)
+#           xmlsec1 (xmlsec1 --verify checks the XAdES signatures, crates/hpki-sign/tests/xades.rs)
+#           pdfsig (poppler-utils) and libnss3-tools (certutil: the NSS database pdfsig trusts the
+#           demo root in) check the PAdES signatures (crates/hpki-sign/tests/pades.rs)
 #   PyPI:   pkilint (lint_pkix_cert, lint_crl, lint_ocsp_response)
+#           pyhanko + pyhanko-cli (pyhanko sign validate / adesverify check the PAdES signatures)
+#           signxml (its XAdESVerifier checks the XAdES signatures)
 # The suite runs on SQLite and on PostgreSQL (HPKI_TEST_DATABASE_URL, default
 # postgres://postgres@127.0.0.1:5432/test). In CI (CI=true) nothing is ever skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKILINT_VERSION=0.13.3
+PYHANKO_VERSION=0.38.0
+PYHANKO_CLI_VERSION=0.6.0
+SIGNXML_VERSION=5.2.0
 say() { printf '\n== %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -20,11 +28,14 @@ command -v openssl >/dev/null || apt_missing+=(openssl)
 command -v curl >/dev/null || apt_missing+=(curl)
 command -v base64 >/dev/null || apt_missing+=(coreutils)
 command -v pdftotext >/dev/null || apt_missing+=(poppler-utils)
+command -v pdfsig >/dev/null || apt_missing+=(poppler-utils)
+command -v certutil >/dev/null || apt_missing+=(libnss3-tools)
 [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || apt_missing+=(fonts-ipaexfont-gothic)
 [ -f /usr/lib/softhsm/libsofthsm2.so ] && command -v softhsm2-util >/dev/null || apt_missing+=(softhsm2)
 command -v pkcs11-tool >/dev/null || apt_missing+=(opensc)
 command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
+command -v xmlsec1 >/dev/null || apt_missing+=(xmlsec1)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${apt_missing[*]}"
   as_root apt-get update -qq
@@ -40,6 +51,20 @@ fi
 for tool in lint_pkix_cert lint_crl lint_ocsp_response; do
   command -v "$tool" >/dev/null || { echo "missing $tool after installing pkilint" >&2; exit 1; }
 done
+if [ "$(python3 -m pip show pyhanko 2>/dev/null | sed -n 's/^Version: //p')" != "$PYHANKO_VERSION" ] \
+   || [ "$(python3 -m pip show pyhanko-cli 2>/dev/null | sed -n 's/^Version: //p')" != "$PYHANKO_CLI_VERSION" ] \
+   || ! command -v pyhanko >/dev/null; then
+  say "installing pyhanko $PYHANKO_VERSION and pyhanko-cli $PYHANKO_CLI_VERSION from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check \
+    "pyhanko==$PYHANKO_VERSION" "pyhanko-cli==$PYHANKO_CLI_VERSION"
+  hash -r; if command -v pyenv >/dev/null; then pyenv rehash; fi
+fi
+command -v pyhanko >/dev/null || { echo "missing pyhanko after installing pyhanko-cli" >&2; exit 1; }
+if [ "$(python3 -m pip show signxml 2>/dev/null | sed -n 's/^Version: //p')" != "$SIGNXML_VERSION" ]; then
+  say "installing signxml $SIGNXML_VERSION from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check "signxml==$SIGNXML_VERSION"
+fi
+python3 -c 'import signxml.xades' || { echo "missing signxml.xades after installing signxml" >&2; exit 1; }
 
 export HPKI_TEST_DATABASE_URL="${HPKI_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if [ "${HPKI_TEST_SKIP_POSTGRES:-0}" != 1 ]; then

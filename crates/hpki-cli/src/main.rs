@@ -25,6 +25,7 @@ mod card;
 mod fees;
 mod pki;
 mod ra;
+mod sign;
 mod tsa;
 
 /// The password of the demo's officers (`hpki init --demo`, `hpki demo`).
@@ -136,6 +137,9 @@ enum Command {
     /// The RFC 3161 time-stamping authority (タイムスタンプ局): set-up, certificate, tokens.
     #[command(subcommand)]
     Tsa(tsa::TsaCommand),
+    /// Sign a document (電子署名): CAdES at level B-B … B-LTA with the doctor's card (PIN) or a
+    /// software key; time-stamps and validation data over HTTP. No data directory needed.
+    Sign(Box<sign::SignArgs>),
     /// Serve CRLs, CA certificates and OCSP over HTTP (配信サーバ).
     Serve {
         #[command(flatten)]
@@ -500,6 +504,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fees(cmd) => fees::fees(cmd).await?,
         Command::Pki(cmd) => return pki::run(cmd),
         Command::Tsa(cmd) => tsa::run(cmd).await?,
+        Command::Sign(args) => sign::run(*args)?,
         Command::Audit(AuditCommand::Verify { common }) => {
             let engine = open(&common, false).await?;
             match engine.store.verify_audit().await? {

@@ -135,8 +135,6 @@ impl TimeStamper for HttpTimeStamper {
         let mut nonce = [0u8; 8];
         aws_lc_rs::rand::fill(&mut nonce)
             .map_err(|_| SignError::Fetch("random generator".into()))?;
-        // A positive INTEGER: the top bit clear.
-        nonce[0] &= 0x7f;
         let request = hpki_sign::ltv::time_stamp_request(algorithm, digest, &nonce)?;
         let response = post(&self.url, "application/timestamp-query", &request)?;
         token_from_response(&response, algorithm, digest)

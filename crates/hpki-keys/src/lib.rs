@@ -34,6 +34,10 @@ pub enum KeyError {
     /// The signing operation failed.
     #[error("signing failed / 署名に失敗しました")]
     Signing,
+    /// The device holding the key (an IC card, an HSM) refused: its own reason, e.g. a wrong
+    /// PIN with the tries left.
+    #[error("{0}")]
+    Device(String),
     /// A signature did not verify.
     #[error("signature does not verify / 署名を検証できません")]
     BadSignature,

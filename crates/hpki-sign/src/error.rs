@@ -85,7 +85,38 @@ pub enum SignError {
     /// The token's message imprint is not the hash of the data given.
     #[error("the time-stamp is for other data / タイムスタンプは別のデータに対するものです")]
     ImprintMismatch,
-    /// A time-stamp or validation data could not be obtained (network, TSA refusal).
-    #[error("could not obtain: {0} / 取得できません: {0}")]
+    /// A time-stamp or validation data could not be obtained (network, TSA refusal); the
+    /// message is already bilingual.
+    #[error("{0}")]
     Fetch(String),
+    /// The XML could not be read, or is not as XML-DSig / XAdES require (hpki-sign::xades).
+    #[error("XML error: {0} / XML の誤り: {0}")]
+    Xml(String),
+    /// The document holds no XAdES signature, or not exactly one (hpki-sign::xades).
+    #[error("not a XAdES signature: {0} / XAdES 署名ではありません: {0}")]
+    NotXades(String),
+    /// A `ds:Reference` digest does not match what it references: the signed data was changed.
+    #[error(
+        "the digest of reference {0} does not match (the signed data was changed) / 参照 {0} のダイジェスト値が一致しません（改ざんされています）"
+    )]
+    ReferenceDigestMismatch(String),
+    /// An XML-DSig transform or canonicalization this crate does not support.
+    #[error("unsupported XML transform {0} / 対応していない XML 変換です: {0}")]
+    UnsupportedTransform(String),
+    /// The document is not a Japanese e-prescription (電子処方箋) as expected.
+    #[error("not an e-prescription: {0} / 電子処方箋の形式ではありません: {0}")]
+    Prescription(String),
+    /// The PDF cannot be read or updated (malformed, encrypted, no such page…).
+    #[error("PDF: {0} / PDF を処理できません")]
+    Pdf(String),
+    /// The signature does not fit in the space reserved for it in the PDF.
+    #[error(
+        "the signature needs {needed} octets but {reserved} were reserved / 署名が確保した領域に収まりません（必要 {needed}、確保 {reserved} オクテット）"
+    )]
+    PdfContentsTooSmall {
+        /// The DER length of the CMS object.
+        needed: usize,
+        /// The octets reserved in /Contents.
+        reserved: usize,
+    },
 }

@@ -71,11 +71,24 @@ pub fn time_stamp_request(
             hashed_message: der::asn1::OctetString::new(digest)?,
         },
         req_policy: None,
-        nonce: Some(der::asn1::Int::new(nonce)?),
+        nonce: Some(der::asn1::Int::new(&positive_integer(nonce))?),
         cert_req: true,
         extensions: None,
     };
     Ok(req.to_der()?)
+}
+
+/// The minimal two's-complement encoding of `bytes` read as an unsigned number (X.690 §8.3.2:
+/// no redundant leading octets; a leading 0x00 when the top bit is set). A nonce is random
+/// bytes, and a strict DER TSA refuses a non-minimal INTEGER.
+fn positive_integer(bytes: &[u8]) -> Vec<u8> {
+    let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    let digits = &bytes[start..];
+    match digits.first() {
+        None => vec![0],
+        Some(b) if *b >= 0x80 => [&[0u8][..], digits].concat(),
+        Some(_) => digits.to_vec(),
+    }
 }
 
 /// The token of a `TimeStampResp` (DER), checked to be granted and over `digest`.
@@ -114,6 +127,19 @@ mod tests {
         assert_eq!(a.certificates, vec![vec![1], vec![2], vec![4]]);
         assert_eq!(a.crls, vec![vec![3]]);
         assert_eq!(a.ocsp_responses, vec![vec![5]]);
+    }
+
+    #[test]
+    fn nonces_are_minimal_positive_integers() {
+        assert_eq!(positive_integer(&[0, 0, 0x12, 0x34]), vec![0x12, 0x34]);
+        assert_eq!(positive_integer(&[0, 0x92]), vec![0, 0x92]);
+        assert_eq!(positive_integer(&[0xff, 1]), vec![0, 0xff, 1]);
+        assert_eq!(positive_integer(&[0, 0]), vec![0]);
+        for nonce in [[0u8, 0x01, 2, 3], [0, 0, 0, 0x7f], [0x80, 0, 0, 0]] {
+            let digest = DigestAlgorithm::Sha256.digest(b"x");
+            let der = time_stamp_request(DigestAlgorithm::Sha256, &digest, &nonce).unwrap();
+            hpki_asn1::tsp::TimeStampReq::from_der(&der).expect("strict DER");
+        }
     }
 
     #[test]

@@ -579,7 +579,8 @@ impl Signer for CardKeySigner<'_> {
             Target::Pending(k) => self.card.sign_pending(k, &self.pin, message),
             Target::Current(k) => self.card.sign(*k, &self.pin, message),
         }
-        .map_err(|_| KeyError::Signing)
+        // The card's own reason (a wrong PIN and the tries left, a blocked PIN) is kept.
+        .map_err(|e| KeyError::Device(e.to_string()))
     }
 }
 
