@@ -21,12 +21,14 @@ use hpki_store::{AuditProblem, AuditVerification};
 use indicatif::{ProgressBar, ProgressStyle};
 use zeroize::Zeroizing;
 
+mod archive;
 mod card;
 mod fees;
 mod pki;
 mod ra;
 mod sign;
 mod tsa;
+mod verify;
 
 /// The password of the demo's officers (`hpki init --demo`, `hpki demo`).
 pub(crate) const DEMO_OFFICER_PASSWORD: &str = "demo-password";
@@ -140,6 +142,14 @@ enum Command {
     /// Sign a document (電子署名): CAdES at level B-B … B-LTA with the doctor's card (PIN) or a
     /// software key; time-stamps and validation data over HTTP. No data directory needed.
     Sign(Box<sign::SignArgs>),
+    /// Verify a signed document (署名検証): CAdES, PAdES, XAdES up to B-LTA — who signed, the
+    /// hcRole, the proven time, integrity, the certificate at signing time and now, the level.
+    /// Exit 0 only when fully valid, 1 otherwise, 2 usage error. No data directory needed.
+    Verify(Box<verify::VerifyArgs>),
+    /// The archive of signed documents (電子署名文書の保管): add at B-LTA, the renewal job,
+    /// deletion after the retention period, export, the document types.
+    #[command(subcommand)]
+    Archive(archive::ArchiveCommand),
     /// Serve CRLs, CA certificates and OCSP over HTTP (配信サーバ).
     Serve {
         #[command(flatten)]
@@ -505,6 +515,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Pki(cmd) => return pki::run(cmd),
         Command::Tsa(cmd) => tsa::run(cmd).await?,
         Command::Sign(args) => sign::run(*args)?,
+        Command::Verify(args) => return verify::run(*args),
+        Command::Archive(cmd) => return archive::run(cmd).await,
         Command::Audit(AuditCommand::Verify { common }) => {
             let engine = open(&common, false).await?;
             match engine.store.verify_audit().await? {

@@ -63,12 +63,12 @@ pub(crate) struct ValidatePath {
     leaf: PathBuf,
 }
 
-fn parse_oid(s: &str) -> std::result::Result<ObjectIdentifier, String> {
+pub(crate) fn parse_oid(s: &str) -> std::result::Result<ObjectIdentifier, String> {
     ObjectIdentifier::new(s.trim()).map_err(|_| format!("not a dotted OID: {s:?}"))
 }
 
 /// RFC 3339, or a date alone (midnight UTC).
-fn parse_time(s: &str) -> std::result::Result<SystemTime, String> {
+pub(crate) fn parse_time(s: &str) -> std::result::Result<SystemTime, String> {
     use time::format_description::well_known::Rfc3339;
     if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
         return Ok(t.into());

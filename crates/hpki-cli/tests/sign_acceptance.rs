@@ -7,9 +7,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 
 use common::*;
 
@@ -22,82 +20,6 @@ on_both_backends!(
 const LETTER: &str = "診療情報提供書（紹介状）\n日医病院 内科 御侍史\n患者: 日医 花子 様\n";
 const HOLDER: &str = r#"{"name_romaji":"Taro Nichii","name_kanji":"日医 太郎","subscriber_id":"JMA9999999999","role":"Medical Doctor","organization_romaji":"Nichii Hospital","organization_kanji":"日医病院","birth_date":"1955-01-01","member_id":"9999999999","license_number":"TESTC00021"}"#;
 
-/// `hpki serve` on a port chosen before `hpki init`, so that the URLs inside the certificates
-/// (CRL distribution points, OCSP, caIssuers) reach it.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A demo CA whose certificates name `http://127.0.0.1:<port>`, served there, with the chain
-/// exported (root.pem, sign-ca.pem); `env` for every run (SoftHSM2's configuration).
-fn demo_served(b: Backend, env: &[(&str, &str)]) -> (Ca, Served) {
-    require_tool("openssl");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let ca = Ca::init_with(b, true, &["--public-url", &url], env);
-    ca.export_chain();
-    let child = serve(&ca, port);
-    (ca, Served { child, url })
-}
-
-fn serve(ca: &Ca, port: u16) -> Child {
-    let mut child = Command::new(hpki_bin())
-        .args([
-            "serve",
-            "--dir",
-            &ca.dir_arg(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .envs(ca.env.borrow().iter().map(|(k, v)| (k, v)))
-        .env("HPKI_KEY_PASSPHRASE", PASSPHRASE)
-        .env_remove("HPKI_CUSTODIANS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn server");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    loop {
-        match lines.next() {
-            Some(Ok(l)) if l.contains("listening on") => break,
-            Some(Ok(_)) => {}
-            _ => panic!("server did not start"),
-        }
-    }
-    child
-}
-
-/// `hpki sign <args>` (no data directory: the doctor's side), with `vars` set and the
-/// signing environment otherwise clean; (success, stdout + stderr).
-fn hpki_sign(ca: &Ca, args: &[&str], vars: &[(&str, &str)]) -> (bool, String) {
-    let out = Command::new(hpki_bin())
-        .arg("sign")
-        .args(args)
-        .env_remove("HPKI_CARD_PIN")
-        .env_remove("HPKI_SIGN_KEY_PASSPHRASE")
-        .env_remove("HPKI_PKCS11_MODULE")
-        .env_remove("HPKI_KEY_PASSPHRASE")
-        .envs(ca.env.borrow().iter().map(|(k, v)| (k, v)))
-        .envs(vars.iter().copied())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run hpki sign");
-    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
-}
-
 /// `openssl cms -verify` of a DER signature to the demo root (`-content` when detached).
 fn openssl_verify(ca: &Ca, sig: &Path, content: Option<&Path>, options: &str) -> (bool, String) {
     let content = content
@@ -109,39 +31,6 @@ fn openssl_verify(ca: &Ca, sig: &Path, content: Option<&Path>, options: &str) ->
         ca.path("root.pem").display(),
         ca.path("verified.out").display()
     ))
-}
-
-/// 日医太郎's signing key and certificate as `hpki demo` writes them (demo/ in the data
-/// directory; the key under the operator passphrase).
-fn demo_doctor(ca: &Ca) -> (PathBuf, PathBuf) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let files = rt.block_on(async {
-        let engine = hpki_ca::Engine::open(
-            &ca.dir,
-            None,
-            hpki_ca::authority::KeyAccess::Passphrase(PASSPHRASE.into()),
-            "test",
-        )
-        .await
-        .expect("open the CA");
-        hpki_ca::ceremony::issue_demo_subscriber(&engine, PASSPHRASE)
-            .await
-            .expect("demo doctor")
-    });
-    let find = |suffix: &str| {
-        files
-            .iter()
-            .find(|f| f.to_string_lossy().ends_with(suffix))
-            .unwrap_or_else(|| panic!("{suffix} in {files:?}"))
-            .clone()
-    };
-    (
-        find("taro-nichii-sign.key.pem"),
-        find("taro-nichii-sign.pem"),
-    )
 }
 
 fn the_demo_doctor_signs_up_to_lta_with_his_software_key(b: Backend) {

@@ -12,6 +12,7 @@
 //! | `GET /` | a page listing the above (Japanese, English below) |
 //! | `/ra/…` | the officers' web UI (Japanese, English with `?lang=en`), see [`ra_web`] |
 //! | `/api/v1/…` | the registration authority's JSON API for officers (bearer tokens), see [`ra_api`] and `GET /api/v1/openapi.json` |
+//! | `GET/POST /verify` | the public signature verification page (drop a signed PDF, XML or CAdES file; `?format=json`), see [`verify_web`] |
 //!
 //! The operator interface (custodian activation, issuance) is served on a separate loopback
 //! listener: see [`admin`].
@@ -23,6 +24,7 @@ pub mod ra_api;
 pub mod ra_form;
 pub mod ra_text;
 pub mod ra_web;
+pub mod verify_web;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -101,6 +103,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .merge(ra_web::router(hpki_registration::Registration::new(
             state.engine().clone(),
         )))
+        .merge(verify_web::router(state.clone()))
 }
 
 /// Serve until Ctrl-C / SIGTERM. `ready` is called with the bound address once listening.

@@ -18,6 +18,7 @@
 //! `synchronous = FULL`, the WAL is flushed to disk at every commit.
 #![forbid(unsafe_code)]
 
+mod archive;
 mod audit;
 mod cards;
 mod group_commit;
@@ -27,6 +28,9 @@ mod sqlite_writer;
 mod testing;
 mod tsa;
 
+pub use archive::{
+    ArchiveDocument, ArchiveDocumentRecord, ArchiveFilter, ArchiveRenewal, NewArchiveDocument,
+};
 pub use audit::{GENESIS_HASH, canonical_json, record_hash, verify_chain};
 pub use cards::{CardRecord, CardStatus, NewCard};
 pub use ra::{

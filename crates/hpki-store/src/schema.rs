@@ -185,6 +185,32 @@ pub(crate) const SQLITE: &[&str] = &[
         tst_info BLOB NOT NULL
     )",
     "CREATE INDEX IF NOT EXISTS timestamps_time ON timestamps (gen_time_ms)",
+    "CREATE TABLE IF NOT EXISTS archive_documents (
+        id BIGINT PRIMARY KEY,
+        document_type TEXT NOT NULL,
+        title TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        format TEXT NOT NULL,
+        signed BLOB,
+        detached_content BLOB,
+        sha256 TEXT NOT NULL,
+        content_sha256 TEXT,
+        signer_subject TEXT NOT NULL,
+        subscriber_id TEXT,
+        signed_at BIGINT,
+        archived_at BIGINT NOT NULL,
+        archived_by TEXT NOT NULL,
+        retain_from BIGINT NOT NULL,
+        retain_years BIGINT NOT NULL,
+        retain_until BIGINT NOT NULL,
+        last_time_stamp_at BIGINT NOT NULL,
+        next_renewal_due BIGINT NOT NULL,
+        renewals BIGINT NOT NULL,
+        deleted_at BIGINT,
+        deleted_by TEXT,
+        deletion_reason TEXT
+    )",
+    "CREATE INDEX IF NOT EXISTS archive_documents_due ON archive_documents (deleted_at, next_renewal_due)",
 ];
 
 /// The schema for PostgreSQL.
@@ -361,4 +387,30 @@ pub(crate) const POSTGRES: &[&str] = &[
         tst_info BYTEA NOT NULL
     )",
     "CREATE INDEX IF NOT EXISTS timestamps_time ON timestamps (gen_time_ms)",
+    "CREATE TABLE IF NOT EXISTS archive_documents (
+        id BIGINT PRIMARY KEY,
+        document_type TEXT NOT NULL,
+        title TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        format TEXT NOT NULL,
+        signed BYTEA,
+        detached_content BYTEA,
+        sha256 TEXT NOT NULL,
+        content_sha256 TEXT,
+        signer_subject TEXT NOT NULL,
+        subscriber_id TEXT,
+        signed_at BIGINT,
+        archived_at BIGINT NOT NULL,
+        archived_by TEXT NOT NULL,
+        retain_from BIGINT NOT NULL,
+        retain_years BIGINT NOT NULL,
+        retain_until BIGINT NOT NULL,
+        last_time_stamp_at BIGINT NOT NULL,
+        next_renewal_due BIGINT NOT NULL,
+        renewals BIGINT NOT NULL,
+        deleted_at BIGINT,
+        deleted_by TEXT,
+        deletion_reason TEXT
+    )",
+    "CREATE INDEX IF NOT EXISTS archive_documents_due ON archive_documents (deleted_at, next_renewal_due)",
 ];

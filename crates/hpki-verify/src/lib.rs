@@ -10,6 +10,9 @@
 //!   from CRLs (RFC 5280 §6.3) and OCSP responses (RFC 6960) passed as bytes: [`revocation`].
 //! - [`hc_roles`] and [`Subscriber`]: the ISO 17090 hcRole and the subscriber's names and ID.
 //! - [`input`]: certificates, CRLs and OCSP responses from PEM or DER.
+//! - [`document`]: signed documents — CAdES, PAdES, XAdES, B-B … B-LTA — verified on top of
+//!   `hpki-sign`'s readers: integrity, time-stamps, the signer's path at the proven time and
+//!   now, hcRole, the level reached; the [`document::Report`] in Japanese, English and JSON.
 //!
 //! Pure: no network, no files, no clock except [`PathOptions::default`]'s "now". Signature
 //! verifiers (CAdES, PAdES, XAdES) validate at the time their timestamps prove by setting
@@ -31,6 +34,7 @@
 #![forbid(unsafe_code)]
 
 mod build;
+pub mod document;
 mod error;
 pub mod input;
 mod path;

@@ -1,0 +1,161 @@
+//! `hpki verify`: verify a signed document — CAdES (`.p7s` with `--detached`, `.p7m`), PAdES
+//! (every signature of a PDF), XAdES (enveloped, detached, e-prescription) — as a relying party:
+//! who signed, with what qualification (hcRole), when (the time-stamps), whether the document is
+//! intact, whether the certificate was valid at signing time and what it is now, and the level
+//! reached ([`hpki_verify::document`]).
+//!
+//! The trust anchors are `--trust` (the MHLW HPKI root, or the demo's). Unless `--no-fetch`,
+//! the current validation data of the signers' and the TSAs' certificates is fetched over HTTP
+//! from the URLs inside them (`hpki-fetch`: issuers from AIA caIssuers, CRLs from the
+//! distribution points, OCSP from AIA) and added to what the document embeds; a fetch that
+//! fails is a note, not an error. The report goes to stdout in Japanese (`--lang en` for
+//! English) or as JSON (`--json`).
+//!
+//! Exit status: 0 only for a fully valid document, 1 otherwise, 2 for a usage error or a file
+//! that cannot be read.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::Result;
+use clap::Args;
+use der::asn1::ObjectIdentifier;
+use hpki_sign::ltv::{ValidationData, ValidationSource};
+use hpki_verify::document::{self, Document, Lang, Text, VerifyOptions};
+use x509_cert::Certificate;
+
+#[derive(Args)]
+pub(crate) struct VerifyArgs {
+    /// The signed file: a CAdES signature (.p7s, .p7m; DER or PEM), a signed PDF, a signed XML
+    /// document or detached XML signature.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The signed content of a detached signature (CAdES .p7s, detached XAdES).
+    #[arg(long, value_name = "CONTENT")]
+    detached: Option<PathBuf>,
+    /// Trusted root certificate(s) (PEM, several per file allowed, or DER; repeatable), e.g. the
+    /// MHLW HPKI Root CA.
+    #[arg(long = "trust", required = true, value_name = "ROOT.pem")]
+    trust: Vec<PathBuf>,
+    /// Validation time, "now" (RFC 3339 or YYYY-MM-DD); default the current time.
+    #[arg(long, value_name = "TIME", value_parser = crate::pki::parse_time)]
+    at: Option<SystemTime>,
+    /// Acceptable certificate policy of the signer's certificate (repeatable; with it, the path
+    /// must be valid for one of them), e.g. 1.2.392.100495.1.5.1.1.0.1. Default: any policy.
+    #[arg(long = "policy", value_name = "OID", value_parser = crate::pki::parse_oid)]
+    policies: Vec<ObjectIdentifier>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Language of the report: ja (default) or en.
+    #[arg(long, value_name = "ja|en", default_value = "ja", value_parser = parse_lang)]
+    lang: Lang,
+    /// Do not fetch current revocation data: only what the document embeds is used.
+    #[arg(long)]
+    no_fetch: bool,
+    /// Do not fail when the revocation status cannot be established (a revocation that is
+    /// known still fails).
+    #[arg(long)]
+    no_revocation_check: bool,
+}
+
+fn parse_lang(s: &str) -> std::result::Result<Lang, String> {
+    Lang::parse(s).ok_or_else(|| format!("ja or en, not {s:?}"))
+}
+
+/// Exit 2 with the reason: the file could not be read.
+fn unreadable(path: &Path, e: impl std::fmt::Display) -> ExitCode {
+    eprintln!(
+        "error / エラー: cannot read {} / 読み込めません: {e}",
+        path.display()
+    );
+    ExitCode::from(2)
+}
+
+pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode> {
+    let content = match std::fs::read(&args.file) {
+        Ok(c) => c,
+        Err(e) => return Ok(unreadable(&args.file, e)),
+    };
+    let detached = match &args.detached {
+        Some(p) => match std::fs::read(p) {
+            Ok(c) => Some(c),
+            Err(e) => return Ok(unreadable(p, e)),
+        },
+        None => None,
+    };
+    let mut trust: Vec<Certificate> = Vec::new();
+    for p in &args.trust {
+        let certs = std::fs::read(p)
+            .map_err(|e| e.to_string())
+            .and_then(|b| hpki_verify::input::certificates(&b).map_err(|e| e.to_string()));
+        match certs {
+            Ok(c) if !c.is_empty() => trust.extend(c),
+            Ok(_) => return Ok(unreadable(p, "no certificate / 証明書がありません")),
+            Err(e) => return Ok(unreadable(p, e)),
+        }
+    }
+    let doc = Document {
+        content: &content,
+        detached: detached.as_deref(),
+    };
+    let mut notes = Vec::new();
+    let extra_validation = if args.no_fetch {
+        ValidationData::default()
+    } else {
+        fetch(&doc, &trust, &mut notes)
+    };
+    let options = VerifyOptions {
+        at: args.at,
+        policies: args.policies.clone(),
+        extra_validation,
+        revocation_check: !args.no_revocation_check,
+    };
+    let mut report = document::verify(&doc, &trust, &options);
+    report.notes.extend(notes);
+    if args.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_text(args.lang));
+    }
+    Ok(if report.is_valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The current validation data of every end-entity certificate of the document (signers,
+/// TSAs), fetched over HTTP; what cannot be fetched becomes a note.
+fn fetch(doc: &Document<'_>, trust: &[Certificate], notes: &mut Vec<Text>) -> ValidationData {
+    let certs = document::certificates(doc);
+    let mut known = certs.carried.clone();
+    known.extend(trust.iter().cloned());
+    let source = hpki_fetch::HttpValidationSource::new(known);
+    let mut data = ValidationData::default();
+    for cert in &certs.end_entities {
+        let subject = cert.tbs_certificate().subject().to_string();
+        if trust.contains(cert) {
+            continue;
+        }
+        eprintln!("fetching current revocation data for {subject} / 失効情報を取得中…");
+        match source.validation_data(cert) {
+            Ok(d) => data.merge(d),
+            Err(e) => {
+                let t = Text::bilingual(&e.to_string());
+                notes.push(Text::new(
+                    format!(
+                        "current revocation data for \"{subject}\" could not be fetched: {}",
+                        t.en
+                    ),
+                    format!(
+                        "「{subject}」の現在の失効情報を取得できませんでした: {}",
+                        t.ja
+                    ),
+                ));
+            }
+        }
+    }
+    data
+}

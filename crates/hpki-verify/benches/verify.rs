@@ -1,0 +1,300 @@
+//! Verification throughput of issue #5: CAdES B-LT documents verified per second, one thread,
+//! as a ratio to the raw single-thread RSA-2048 PKCS#1 v1.5 SHA-256 *verify* rate (aws-lc-rs)
+//! measured in the same run.
+//!
+//! `cargo bench -p hpki-verify --bench verify`
+//!
+//! The document: a 2 KiB referral letter signed at B-LT by a doctor's RSA-2048 key under a demo
+//! CA made in-process — the signature time-stamp of the CA's TSA, the signer's and the TSA's
+//! chains, the signing CA's and the root's CRLs and the signer's OCSP response embedded (RFC
+//! 5940), as `hpki sign --level lt` makes it. Each verification is the full
+//! [`hpki_verify::document::verify`] offline (everything embedded, nothing cached between
+//! documents): CMS signature and digest, the token and its TSA's path and revocation, the
+//! signer's path at the proven time with its CRLs and OCSP, hcRole, the status now.
+//!
+//! Target: >= 20 % of the raw verify rate. A bench reports; it always exits 0 when it could
+//! measure, whatever the numbers. Environment (optional): `HPKI_BENCH_VERIFY_N` (documents per
+//! round, default 400), `HPKI_BENCH_DIR` (parent of the temporary data directory).
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+use aws_lc_rs::signature::{
+    KeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, UnparsedPublicKey,
+};
+use hpki_ca::ceremony::{DEMO_SUBSCRIBER, InitOptions, build_csr, init};
+use hpki_ca::ocsp_responder::OcspResponder;
+use hpki_ca::tsa::TsaResponder;
+use hpki_ca::{CaName, Engine};
+use hpki_keys::{KeyKind, SoftwareKey};
+use hpki_sign::cades::{self, Packaging};
+use hpki_sign::ltv::{TimeStamper, ValidationData, ValidationSource};
+use hpki_sign::{DigestAlgorithm, Level, SignContext, SignError};
+use hpki_verify::document::{self, Document, Verdict, VerifyOptions};
+use x509_cert::Certificate;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Rounds of raw verifying and document verifying, alternated.
+const ROUNDS: usize = 4;
+/// Seconds of raw verifying in all.
+const RAW_SECS: f64 = 2.0;
+const PASSPHRASE: &str = "bench passphrase";
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs bench targets without it.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("verify: measures only under `cargo bench`");
+        return;
+    }
+    if let Err(e) = run() {
+        eprintln!("verify bench could not run: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// The CA's TSA, in-process.
+struct Tsa {
+    rt: tokio::runtime::Handle,
+    tsa: TsaResponder,
+}
+
+impl TimeStamper for Tsa {
+    fn time_stamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>, SignError> {
+        let request = hpki_sign::ltv::time_stamp_request(algorithm, digest, &[1, 2, 3, 4])?;
+        let response = self
+            .rt
+            .block_on(self.tsa.respond(&request))
+            .map_err(|e| SignError::Fetch(e.to_string()))?;
+        hpki_sign::ltv::token_from_response(&response, algorithm, digest)
+    }
+}
+
+/// The CA's certificates, CRLs and OCSP, in-process: what `hpki-fetch` would get from the
+/// URLs in the certificates.
+struct Validation {
+    rt: tokio::runtime::Handle,
+    engine: Arc<Engine>,
+    ocsp: OcspResponder,
+    crls: Vec<(CaName, Vec<u8>)>,
+}
+
+impl ValidationSource for Validation {
+    fn validation_data(&self, certificate: &Certificate) -> Result<ValidationData, SignError> {
+        let mut data = ValidationData::default();
+        let mut current = certificate.clone();
+        loop {
+            let tbs = current.tbs_certificate();
+            if tbs.issuer() == tbs.subject() {
+                break;
+            }
+            let Some(ca) = [CaName::Sign, CaName::Auth, CaName::Root]
+                .into_iter()
+                .find(|ca| {
+                    self.engine
+                        .authority(*ca)
+                        .is_ok_and(|a| a.ca.cert.tbs_certificate().subject() == tbs.issuer())
+                })
+            else {
+                return Err(SignError::Fetch("unknown issuer".into()));
+            };
+            let issuer = self
+                .engine
+                .authority(ca)
+                .map_err(|e| SignError::Fetch(e.to_string()))?;
+            if let Some((_, crl)) = self.crls.iter().find(|(c, _)| *c == ca) {
+                data.crls.push(crl.clone());
+            }
+            if ca != CaName::Root {
+                let request = hpki_fetch::ocsp_request(&current, &issuer.ca.cert)?;
+                data.ocsp_responses
+                    .push(self.rt.block_on(self.ocsp.respond(ca, &request)));
+            }
+            data.certificates.push(issuer.ca.der.clone());
+            current = issuer.ca.cert.clone();
+        }
+        Ok(data)
+    }
+}
+
+fn run() -> Result<(), BoxError> {
+    let parent = std::env::var_os("HPKI_BENCH_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let tmp = tempfile::Builder::new()
+        .prefix("hpki-bench-verify")
+        .tempdir_in(parent)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let engine = Arc::new(rt.block_on(async {
+        let opts = InitOptions {
+            demo: true,
+            database_url: None,
+            public_base_url: "http://127.0.0.1".into(),
+            passphrase: PASSPHRASE.into(),
+            actor: "bench".into(),
+            hsm: None,
+        };
+        init(&tmp.path().join("ca"), &opts, &mut |_| {}).await
+    })?);
+
+    // The doctor, and the B-LT document.
+    let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
+    let csr = build_csr(&key, x509_cert::name::Name::default())?;
+    let issued = rt.block_on(engine.issue(CaName::Sign, &csr, DEMO_SUBSCRIBER))?;
+    let cert = der::DecodePem::from_pem(issued.pem().as_bytes())?;
+    let crls = vec![
+        (
+            CaName::Sign,
+            rt.block_on(engine.publish_crl(CaName::Sign))?.der,
+        ),
+        (
+            CaName::Root,
+            rt.block_on(engine.publish_crl(CaName::Root))?.der,
+        ),
+    ];
+    let tsa = Tsa {
+        rt: rt.handle().clone(),
+        tsa: TsaResponder::new(engine.clone()),
+    };
+    let validation = Validation {
+        rt: rt.handle().clone(),
+        engine: engine.clone(),
+        ocsp: OcspResponder::new(engine.clone()),
+        crls,
+    };
+    let sign_ca = engine.authority(CaName::Sign)?.ca.cert.clone();
+    let root = engine.authority(CaName::Root)?.ca.cert.clone();
+    let letter: Vec<u8> = "診療情報提供書（紹介状）日医病院 内科 御侍史。患者: 日医 花子 様。"
+        .repeat(24)
+        .into_bytes();
+    let ctx = SignContext {
+        signer: &key,
+        certificate: &cert,
+        chain: std::slice::from_ref(&sign_ca),
+        signing_time: SystemTime::now(),
+        time_stamper: Some(&tsa),
+        validation: Some(&validation),
+    };
+    let signature = cades::sign(&ctx, &letter, Packaging::Detached, Level::Lt)?;
+    let info = cades::inspect(&signature)?;
+    let trust = [root];
+    let options = VerifyOptions::default();
+    let verify = || document::verify(&Document::detached(&signature, &letter), &trust, &options);
+    let report = verify();
+    let sig = report
+        .signatures
+        .first()
+        .ok_or("no signature in the report")?;
+    if report.overall != Verdict::Valid || sig.level != Some(document::Level::Lt) {
+        return Err(format!(
+            "the bench document does not verify as B-LT:\n{}",
+            report.to_text(document::Lang::En)
+        )
+        .into());
+    }
+
+    let n = std::env::var("HPKI_BENCH_VERIFY_N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400usize)
+        .max(1);
+    let mut raw = RawVerifier::new()?;
+    for _ in 0..20 {
+        std::hint::black_box(verify());
+    }
+    let mut doc_secs = 0.0;
+    for _ in 0..ROUNDS {
+        raw.run(RAW_SECS / ROUNDS as f64)?;
+        let start = Instant::now();
+        for _ in 0..n {
+            let r = verify();
+            if r.overall != Verdict::Valid {
+                return Err("a verification failed".into());
+            }
+            std::hint::black_box(r);
+        }
+        doc_secs += start.elapsed().as_secs_f64();
+    }
+    let raw_rate = raw.count as f64 / raw.secs;
+    let doc_rate = (n * ROUNDS) as f64 / doc_secs;
+    println!(
+        "document: CAdES B-LT detached, {} bytes ({} certificates, {} CRLs, {} OCSP response, {} signature time-stamp), letter {} bytes",
+        signature.len(),
+        info.certificates.len(),
+        info.crls.len(),
+        info.ocsp_responses.len(),
+        info.signature_time_stamps.len(),
+        letter.len()
+    );
+    println!("raw RSA-2048 PKCS#1 v1.5 SHA-256 verify (1 thread): {raw_rate:.0}/s");
+    println!(
+        "CAdES B-LT full verification (1 thread): {doc_rate:.0} documents/s = {:.1} % of raw verify ({:.1} raw verifies' time per document; target >= 20 %)",
+        100.0 * doc_rate / raw_rate,
+        raw_rate / doc_rate
+    );
+    Ok(())
+}
+
+/// Raw aws-lc-rs verifies of one RSA-2048 PKCS#1 v1.5 SHA-256 signature over 1,200 bytes (the
+/// size of a certificate's signed part), the public key parsed each time as a verifier of a
+/// new document does.
+struct RawVerifier {
+    public_key: Vec<u8>,
+    message: Vec<u8>,
+    signature: Vec<u8>,
+    count: u64,
+    secs: f64,
+}
+
+impl RawVerifier {
+    fn new() -> Result<Self, BoxError> {
+        let key = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|e| format!("RSA keygen: {e}"))?;
+        let message = vec![0x5au8; 1200];
+        let mut signature = vec![0u8; key.public_modulus_len()];
+        key.sign(
+            &RSA_PKCS1_SHA256,
+            &SystemRandom::new(),
+            &message,
+            &mut signature,
+        )
+        .map_err(|e| format!("RSA sign: {e}"))?;
+        let public_key = key.public_key().as_ref().to_vec();
+        let mut raw = RawVerifier {
+            public_key,
+            message,
+            signature,
+            count: 0,
+            secs: 0.0,
+        };
+        for _ in 0..200 {
+            raw.verify()?;
+        }
+        raw.count = 0;
+        Ok(raw)
+    }
+
+    fn verify(&mut self) -> Result<(), BoxError> {
+        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &self.public_key)
+            .verify(&self.message, &self.signature)
+            .map_err(|_| "RSA verify failed")?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Verifies for `secs` seconds, adding to the count.
+    fn run(&mut self, secs: f64) -> Result<(), BoxError> {
+        let start = Instant::now();
+        while start.elapsed().as_secs_f64() < secs {
+            for _ in 0..64 {
+                self.verify()?;
+            }
+        }
+        self.secs += start.elapsed().as_secs_f64();
+        Ok(())
+    }
+}

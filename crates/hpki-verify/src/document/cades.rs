@@ -1,0 +1,116 @@
+//! CAdES (ETSI EN 319 122-1): the first SignerInfo of a CMS `SignedData`, read with
+//! [`hpki_sign::cades::inspect`] and [`hpki_sign::cades::parse_signed_data`] (which, unlike the
+//! `cms` crate, read the RFC 5940 OCSP entries of a B-LT signature), verified with
+//! [`hpki_sign::cms::verify_signer_info`] (RFC 5652 §5.4, §5.6, ESS signing-certificate-v2);
+//! its signature time-stamps over the signature value (EN 319 122-1 §5.3) and its
+//! archive-time-stamp-v3 tokens over their ATSHashIndexV3 input (§5.5.3).
+
+use hpki_sign::cades;
+use hpki_sign::cms::{ContentSource, verify_signer_info};
+
+use super::{Document, Failure, Format, Found, Text, TimeStampKind, Token, unreadable};
+
+/// The DER of a CMS file given as DER or PEM (`PKCS7`, `CMS`; RFC 7468 §9).
+fn der_of(content: &[u8]) -> Result<Vec<u8>, Failure> {
+    if content.first() == Some(&0x30) {
+        return Ok(content.to_vec());
+    }
+    let text = std::str::from_utf8(content).map_err(|_| Failure::Unreadable {
+        detail: Text::new("not DER nor PEM", "DER でも PEM でもありません"),
+    })?;
+    let start = text
+        .find("-----BEGIN ")
+        .ok_or_else(|| Failure::Unreadable {
+            detail: Text::new("no PEM block", "PEM ブロックがありません"),
+        })?;
+    let (label, der) =
+        pem_rfc7468::decode_vec(text[start..].trim_end().as_bytes()).map_err(|e| {
+            Failure::Unreadable {
+                detail: Text::new(format!("PEM: {e}"), format!("PEM を読めません: {e}")),
+            }
+        })?;
+    match label {
+        "PKCS7" | "CMS" => Ok(der),
+        other => Err(Failure::Unreadable {
+            detail: Text::new(
+                format!("a PEM {other} block, not PKCS7 or CMS"),
+                format!("PEM ブロック {other} は署名（PKCS7/CMS）ではありません"),
+            ),
+        }),
+    }
+}
+
+/// The one CAdES signature of `document`.
+pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
+    let der = der_of(document.content)?;
+    let info = cades::inspect(&der).map_err(|e| unreadable(&e))?;
+    let parsed = cades::parse_signed_data(&der).map_err(|e| unreadable(&e))?;
+    let mut found = Found::new(Format::Cades, info.level.into());
+    found.embedded.certificates = info.certificates.clone();
+    found.embedded.crls = info.crls.clone();
+    found.embedded.ocsp_responses = info.ocsp_responses.clone();
+    if parsed.signer_infos.len() > 1 {
+        found.notes.push(Text::new(
+            format!(
+                "the SignedData has {} signers; only the first is verified",
+                parsed.signer_infos.len()
+            ),
+            format!(
+                "署名者が {} 名あります。検証したのは最初の署名者のみです",
+                parsed.signer_infos.len()
+            ),
+        ));
+    }
+    let Some(signer) = parsed.signer_infos.first() else {
+        return Err(Failure::NoSignature);
+    };
+    let certificate = parsed.signer_certificate(signer);
+    found.signer = certificate.and_then(|c| der::Encode::to_der(c).ok());
+
+    // Integrity: the CMS signature over the signed attributes, the message digest over the
+    // content (RFC 5652 §5.4).
+    let source = match (info.detached, document.detached) {
+        (true, Some(content)) => Some(ContentSource::Detached(content)),
+        (true, None) => None,
+        (false, given) => {
+            if given.is_some() {
+                found.notes.push(Text::new(
+                    "the signature encapsulates its content; the detached content given was not used",
+                    "署名は内容を含んでいます。指定された分離データは使用していません",
+                ));
+            }
+            Some(ContentSource::Encapsulated)
+        }
+    };
+    match (certificate, source) {
+        (_, None) => found.integrity_error(&hpki_sign::SignError::NoContent),
+        (None, Some(_)) => {
+            found.integrity = super::Integrity::Unknown {
+                reason: Text::new(
+                    "the signer's certificate is missing",
+                    "署名者の証明書がありません",
+                ),
+            };
+        }
+        (Some(cert), Some(source)) => match verify_signer_info(&parsed, signer, cert, source) {
+            Ok(v) => found.claimed_time = v.signing_time,
+            Err(e) => found.integrity_error(&e),
+        },
+    }
+
+    for token in &info.signature_time_stamps {
+        found.time_stamps.push(Token {
+            kind: TimeStampKind::Signature,
+            result: super::verify_token_over(token, &info.signature_value),
+        });
+    }
+    for token in &info.archive_time_stamps {
+        found.time_stamps.push(Token {
+            kind: TimeStampKind::Archive,
+            // The content's hash is the signed message-digest (the archive time-stamp covers
+            // it; whether the content matches it is the integrity check above).
+            result: cades::verify_archive_time_stamp(&der, token, None),
+        });
+    }
+    Ok(vec![found])
+}

@@ -1,0 +1,156 @@
+//! PAdES (ETSI EN 319 142-1): every signature of a PDF, read with
+//! [`hpki_sign::pades::signatures`] and the Document Security Store with
+//! [`hpki_sign::pades::dss`]. Each `/ETSI.CAdES.detached` signature is a CMS `SignedData` over
+//! its `/ByteRange` (ISO 32000-1 §12.8.1: the whole file as it was, except the `/Contents`
+//! hex string); its signature time-stamp is over the CMS signature value (EN 319 142-1 §6.3),
+//! and each document time-stamp added after it (`/ETSI.RFC3161`, §5.4.3) is over its own byte
+//! range — which covers the signature and the DSS added before it — so it serves as its archive
+//! time-stamp.
+
+use hpki_sign::cades;
+use hpki_sign::cms::{ContentSource, verify_signer_info};
+use hpki_sign::pades::{self, PdfSignature};
+use hpki_sign::tsp::verify_token;
+
+use super::{
+    Document, Failure, Format, Found, Level, Text, TimeStampKind, Token, parse_time, unreadable,
+};
+
+/// The end of a signature's second signed part: how far into the file it reaches.
+fn end(s: &PdfSignature) -> usize {
+    s.byte_range[2].saturating_add(s.byte_range[3])
+}
+
+/// A document time-stamp verified over its byte range.
+fn document_time_stamp(pdf: &[u8], ts: &PdfSignature) -> Token {
+    let result = if ts.byte_range_ok {
+        super::token_digest(&ts.contents).and_then(|alg| {
+            let imprint = hpki_asn1::tsp::MessageImprint {
+                hash_algorithm: alg.algorithm_identifier(),
+                hashed_message: der::asn1::OctetString::new(ts.digest(pdf, alg))?,
+            };
+            verify_token(&ts.contents, &imprint, None)
+        })
+    } else {
+        Err(hpki_sign::SignError::Pdf(
+            "the /ByteRange of the document time-stamp is not sound / 文書タイムスタンプの /ByteRange が不正です"
+                .into(),
+        ))
+    };
+    Token {
+        kind: TimeStampKind::Document,
+        result,
+    }
+}
+
+/// Every signature of the PDF `document`.
+pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
+    let pdf = document.content;
+    let sigs = pades::signatures(pdf).map_err(|e| unreadable(&e))?;
+    let dss = pades::dss(pdf).map_err(|e| unreadable(&e))?;
+    let doc_time_stamps: Vec<&PdfSignature> =
+        sigs.iter().filter(|s| s.is_document_time_stamp()).collect();
+    let mut out = Vec::new();
+    for sig in sigs.iter().filter(|s| !s.is_document_time_stamp()) {
+        let mut found = Found::new(Format::Pades, Level::B);
+        found.label = Some(sig.field_name.clone());
+        found.claimed_time = sig.signing_time.as_deref().and_then(parse_time);
+        found.embedded = dss.clone();
+        let info = match cades::inspect(&sig.contents) {
+            Ok(i) => i,
+            Err(e) => {
+                found.integrity_error(&e);
+                out.push(found);
+                continue;
+            }
+        };
+        let parsed = match cades::parse_signed_data(&sig.contents) {
+            Ok(p) => p,
+            Err(e) => {
+                found.integrity_error(&e);
+                out.push(found);
+                continue;
+            }
+        };
+        found.embedded.merge(hpki_sign::ltv::ValidationData {
+            certificates: info.certificates.clone(),
+            crls: info.crls.clone(),
+            ocsp_responses: info.ocsp_responses.clone(),
+        });
+        let Some(signer) = parsed.signer_infos.first() else {
+            found.integrity_error(&hpki_sign::SignError::NoSuchSigner(0));
+            out.push(found);
+            continue;
+        };
+        let certificate = parsed.signer_certificate(signer);
+        found.signer = certificate.and_then(|c| der::Encode::to_der(c).ok());
+        if !sig.byte_range_ok {
+            found.tampered(Text::new(
+                "the /ByteRange does not cover the file as signed",
+                "/ByteRange が署名された範囲を正しく示していません",
+            ));
+        } else if let Some(cert) = certificate {
+            let digest = sig.digest(pdf, info.digest_algorithm);
+            match verify_signer_info(
+                &parsed,
+                signer,
+                cert,
+                ContentSource::DetachedDigest(&digest),
+            ) {
+                Ok(v) => {
+                    if found.claimed_time.is_none() {
+                        found.claimed_time = v.signing_time;
+                    }
+                }
+                Err(e) => found.integrity_error(&e),
+            }
+        }
+        for token in &info.signature_time_stamps {
+            found.time_stamps.push(Token {
+                kind: TimeStampKind::Signature,
+                result: super::verify_token_over(token, &info.signature_value),
+            });
+        }
+        let later: Vec<&&PdfSignature> = doc_time_stamps
+            .iter()
+            .filter(|ts| end(ts) > end(sig))
+            .collect();
+        for ts in &later {
+            found.time_stamps.push(document_time_stamp(pdf, ts));
+        }
+        let has_data = [
+            &dss.crls,
+            &dss.ocsp_responses,
+            &info.crls,
+            &info.ocsp_responses,
+        ]
+        .iter()
+        .any(|v| !v.is_empty());
+        found.structure_level = match (info.signature_time_stamps.is_empty(), has_data) {
+            (true, _) => Level::B,
+            (false, false) => Level::T,
+            (false, true) if later.is_empty() => Level::Lt,
+            (false, true) => Level::Lta,
+        };
+        out.push(found);
+    }
+    // What no signature or time-stamp covers: incremental updates after the last one.
+    let covered = sigs.iter().map(end).max().unwrap_or(0);
+    if covered < pdf.len()
+        && let Some(last) = out.last_mut()
+    {
+        let extra = pdf.len() - covered;
+        last.notes.push(Text::new(
+            format!(
+                "the last {extra} bytes of the file were added after the last signature or time-stamp and are covered by none (validation data is added this way; such updates cannot change what was signed, which the byte ranges protect)"
+            ),
+            format!(
+                "ファイル末尾の {extra} バイトは最後の署名・タイムスタンプの後に追加され、どの署名の対象でもありません（検証情報はこの方法で追加されます。署名済みの範囲はバイト範囲で保護されています）"
+            ),
+        ));
+    }
+    if out.is_empty() && !doc_time_stamps.is_empty() {
+        return Err(Failure::NoSignature);
+    }
+    Ok(out)
+}

@@ -1,0 +1,1124 @@
+//! The verification report: what [`super::verify`] found about each signature of a document,
+//! in Japanese and English ([`Report::to_text`]) and as JSON ([`Report::to_json`], serde).
+//!
+//! A report answers the questions of a relying party of an HPKI signature (JAHIS HPKI
+//! signature standard; the MHLW HPKI CP): who signed (本人: names, subscriber ID, institution),
+//! with what qualification (hcRole, ISO 17090-3), when (the time a time-stamp proves, and its
+//! TSA), whether the document is intact (改ざん), whether the certificate was valid at signing
+//! time and what it is now, and the baseline level reached (ETSI EN 319 102-1 §5 validation of
+//! B-B … B-LTA signatures). Each reason for failure is one [`Failure`].
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Serialize, Serializer};
+
+use crate::time::display;
+
+/// The language of a rendered report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// 日本語 (the default).
+    #[default]
+    Ja,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// `ja` or `en` (anything else: `None`).
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ja" | "jp" | "japanese" => Some(Lang::Ja),
+            "en" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Ja => Lang::En,
+            Lang::En => Lang::Ja,
+        }
+    }
+
+    /// `ja` / `en`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+
+    fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
+}
+
+/// A text in both languages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Text {
+    /// English.
+    pub en: String,
+    /// Japanese.
+    pub ja: String,
+}
+
+impl Text {
+    /// A text from its English and Japanese versions.
+    pub fn new(en: impl Into<String>, ja: impl Into<String>) -> Text {
+        Text {
+            en: en.into(),
+            ja: ja.into(),
+        }
+    }
+
+    /// A message of the form hpki's errors use, `English / 日本語`, split at its first
+    /// ` / ` (the whole message in both when it has none).
+    pub fn bilingual(message: &str) -> Text {
+        match message.split_once(" / ") {
+            Some((en, ja)) => Text::new(en.trim(), ja.trim()),
+            None => Text::new(message, message),
+        }
+    }
+
+    /// The text in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        lang.pick(&self.ja, &self.en)
+    }
+}
+
+/// A time as RFC 3339 UTC (`2026-11-30T09:15:00Z`) in JSON.
+fn ser_time<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&display(*t))
+}
+
+fn ser_opt_time<S: Serializer>(t: &Option<SystemTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&display(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// A time for people: Japan time in Japanese (the signer's and the reader's), UTC in English.
+pub fn format_time(t: SystemTime, lang: Lang) -> String {
+    match lang {
+        Lang::En => display(t),
+        Lang::Ja => {
+            let jst = t + Duration::from_secs(9 * 3600);
+            match der::DateTime::from_system_time(jst) {
+                Ok(d) => format!(
+                    "{}年{}月{}日 {:02}:{:02}:{:02}（日本時間）",
+                    d.year(),
+                    d.month(),
+                    d.day(),
+                    d.hour(),
+                    d.minutes(),
+                    d.seconds()
+                ),
+                Err(_) => display(t),
+            }
+        }
+    }
+}
+
+/// The signature format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Format {
+    /// CAdES (ETSI EN 319 122-1): a CMS signature, detached or enveloping.
+    #[serde(rename = "CAdES")]
+    Cades,
+    /// PAdES (ETSI EN 319 142-1): a signature inside a PDF.
+    #[serde(rename = "PAdES")]
+    Pades,
+    /// XAdES (ETSI EN 319 132-1): an XML signature (enveloped, detached, e-prescription).
+    #[serde(rename = "XAdES")]
+    Xades,
+}
+
+impl Format {
+    /// `CAdES`, `PAdES`, `XAdES`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Cades => "CAdES",
+            Format::Pades => "PAdES",
+            Format::Xades => "XAdES",
+        }
+    }
+}
+
+/// A baseline level (ETSI EN 319 102-1 / EN 319 122-1 §6), as in reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Level {
+    /// B-B: the signature with signing-certificate-v2.
+    #[serde(rename = "B-B")]
+    B,
+    /// B-T: with a signature time-stamp.
+    #[serde(rename = "B-T")]
+    T,
+    /// B-LT: with the validation data.
+    #[serde(rename = "B-LT")]
+    Lt,
+    /// B-LTA: with archive (or document) time-stamps.
+    #[serde(rename = "B-LTA")]
+    Lta,
+}
+
+impl Level {
+    /// `B-B` … `B-LTA`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::B => "B-B",
+            Level::T => "B-T",
+            Level::Lt => "B-LT",
+            Level::Lta => "B-LTA",
+        }
+    }
+}
+
+impl From<hpki_sign::Level> for Level {
+    fn from(l: hpki_sign::Level) -> Self {
+        match l {
+            hpki_sign::Level::B => Level::B,
+            hpki_sign::Level::T => Level::T,
+            hpki_sign::Level::Lt => Level::Lt,
+            hpki_sign::Level::Lta => Level::Lta,
+        }
+    }
+}
+
+/// Which time-stamp a failure is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeStampKind {
+    /// The signature time-stamp (B-T: over the signature value).
+    Signature,
+    /// An archive time-stamp (CAdES archive-time-stamp-v3, XAdES ArchiveTimeStamp).
+    Archive,
+    /// A PAdES document time-stamp (`/ETSI.RFC3161`).
+    Document,
+}
+
+impl TimeStampKind {
+    fn text(self) -> Text {
+        match self {
+            TimeStampKind::Signature => Text::new("signature time-stamp", "署名タイムスタンプ"),
+            TimeStampKind::Archive => Text::new("archive time-stamp", "アーカイブタイムスタンプ"),
+            TimeStampKind::Document => Text::new("document time-stamp", "文書タイムスタンプ"),
+        }
+    }
+}
+
+/// Why a verification failed: one precise reason each.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Failure {
+    /// The file is not a signature or signed document hpki can read.
+    Unreadable {
+        /// Why.
+        detail: Text,
+    },
+    /// The document carries no signature.
+    NoSignature,
+    /// A detached signature was given without its content (`--detached`).
+    ContentMissing,
+    /// The signed data was changed after signing (RFC 5652 §5.4 message digest, XML-DSig
+    /// reference digests, the PDF byte range), or the signature value does not verify.
+    Tampered {
+        /// What did not match.
+        detail: Text,
+    },
+    /// The signer's certificate is not in the signature.
+    SignerCertificateMissing,
+    /// No certification path from the signer's certificate to a trusted root (RFC 5280 §6.1).
+    UntrustedRoot {
+        /// The path builder's explanation.
+        detail: Text,
+    },
+    /// The certification path is not valid for another reason (a CA certificate expired, a bad
+    /// certificate signature, no acceptable policy…; RFC 5280 §6.1.3–§6.1.5).
+    CertificatePath {
+        /// The validator's explanation.
+        detail: Text,
+    },
+    /// The signer's certificate had expired at the validation time.
+    SignerExpired {
+        /// Its `notAfter`.
+        #[serde(serialize_with = "ser_time")]
+        not_after: SystemTime,
+        /// The validation time.
+        #[serde(serialize_with = "ser_time")]
+        at: SystemTime,
+    },
+    /// The signer's certificate was not yet valid at the validation time.
+    SignerNotYetValid {
+        /// Its `notBefore`.
+        #[serde(serialize_with = "ser_time")]
+        not_before: SystemTime,
+        /// The validation time.
+        #[serde(serialize_with = "ser_time")]
+        at: SystemTime,
+    },
+    /// The signer's certificate was revoked at or before the validation time (RFC 5280 §6.3,
+    /// RFC 6960).
+    SignerRevoked {
+        /// `revocationDate` / `revocationTime`.
+        #[serde(serialize_with = "ser_time")]
+        revoked_at: SystemTime,
+        /// The RFC 5280 reason name, if stated.
+        reason: Option<String>,
+    },
+    /// A CA certificate of the signer's path was revoked at or before the validation time.
+    IssuerRevoked {
+        /// The CA's subject.
+        subject: String,
+        /// When.
+        #[serde(serialize_with = "ser_time")]
+        revoked_at: SystemTime,
+        /// The RFC 5280 reason name, if stated.
+        reason: Option<String>,
+    },
+    /// No CRL or OCSP response, embedded or fetched, establishes the status of a certificate
+    /// at the validation time.
+    RevocationUnknown {
+        /// The certificate's subject.
+        subject: String,
+        /// Why each source did not answer.
+        detail: Text,
+    },
+    /// The signer's certificate states no hcRole: not the certificate of a healthcare
+    /// professional (ISO 17090-3; the MHLW HPKI CP requires it).
+    NoHcRole,
+    /// A time-stamp token is valid but time-stamps other data (RFC 3161 §2.4.2 message imprint).
+    TimeStampOverOtherData {
+        /// Which time-stamp.
+        time_stamp: TimeStampKind,
+    },
+    /// A time-stamp token is not valid: its signature, its TSA certificate, its path or
+    /// revocation, or its time.
+    TimeStampInvalid {
+        /// Which time-stamp.
+        time_stamp: TimeStampKind,
+        /// Why.
+        detail: Text,
+    },
+    /// An e-prescription whose signature does not sign its own PrescriptionDocument.
+    Prescription {
+        /// Why.
+        detail: Text,
+    },
+}
+
+impl Failure {
+    /// The reason in `lang`, one sentence.
+    pub fn message(&self, lang: Lang) -> String {
+        let t = self.text();
+        t.get(lang).to_owned()
+    }
+
+    /// The reason in both languages.
+    pub fn text(&self) -> Text {
+        use Failure::*;
+        match self {
+            Unreadable { detail } => Text::new(
+                format!("not a signature hpki can read: {}", detail.en),
+                format!("署名として読み取れません: {}", detail.ja),
+            ),
+            NoSignature => Text::new(
+                "the document carries no signature",
+                "文書に署名がありません",
+            ),
+            ContentMissing => Text::new(
+                "the signature is detached: give the signed document (--detached) to check it",
+                "分離署名です。署名対象の文書を指定してください（--detached）",
+            ),
+            Tampered { detail } => Text::new(
+                format!(
+                    "tampered: the document was changed after signing ({})",
+                    detail.en
+                ),
+                format!(
+                    "改ざんされています: 署名後に文書が変更されています（{}）",
+                    detail.ja
+                ),
+            ),
+            SignerCertificateMissing => Text::new(
+                "the signer's certificate is not in the signature",
+                "署名者の証明書が署名に含まれていません",
+            ),
+            UntrustedRoot { detail } => Text::new(
+                format!(
+                    "untrusted: the signer's certificate does not chain to a trusted root ({})",
+                    detail.en
+                ),
+                format!(
+                    "信頼できません: 署名者の証明書が信頼するルート認証局につながりません（{}）",
+                    detail.ja
+                ),
+            ),
+            CertificatePath { detail } => Text::new(
+                format!("the certificate path is not valid: {}", detail.en),
+                format!("証明書パスが有効ではありません: {}", detail.ja),
+            ),
+            SignerExpired { not_after, at } => Text::new(
+                format!(
+                    "the signer's certificate had expired ({}) at the validation time {}",
+                    format_time(*not_after, Lang::En),
+                    format_time(*at, Lang::En)
+                ),
+                format!(
+                    "署名者の証明書は検証時刻 {} に有効期限（{}）が切れています",
+                    format_time(*at, Lang::Ja),
+                    format_time(*not_after, Lang::Ja)
+                ),
+            ),
+            SignerNotYetValid { not_before, at } => Text::new(
+                format!(
+                    "the signer's certificate was not yet valid (from {}) at {}",
+                    format_time(*not_before, Lang::En),
+                    format_time(*at, Lang::En)
+                ),
+                format!(
+                    "署名者の証明書は {} の時点でまだ有効期間前です（{} から有効）",
+                    format_time(*at, Lang::Ja),
+                    format_time(*not_before, Lang::Ja)
+                ),
+            ),
+            SignerRevoked { revoked_at, reason } => Text::new(
+                format!(
+                    "revoked: the signer's certificate was revoked at {}{} (before the signing time)",
+                    format_time(*revoked_at, Lang::En),
+                    reason
+                        .as_deref()
+                        .map(|r| format!(", reason {r}"))
+                        .unwrap_or_default()
+                ),
+                format!(
+                    "失効: 署名者の証明書は署名時刻より前の {} に失効しています{}",
+                    format_time(*revoked_at, Lang::Ja),
+                    reason
+                        .as_deref()
+                        .map(|r| format!("（理由 {r}）"))
+                        .unwrap_or_default()
+                ),
+            ),
+            IssuerRevoked {
+                subject,
+                revoked_at,
+                reason,
+            } => Text::new(
+                format!(
+                    "revoked: the CA certificate \"{subject}\" was revoked at {}{}",
+                    format_time(*revoked_at, Lang::En),
+                    reason
+                        .as_deref()
+                        .map(|r| format!(", reason {r}"))
+                        .unwrap_or_default()
+                ),
+                format!(
+                    "失効: 認証局の証明書「{subject}」は {} に失効しています{}",
+                    format_time(*revoked_at, Lang::Ja),
+                    reason
+                        .as_deref()
+                        .map(|r| format!("（理由 {r}）"))
+                        .unwrap_or_default()
+                ),
+            ),
+            RevocationUnknown { subject, detail } => Text::new(
+                format!(
+                    "revocation status unknown: no CRL or OCSP response establishes the status of \"{subject}\" at the validation time ({})",
+                    detail.en
+                ),
+                format!(
+                    "失効状態を確認できません: 「{subject}」の検証時刻における失効情報（CRL・OCSP）がありません（{}）",
+                    detail.ja
+                ),
+            ),
+            NoHcRole => Text::new(
+                "not a certificate of a healthcare professional (no hcRole)",
+                "保健医療福祉分野の資格を示す証明書ではありません（hcRole がありません）",
+            ),
+            TimeStampOverOtherData { time_stamp } => {
+                let k = time_stamp.text();
+                Text::new(
+                    format!(
+                        "the {} is a time-stamp over other data (its message imprint does not match)",
+                        k.en
+                    ),
+                    format!(
+                        "{}は別のデータに対するタイムスタンプです（メッセージインプリントが一致しません）",
+                        k.ja
+                    ),
+                )
+            }
+            TimeStampInvalid { time_stamp, detail } => {
+                let k = time_stamp.text();
+                Text::new(
+                    format!("the {} is not valid: {}", k.en, detail.en),
+                    format!("{}が有効ではありません: {}", k.ja, detail.ja),
+                )
+            }
+            Prescription { detail } => Text::new(
+                format!("e-prescription: {}", detail.en),
+                format!("電子処方箋: {}", detail.ja),
+            ),
+        }
+    }
+}
+
+/// Whether the signed data is as it was signed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Integrity {
+    /// The digests and the signature value verify: not changed since signing.
+    Intact,
+    /// Changed, or the signature does not verify.
+    Broken {
+        /// What did not match.
+        reason: Text,
+    },
+    /// Could not be checked (the detached content was not given, the structure is unreadable).
+    Unknown {
+        /// Why.
+        reason: Text,
+    },
+}
+
+/// A role (hcRole) of the signer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Role {
+    /// As stated in the certificate ("Medical Doctor").
+    pub role: String,
+    /// The Japanese name from the HPKI role table (医師), when known.
+    pub role_ja: Option<String>,
+}
+
+impl Role {
+    /// "医師（Medical Doctor）" / "Medical Doctor (医師)".
+    pub fn display(&self, lang: Lang) -> String {
+        match (&self.role_ja, lang) {
+            (Some(ja), Lang::Ja) => format!("{ja}（{}）", self.role),
+            (Some(ja), Lang::En) => format!("{} ({ja})", self.role),
+            (None, _) => self.role.clone(),
+        }
+    }
+}
+
+/// Who signed: from the signer's certificate (HPKI subject in romaji, subjectAltName in kanji).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Signer {
+    /// Subject CN, e.g. "Taro Nichii".
+    pub name_romaji: Option<String>,
+    /// The kanji name of the subjectAltName, e.g. "日医　太郎".
+    pub name_kanji: Option<String>,
+    /// The subscriber ID (subject serialNumber), e.g. "JMA9999999999".
+    pub subscriber_id: Option<String>,
+    /// The institution (subject O).
+    pub organization: Option<String>,
+    /// The institution in kanji.
+    pub organization_kanji: Option<String>,
+    /// The qualifications (hcRole); empty for a certificate without one.
+    pub roles: Vec<Role>,
+    /// The certificate's subject (RFC 4514).
+    pub subject: String,
+    /// Its issuer.
+    pub issuer: String,
+    /// Its serial number, lowercase hex.
+    pub serial: String,
+    /// `notBefore`.
+    #[serde(serialize_with = "ser_time")]
+    pub not_before: SystemTime,
+    /// `notAfter`.
+    #[serde(serialize_with = "ser_time")]
+    pub not_after: SystemTime,
+}
+
+impl Signer {
+    /// "日医　太郎（Taro Nichii）" / "Taro Nichii (日医　太郎)".
+    pub fn name(&self, lang: Lang) -> String {
+        match (&self.name_kanji, &self.name_romaji, lang) {
+            (Some(k), Some(r), Lang::Ja) => format!("{k}（{r}）"),
+            (Some(k), Some(r), Lang::En) => format!("{r} ({k})"),
+            (Some(n), None, _) | (None, Some(n), _) => n.clone(),
+            (None, None, _) => self.subject.clone(),
+        }
+    }
+
+    fn organization(&self, lang: Lang) -> Option<String> {
+        match (&self.organization_kanji, &self.organization, lang) {
+            (Some(k), Some(r), Lang::Ja) => Some(format!("{k}（{r}）")),
+            (Some(k), Some(r), Lang::En) => Some(format!("{r} ({k})")),
+            (Some(n), None, _) | (None, Some(n), _) => Some(n.clone()),
+            (None, None, _) => None,
+        }
+    }
+}
+
+/// One time-stamp of a signature, as checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TimeStampReport {
+    /// Signature, archive or document time-stamp.
+    pub kind: TimeStampKind,
+    /// `genTime`, when the token could be read.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub gen_time: Option<SystemTime>,
+    /// The TSA's name (the token's `tsa` field, else its certificate's subject CN).
+    pub tsa: Option<String>,
+    /// Whether the token, its TSA certificate and its path are valid.
+    pub valid: bool,
+    /// The time its TSA certificate was validated at: the next time-stamp's `genTime`, or now.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub validated_at: Option<SystemTime>,
+}
+
+/// The signer's certificate at the signing time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum AtSigning {
+    /// Valid: the path to a trusted root validates and no certificate of it was revoked.
+    Valid {
+        /// The time it was validated at (the proven time, or now when unproven).
+        #[serde(serialize_with = "ser_time")]
+        at: SystemTime,
+        /// Whether `at` is a time proven by a time-stamp.
+        proven: bool,
+        /// What established the signer's revocation status (a CRL, an OCSP response), if
+        /// checked.
+        revocation: Option<Text>,
+    },
+    /// Not valid; the reason is among the signature's failures.
+    Invalid {
+        /// The first reason.
+        reason: Failure,
+    },
+}
+
+/// The signer's certificate now (or at `--at`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum StatusNow {
+    /// Valid now.
+    Valid,
+    /// Expired since its `notAfter`.
+    Expired {
+        /// `notAfter`.
+        #[serde(serialize_with = "ser_time")]
+        since: SystemTime,
+    },
+    /// Not valid before its `notBefore`.
+    NotYetValid {
+        /// `notBefore`.
+        #[serde(serialize_with = "ser_time")]
+        until: SystemTime,
+    },
+    /// Revoked since.
+    Revoked {
+        /// The revocation time.
+        #[serde(serialize_with = "ser_time")]
+        since: SystemTime,
+        /// The RFC 5280 reason name.
+        reason: Option<String>,
+    },
+    /// A CA certificate of its path is revoked since.
+    IssuerRevoked {
+        /// The CA's subject.
+        subject: String,
+        /// The revocation time.
+        #[serde(serialize_with = "ser_time")]
+        since: SystemTime,
+    },
+    /// Not valid for another reason (no path to a trusted root, a CA certificate expired…).
+    Invalid {
+        /// Why.
+        reason: Text,
+    },
+}
+
+impl StatusNow {
+    /// The status in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            StatusNow::Valid => lang.pick("有効", "valid").to_owned(),
+            StatusNow::Expired { since } => match lang {
+                Lang::Ja => format!("有効期限切れ（{} に満了）", format_time(*since, lang)),
+                Lang::En => format!("expired since {}", format_time(*since, lang)),
+            },
+            StatusNow::NotYetValid { until } => match lang {
+                Lang::Ja => format!("有効期間前（{} から有効）", format_time(*until, lang)),
+                Lang::En => format!("not valid before {}", format_time(*until, lang)),
+            },
+            StatusNow::Revoked { since, reason } => match lang {
+                Lang::Ja => format!(
+                    "失効（{} に失効{}）",
+                    format_time(*since, lang),
+                    reason
+                        .as_deref()
+                        .map(|r| format!("、理由 {r}"))
+                        .unwrap_or_default()
+                ),
+                Lang::En => format!(
+                    "revoked since {}{}",
+                    format_time(*since, lang),
+                    reason
+                        .as_deref()
+                        .map(|r| format!(" ({r})"))
+                        .unwrap_or_default()
+                ),
+            },
+            StatusNow::IssuerRevoked { subject, since } => match lang {
+                Lang::Ja => format!("認証局「{subject}」が {} に失効", format_time(*since, lang)),
+                Lang::En => format!(
+                    "the CA \"{subject}\" is revoked since {}",
+                    format_time(*since, lang)
+                ),
+            },
+            StatusNow::Invalid { reason } => match lang {
+                Lang::Ja => format!("無効（{}）", reason.ja),
+                Lang::En => format!("not valid ({})", reason.en),
+            },
+        }
+    }
+}
+
+/// An e-prescription's identification, when the signed XML is one (電子処方箋).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PrescriptionReport {
+    /// `PrescriptionManagement/Version` (EPS1.0).
+    pub version: String,
+    /// `PrescriptionManagement/PrescriptionId`.
+    pub prescription_id: String,
+}
+
+/// Valid or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Every check passed.
+    Valid,
+    /// At least one failure.
+    Invalid,
+}
+
+/// One signature of the document, verified.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignatureReport {
+    /// Its format.
+    pub format: Format,
+    /// Its name: the PDF field, the XML signature's Id.
+    pub label: Option<String>,
+    /// The level its structure has (what is present).
+    pub structure_level: Level,
+    /// The level whose checks all passed; `None` when even B-B did not.
+    pub level: Option<Level>,
+    /// Who signed; `None` without a readable signer certificate.
+    pub signer: Option<Signer>,
+    /// The signing time the signer claims (signing-time, `/M`, `xades:SigningTime`).
+    #[serde(serialize_with = "ser_opt_time")]
+    pub claimed_signing_time: Option<SystemTime>,
+    /// The time a valid signature time-stamp proves (its `genTime`), if any.
+    #[serde(serialize_with = "ser_opt_time")]
+    pub proven_signing_time: Option<SystemTime>,
+    /// The TSA of that time-stamp.
+    pub tsa: Option<String>,
+    /// Every time-stamp, in order.
+    pub time_stamps: Vec<TimeStampReport>,
+    /// Whether the signed data is intact.
+    pub integrity: Integrity,
+    /// The signer's certificate at the signing time.
+    pub at_signing: AtSigning,
+    /// The signer's certificate now (the validation time).
+    pub now: StatusNow,
+    /// Every reason the signature is not valid; empty for a valid one.
+    pub failures: Vec<Failure>,
+    /// What else a reader should know (not failures).
+    pub notes: Vec<Text>,
+    /// The e-prescription it signs, if it is one.
+    pub prescription: Option<PrescriptionReport>,
+    /// Valid or not (valid exactly when `failures` is empty).
+    pub verdict: Verdict,
+}
+
+/// The verification of a document: every signature in it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The format of the file, when recognised.
+    pub format: Option<Format>,
+    /// The validation time ("now", or `--at`).
+    #[serde(serialize_with = "ser_time")]
+    pub validated_at: SystemTime,
+    /// The signatures, in the order of the document.
+    pub signatures: Vec<SignatureReport>,
+    /// Failures of the document as a whole (unreadable, no signature).
+    pub failures: Vec<Failure>,
+    /// Notes on the document as a whole (e.g. current revocation data that could not be
+    /// fetched).
+    pub notes: Vec<Text>,
+    /// Valid only when every signature is valid and there is at least one.
+    pub overall: Verdict,
+}
+
+impl Report {
+    /// A report of a document that could not be verified at all.
+    pub(crate) fn failed(format: Option<Format>, at: SystemTime, failure: Failure) -> Report {
+        Report {
+            format,
+            validated_at: at,
+            signatures: Vec::new(),
+            failures: vec![failure],
+            notes: Vec::new(),
+            overall: Verdict::Invalid,
+        }
+    }
+
+    /// Sets [`Report::overall`] from the signatures and failures.
+    pub(crate) fn conclude(&mut self) {
+        if self.signatures.is_empty() && self.failures.is_empty() {
+            self.failures.push(Failure::NoSignature);
+        }
+        self.overall = if self.failures.is_empty()
+            && self.signatures.iter().all(|s| s.verdict == Verdict::Valid)
+        {
+            Verdict::Valid
+        } else {
+            Verdict::Invalid
+        };
+    }
+
+    /// Whether the document is fully valid.
+    pub fn is_valid(&self) -> bool {
+        self.overall == Verdict::Valid
+    }
+
+    /// Every failure, the document's and each signature's.
+    pub fn all_failures(&self) -> Vec<&Failure> {
+        self.failures
+            .iter()
+            .chain(self.signatures.iter().flat_map(|s| s.failures.iter()))
+            .collect()
+    }
+
+    /// The report as JSON (pretty).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// The report as readable text in `lang`: the verdict, then for each signature 署名者 /
+    /// 資格 / 署名時刻 / 改ざん / 証明書の状態 / 署名レベル and the reasons.
+    pub fn to_text(&self, lang: Lang) -> String {
+        let l = |ja: &'static str, en: &'static str| lang.pick(ja, en);
+        let mut out = String::new();
+        let verdict = match (self.overall, lang) {
+            (Verdict::Valid, Lang::Ja) => "✔ 有効な署名です".to_owned(),
+            (Verdict::Valid, Lang::En) => "✔ VALID signature".to_owned(),
+            (Verdict::Invalid, Lang::Ja) => "✘ 署名を検証できませんでした（無効）".to_owned(),
+            (Verdict::Invalid, Lang::En) => "✘ NOT VALID".to_owned(),
+        };
+        out.push_str(&format!(
+            "{verdict}{}\n",
+            self.format
+                .map(|f| format!(" — {}", f.name()))
+                .unwrap_or_default()
+        ));
+        out.push_str(&format!(
+            "{}: {}\n",
+            l("検証時刻", "Validated at"),
+            format_time(self.validated_at, lang)
+        ));
+        for f in &self.failures {
+            out.push_str(&format!("  ✘ {}\n", f.message(lang)));
+        }
+        for n in &self.notes {
+            out.push_str(&format!("  {} {}\n", l("注:", "Note:"), n.get(lang)));
+        }
+        let total = self.signatures.len();
+        for (i, s) in self.signatures.iter().enumerate() {
+            out.push('\n');
+            out.push_str(&s.to_text(lang, i + 1, total));
+        }
+        out
+    }
+}
+
+impl SignatureReport {
+    /// The facts of the signature as (label, value) rows in `lang`: 判定, 署名者, 利用者ID,
+    /// 所属, 資格, 証明書, 署名時刻, 長期署名, 改ざん, 証明書の状態, 現在の状態, 署名レベル
+    /// (what [`Self::to_text`] prints and the web page shows).
+    pub fn rows(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        let l = |ja: &'static str, en: &'static str| lang.pick(ja, en);
+        let mut rows: Vec<(&'static str, String)> = Vec::new();
+        rows.push((
+            l("判定", "Verdict"),
+            match self.verdict {
+                Verdict::Valid => l("有効", "valid").to_owned(),
+                Verdict::Invalid => l("無効", "NOT valid").to_owned(),
+            },
+        ));
+        match &self.signer {
+            Some(s) => {
+                rows.push((l("署名者", "Signer"), s.name(lang)));
+                if let Some(id) = &s.subscriber_id {
+                    rows.push((l("利用者ID", "Subscriber ID"), id.clone()));
+                }
+                if let Some(o) = s.organization(lang) {
+                    rows.push((l("所属", "Institution"), o));
+                }
+                rows.push((
+                    l("資格", "Qualification"),
+                    if s.roles.is_empty() {
+                        l("なし（hcRole がありません）", "none (no hcRole)").to_owned()
+                    } else {
+                        s.roles
+                            .iter()
+                            .map(|r| r.display(lang))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    },
+                ));
+                rows.push((
+                    l("証明書", "Certificate"),
+                    format!(
+                        "{} {} ({} {} – {})",
+                        l("シリアル", "serial"),
+                        s.serial,
+                        l("有効期間", "valid"),
+                        format_time(s.not_before, lang),
+                        format_time(s.not_after, lang)
+                    ),
+                ));
+            }
+            None => rows.push((l("署名者", "Signer"), l("不明", "unknown").to_owned())),
+        }
+        let time = match (
+            self.proven_signing_time,
+            &self.tsa,
+            self.claimed_signing_time,
+        ) {
+            (Some(t), tsa, _) => match lang {
+                Lang::Ja => format!(
+                    "{}（タイムスタンプで証明{}）",
+                    format_time(t, lang),
+                    tsa.as_deref()
+                        .map(|n| format!("、TSA: {n}"))
+                        .unwrap_or_default()
+                ),
+                Lang::En => format!(
+                    "{} (proven by a time-stamp{})",
+                    format_time(t, lang),
+                    tsa.as_deref()
+                        .map(|n| format!(" from {n}"))
+                        .unwrap_or_default()
+                ),
+            },
+            (None, _, Some(c)) => match lang {
+                Lang::Ja => format!(
+                    "{}（署名者の申告のみ、タイムスタンプによる証明なし）",
+                    format_time(c, lang)
+                ),
+                Lang::En => format!(
+                    "{} (claimed by the signer only, not proven by a time-stamp)",
+                    format_time(c, lang)
+                ),
+            },
+            (None, _, None) => {
+                l("不明（タイムスタンプなし）", "unknown (no time-stamp)").to_owned()
+            }
+        };
+        rows.push((l("署名時刻", "Signing time"), time));
+        for ts in self
+            .time_stamps
+            .iter()
+            .filter(|t| t.kind != TimeStampKind::Signature)
+        {
+            rows.push((
+                l("長期署名", "Archive"),
+                format!(
+                    "{} {}{}",
+                    ts.kind.text().get(lang),
+                    ts.gen_time
+                        .map(|t| format_time(t, lang))
+                        .unwrap_or_default(),
+                    if ts.valid {
+                        String::new()
+                    } else {
+                        l("（無効）", " (not valid)").to_owned()
+                    }
+                ),
+            ));
+        }
+        rows.push((
+            l("改ざん", "Integrity"),
+            match &self.integrity {
+                Integrity::Intact => l(
+                    "なし（署名後に変更されていません）",
+                    "intact (not changed since signing)",
+                )
+                .to_owned(),
+                Integrity::Broken { reason } => match lang {
+                    Lang::Ja => format!("あり（改ざんされています: {}）", reason.ja),
+                    Lang::En => format!("TAMPERED ({})", reason.en),
+                },
+                Integrity::Unknown { reason } => match lang {
+                    Lang::Ja => format!("確認できません（{}）", reason.ja),
+                    Lang::En => format!("not checked ({})", reason.en),
+                },
+            },
+        ));
+        let at_signing = match &self.at_signing {
+            AtSigning::Valid {
+                at,
+                proven,
+                revocation,
+            } => match lang {
+                Lang::Ja => format!(
+                    "署名時に有効（{}{}）",
+                    if *proven {
+                        format!("証明された時刻 {} で検証", format_time(*at, lang))
+                    } else {
+                        format!(
+                            "署名時刻が証明されていないため現在 {} で検証",
+                            format_time(*at, lang)
+                        )
+                    },
+                    revocation
+                        .as_ref()
+                        .map(|r| format!("、失効確認: {}", r.ja))
+                        .unwrap_or_else(|| "、失効確認なし".to_owned())
+                ),
+                Lang::En => format!(
+                    "valid at signing time ({}{})",
+                    if *proven {
+                        format!("validated at the proven time {}", format_time(*at, lang))
+                    } else {
+                        format!(
+                            "the signing time is not proven, validated now, {}",
+                            format_time(*at, lang)
+                        )
+                    },
+                    revocation
+                        .as_ref()
+                        .map(|r| format!("; revocation: {}", r.en))
+                        .unwrap_or_else(|| "; revocation not checked".to_owned())
+                ),
+            },
+            AtSigning::Invalid { reason } => match lang {
+                Lang::Ja => format!("署名時に無効（{}）", reason.message(lang)),
+                Lang::En => format!("NOT valid at signing time ({})", reason.message(lang)),
+            },
+        };
+        rows.push((l("証明書の状態", "Certificate status"), at_signing));
+        rows.push((l("現在の状態", "Status now"), self.now.message(lang)));
+        rows.push((
+            l("署名レベル", "Signature level"),
+            match self.level {
+                Some(level) if level == self.structure_level => level.name().to_owned(),
+                Some(level) => match lang {
+                    Lang::Ja => format!(
+                        "{}（文書の構成は {}）",
+                        level.name(),
+                        self.structure_level.name()
+                    ),
+                    Lang::En => format!(
+                        "{} (the document is built as {})",
+                        level.name(),
+                        self.structure_level.name()
+                    ),
+                },
+                None => match lang {
+                    Lang::Ja => format!("到達せず（文書の構成は {}）", self.structure_level.name()),
+                    Lang::En => format!(
+                        "none reached (the document is built as {})",
+                        self.structure_level.name()
+                    ),
+                },
+            },
+        ));
+        if let Some(p) = &self.prescription {
+            rows.push((
+                l("電子処方箋", "E-prescription"),
+                format!("{} ({})", p.prescription_id, p.version),
+            ));
+        }
+        rows
+    }
+
+    /// One signature as text (see [`Report::to_text`]).
+    pub fn to_text(&self, lang: Lang, number: usize, total: usize) -> String {
+        let l = |ja: &'static str, en: &'static str| lang.pick(ja, en);
+        let rows = self.rows(lang);
+        let width = rows
+            .iter()
+            .map(|(k, _)| display_width(k))
+            .max()
+            .unwrap_or(0);
+        let mut out = format!(
+            "{} {number}/{total}: {} {}{}\n",
+            l("署名", "Signature"),
+            self.format.name(),
+            self.structure_level.name(),
+            self.label
+                .as_deref()
+                .map(|n| format!(" [{n}]"))
+                .unwrap_or_default()
+        );
+        for (k, v) in rows {
+            let pad = width.saturating_sub(display_width(k));
+            out.push_str(&format!("  {k}{}  {v}\n", " ".repeat(pad)));
+        }
+        if !self.failures.is_empty() {
+            out.push_str(&format!("  {}\n", l("理由:", "Reasons:")));
+            for f in &self.failures {
+                out.push_str(&format!("    ✘ {}\n", f.message(lang)));
+            }
+        }
+        for n in &self.notes {
+            out.push_str(&format!("  {} {}\n", l("注:", "Note:"), n.get(lang)));
+        }
+        out
+    }
+}
+
+/// Terminal columns of `s`: wide (2) for CJK, 1 otherwise.
+fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| if (c as u32) >= 0x1100 { 2 } else { 1 })
+        .sum()
+}
+
+/// Seconds since the epoch, for ordering (0 before it).
+pub(crate) fn secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bilingual_messages_split_and_failures_speak_both() {
+        let t = Text::bilingual("the signature does not verify / 署名を検証できません");
+        assert_eq!(t.en, "the signature does not verify");
+        assert_eq!(t.ja, "署名を検証できません");
+        let f = Failure::Tampered { detail: t };
+        assert!(f.message(Lang::En).starts_with("tampered"));
+        assert!(f.message(Lang::Ja).starts_with("改ざん"));
+        assert!(Failure::NoHcRole.message(Lang::En).contains("no hcRole"));
+        let json = serde_json::to_value(&Failure::NoHcRole).unwrap();
+        assert_eq!(json["kind"], "no_hc_role");
+    }
+
+    #[test]
+    fn japanese_times_are_japan_time() {
+        let t = crate::time::from_unix_secs(1_798_675_200); // 2026-12-31T00:00:00Z
+        assert_eq!(format_time(t, Lang::En), "2026-12-31T00:00:00Z");
+        assert_eq!(
+            format_time(t, Lang::Ja),
+            "2026年12月31日 09:00:00（日本時間）"
+        );
+    }
+}
