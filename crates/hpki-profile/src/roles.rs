@@ -68,8 +68,17 @@ impl RoleTable {
 
     /// The table shipped with hpki.
     pub fn hpki_default() -> Self {
+        Self::shipped().clone()
+    }
+
+    /// The table shipped with hpki, parsed once per process (a verifier looks roles up for
+    /// every signature it checks).
+    pub fn shipped() -> &'static RoleTable {
+        static SHIPPED: std::sync::OnceLock<RoleTable> = std::sync::OnceLock::new();
         // The shipped table is checked by a unit test; failing here would be a build defect.
-        Self::from_toml(DEFAULT_ROLES_TOML).unwrap_or(RoleTable { roles: Vec::new() })
+        SHIPPED.get_or_init(|| {
+            Self::from_toml(DEFAULT_ROLES_TOML).unwrap_or(RoleTable { roles: Vec::new() })
+        })
     }
 
     /// Find a role by its English hcRole string or its Japanese name.

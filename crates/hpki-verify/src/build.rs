@@ -111,8 +111,8 @@ pub(crate) fn candidates(
             }
             if !extended && dead.is_none() {
                 dead = Some(Dead {
-                    subject: top.tbs_certificate().subject().to_string(),
-                    issuer: top.tbs_certificate().issuer().to_string(),
+                    subject: crate::dn::display(top.tbs_certificate().subject()),
+                    issuer: crate::dn::display(top.tbs_certificate().issuer()),
                 });
             }
         }
@@ -123,8 +123,8 @@ pub(crate) fn candidates(
     }
     if found.is_empty() {
         Err(dead.unwrap_or_else(|| Dead {
-            subject: leaf.tbs_certificate().subject().to_string(),
-            issuer: leaf.tbs_certificate().issuer().to_string(),
+            subject: crate::dn::display(leaf.tbs_certificate().subject()),
+            issuer: crate::dn::display(leaf.tbs_certificate().issuer()),
         }))
     } else {
         Ok(found)

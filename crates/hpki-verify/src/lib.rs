@@ -34,6 +34,7 @@
 #![forbid(unsafe_code)]
 
 mod build;
+pub mod dn;
 pub mod document;
 mod error;
 pub mod input;

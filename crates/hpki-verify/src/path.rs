@@ -124,7 +124,7 @@ impl ValidPath {
     pub fn subjects(&self) -> Vec<String> {
         self.certificates
             .iter()
-            .map(|c| c.tbs_certificate().subject().to_string())
+            .map(|c| crate::dn::display(c.tbs_certificate().subject()))
             .collect()
     }
 }
@@ -211,6 +211,25 @@ pub fn validate_path_der(
     )
 }
 
+/// [`validate_path_der`] on certificates the caller has decoded already, each with its DER
+/// (`(decoded, der)` side by side): a verifier validates the same pool several times.
+pub(crate) fn validate_decoded(
+    leaf: (&Certificate, &[u8]),
+    intermediates: (&[Certificate], &[Vec<u8>]),
+    trust_anchors: (&[Certificate], &[Vec<u8>]),
+    options: &PathOptions,
+) -> Result<ValidPath, PathError> {
+    validate(
+        leaf.0,
+        leaf.1,
+        intermediates.0,
+        intermediates.1,
+        trust_anchors.0,
+        trust_anchors.1,
+        options,
+    )
+}
+
 fn validate(
     leaf: &Certificate,
     leaf_der: &[u8],
@@ -281,7 +300,7 @@ fn validate_built(
     ders: &[&[u8]],
     options: &PathOptions,
 ) -> Result<Vec<ObjectIdentifier>, PathError> {
-    let subject = |i: usize| certs[i].tbs_certificate().subject().to_string();
+    let subject = |i: usize| crate::dn::display(certs[i].tbs_certificate().subject());
     // Report an algorithm hpki does not verify as such, rather than as a bad signature.
     for i in 0..certs.len() - 1 {
         let issuer_key = certs[i + 1].tbs_certificate().subject_public_key_info();
@@ -418,7 +437,7 @@ fn explain(
         .unwrap_or(0)
         .min(n);
     let cert = certs[index];
-    let subject = cert.tbs_certificate().subject().to_string();
+    let subject = crate::dn::display(cert.tbs_certificate().subject());
     let status = match e {
         certval::Error::PathValidation(s) => s,
         other => {

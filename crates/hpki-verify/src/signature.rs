@@ -143,6 +143,12 @@ pub fn check_supported(
 
 /// Verify `signature` (the BIT STRING of a certificate, CRL or OCSP response) over `message` (the
 /// exact DER of the signed part) with `key` and `algorithm`.
+///
+/// Signatures that verified are remembered for the process ([`Verified`]): a relying party sees
+/// the same CA certificates, CRLs and OCSP responder certificates in document after document,
+/// and a validation checks one path several times (at the proven time, now). The memo is keyed
+/// by everything the result depends on — the algorithm, the key, the signature and the SHA-256
+/// of the message — so it answers exactly what verifying again would; failures are not kept.
 pub fn verify(
     key: &SubjectPublicKeyInfoOwned,
     algorithm: &AlgorithmIdentifierOwned,
@@ -152,10 +158,79 @@ pub fn verify(
     let alg = select(key, algorithm)?;
     // A signature value is a whole number of octets (RFC 5280 §4.1.1.3).
     let sig = signature.as_bytes().ok_or(SignatureError::Invalid)?;
+    let public_key = key.subject_public_key.raw_bytes();
+    let memo_key = Verified::key(algorithm, public_key, sig, message);
+    if Verified::contains(&memo_key) {
+        return Ok(());
+    }
     // aws-lc-rs takes the RSAPublicKey / EC point itself, not the SPKI wrapper.
-    UnparsedPublicKey::new(alg, key.subject_public_key.raw_bytes())
+    UnparsedPublicKey::new(alg, public_key)
         .verify(message, sig)
-        .map_err(|_| SignatureError::Invalid)
+        .map_err(|_| SignatureError::Invalid)?;
+    Verified::insert(memo_key);
+    Ok(())
+}
+
+/// Forgets every remembered signature (see [`verify`]): the next verifications compute every
+/// signature again. A service never needs it (the memo is bounded); the bench uses it to
+/// measure verification from a cold start.
+pub fn forget_verified() {
+    if let Ok(mut s) = Verified::set().lock() {
+        s.clear();
+    }
+}
+
+/// The process's memo of signatures that verified (see [`verify`]): at most
+/// [`Verified::CAPACITY`] entries of 32 bytes, forgotten all at once when full.
+struct Verified;
+
+impl Verified {
+    /// 16,384 × 32 bytes: half a MiB.
+    const CAPACITY: usize = 16_384;
+
+    fn set() -> &'static std::sync::Mutex<std::collections::HashSet<[u8; 32]>> {
+        static SET: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<[u8; 32]>>> =
+            std::sync::OnceLock::new();
+        SET.get_or_init(Default::default)
+    }
+
+    /// SHA-256 over the length-prefixed algorithm, key, signature and message digest.
+    fn key(
+        algorithm: &AlgorithmIdentifierOwned,
+        public_key: &[u8],
+        signature: &[u8],
+        message: &[u8],
+    ) -> [u8; 32] {
+        use aws_lc_rs::digest::{Context, SHA256, digest};
+        let message_digest = digest(&SHA256, message);
+        let algorithm = der::Encode::to_der(algorithm).unwrap_or_default();
+        let mut ctx = Context::new(&SHA256);
+        for part in [
+            algorithm.as_slice(),
+            public_key,
+            signature,
+            message_digest.as_ref(),
+        ] {
+            ctx.update(&(part.len() as u64).to_be_bytes());
+            ctx.update(part);
+        }
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ctx.finish().as_ref());
+        out
+    }
+
+    fn contains(key: &[u8; 32]) -> bool {
+        Self::set().lock().map(|s| s.contains(key)).unwrap_or(false)
+    }
+
+    fn insert(key: [u8; 32]) {
+        if let Ok(mut s) = Self::set().lock() {
+            if s.len() >= Self::CAPACITY {
+                s.clear();
+            }
+            s.insert(key);
+        }
+    }
 }
 
 /// The signature callback registered with certval's `PkiEnvironment`: aws-lc-rs through
@@ -236,6 +311,50 @@ mod tests {
                 &alg(SHA512_WITH_RSA, true),
                 b"tbs",
                 &BitString::from_bytes(&sig).unwrap()
+            ),
+            Err(SignatureError::Invalid)
+        );
+    }
+
+    #[test]
+    fn a_remembered_signature_answers_only_for_its_own_message_key_and_algorithm() {
+        let (key, spki) = rsa_key();
+        let (_, other_spki) = rsa_key();
+        let mut sig = vec![0; key.public_modulus_len()];
+        key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), b"crl", &mut sig)
+            .unwrap();
+        let bits = BitString::from_bytes(&sig).unwrap();
+        let sha256 = alg(SHA256_WITH_RSA, true);
+        verify(&spki, &sha256, b"crl", &bits).unwrap();
+        // Remembered now; the same question has the same answer.
+        assert!(Verified::contains(&Verified::key(
+            &sha256,
+            spki.subject_public_key.raw_bytes(),
+            &sig,
+            b"crl"
+        )));
+        verify(&spki, &sha256, b"crl", &bits).unwrap();
+        // Anything else is verified afresh, and fails.
+        assert_eq!(
+            verify(&spki, &sha256, b"crL", &bits),
+            Err(SignatureError::Invalid)
+        );
+        assert_eq!(
+            verify(&other_spki, &sha256, b"crl", &bits),
+            Err(SignatureError::Invalid)
+        );
+        assert_eq!(
+            verify(&spki, &alg(SHA384_WITH_RSA, true), b"crl", &bits),
+            Err(SignatureError::Invalid)
+        );
+        let mut flipped = sig.clone();
+        flipped[10] ^= 1;
+        assert_eq!(
+            verify(
+                &spki,
+                &sha256,
+                b"crl",
+                &BitString::from_bytes(&flipped).unwrap()
             ),
             Err(SignatureError::Invalid)
         );

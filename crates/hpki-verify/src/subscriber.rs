@@ -81,7 +81,7 @@ pub fn hc_roles(cert: &Certificate) -> Result<Vec<HcRole>, ContentError> {
 
 /// The hcRole values of a decoded subjectDirectoryAttributes extension.
 pub fn hc_roles_of(sda: &SubjectDirectoryAttributes) -> der::Result<Vec<HcRole>> {
-    let table = RoleTable::hpki_default();
+    let table = RoleTable::shipped();
     let mut roles = Vec::new();
     for attribute in sda.0.iter() {
         if attribute.oid != ID_HCPKI_AT_HEALTHCARE_ACTOR {

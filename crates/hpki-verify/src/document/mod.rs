@@ -549,6 +549,8 @@ fn path_failure(e: &PathError, at: SystemTime) -> Failure {
 
 /// The validation inputs shared by every signature of a document.
 struct Context<'a> {
+    /// The trust anchors that could be encoded, decoded and as DER side by side.
+    trust: Vec<Certificate>,
     trust_der: Vec<Vec<u8>>,
     options: &'a VerifyOptions,
     now: SystemTime,
@@ -557,27 +559,41 @@ struct Context<'a> {
 /// The inputs of one signature: the certificate pool and the revocation data.
 struct Inputs {
     pool: Vec<Vec<u8>>,
+    /// The pool decoded once for the several validations of a signature; `None` when one of
+    /// them does not decode (validation then reports it, from the DER).
+    decoded: Option<Vec<Certificate>>,
     data: RevocationData,
 }
 
 impl<'a> Context<'a> {
     fn new(trust: &'a [Certificate], options: &'a VerifyOptions, now: SystemTime) -> Self {
+        let (trust, trust_der) = trust
+            .iter()
+            .filter_map(|c| c.to_der().ok().map(|d| (c.clone(), d)))
+            .unzip();
         Context {
-            trust_der: trust.iter().filter_map(|c| c.to_der().ok()).collect(),
+            trust,
+            trust_der,
             options,
             now,
         }
     }
 
     fn inputs(&self, data: &ValidationData) -> Inputs {
-        let pool = data
+        let pool: Vec<Vec<u8>> = data
             .certificates
             .iter()
             .filter(|c| !self.trust_der.contains(c))
             .cloned()
             .collect();
+        let decoded = pool
+            .iter()
+            .map(|d| Certificate::from_der(d))
+            .collect::<Result<Vec<_>, _>>()
+            .ok();
         Inputs {
             pool,
+            decoded,
             data: RevocationData {
                 crls: data.crls.clone(),
                 ocsp_responses: data.ocsp_responses.clone(),
@@ -597,7 +613,15 @@ impl<'a> Context<'a> {
         } else {
             PathOptions::at(at)
         };
-        validate_path_der(leaf, &inputs.pool, &self.trust_der, &options)
+        match (&inputs.decoded, Certificate::from_der(leaf)) {
+            (Some(decoded), Ok(leaf_cert)) => crate::path::validate_decoded(
+                (&leaf_cert, leaf),
+                (decoded, &inputs.pool),
+                (&self.trust, &self.trust_der),
+                &options,
+            ),
+            _ => validate_path_der(leaf, &inputs.pool, &self.trust_der, &options),
+        }
     }
 
     /// Checks the TSA of a verified token at the time of the next proof (`next_proof`: the
@@ -1048,7 +1072,7 @@ impl<'a> Context<'a> {
                 return StatusNow::NotYetValid { until: nb };
             }
             if self.now > na || self.now < nb {
-                let subject = c.tbs_certificate().subject().to_string();
+                let subject = crate::dn::display(c.tbs_certificate().subject());
                 return StatusNow::Invalid {
                     reason: Text::new(
                         format!("the CA certificate \"{subject}\" is outside its validity period"),
@@ -1197,8 +1221,8 @@ fn signer_of(cert: &Certificate) -> Signer {
         organization: who.organization,
         organization_kanji: who.organization_kanji,
         roles,
-        subject: tbs.subject().to_string(),
-        issuer: tbs.issuer().to_string(),
+        subject: crate::dn::display(tbs.subject()),
+        issuer: crate::dn::display(tbs.issuer()),
         serial: crate::revocation::hex(tbs.serial_number().as_bytes()),
         not_before: from_x509(&tbs.validity().not_before),
         not_after: from_x509(&tbs.validity().not_after),

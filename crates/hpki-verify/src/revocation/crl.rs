@@ -91,8 +91,14 @@ impl ParsedCrl {
     /// `CRL #n of "issuer"`, for messages.
     pub fn describe(&self) -> String {
         match &self.number {
-            Some(n) => format!("CRL #{n} of \"{}\"", self.crl.tbs_cert_list.issuer),
-            None => format!("CRL of \"{}\"", self.crl.tbs_cert_list.issuer),
+            Some(n) => format!(
+                "CRL #{n} of \"{}\"",
+                crate::dn::display(&self.crl.tbs_cert_list.issuer)
+            ),
+            None => format!(
+                "CRL of \"{}\"",
+                crate::dn::display(&self.crl.tbs_cert_list.issuer)
+            ),
         }
     }
 
@@ -186,7 +192,7 @@ impl ParsedCrl {
         covers(this_update, next_update, at, cert)?;
 
         let source = StatusSource::Crl {
-            issuer: tbs.issuer.to_string(),
+            issuer: crate::dn::display(&tbs.issuer),
             number: self.number.clone(),
             this_update,
             next_update,

@@ -370,7 +370,7 @@ pub fn check_revocation(
         }
         certificates.push(CertificateStatus {
             index,
-            subject: cert.tbs_certificate().subject().to_string(),
+            subject: crate::dn::display(cert.tbs_certificate().subject()),
             serial: hex(cert.tbs_certificate().serial_number().as_bytes()),
             status: decide(evidence, reasons, at),
         });

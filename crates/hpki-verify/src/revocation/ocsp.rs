@@ -156,7 +156,7 @@ impl ParsedResponse {
             authorize_delegate(delegate, issuer, produced_at)?;
             (
                 Responder::Delegated {
-                    subject: delegate.tbs_certificate().subject().to_string(),
+                    subject: crate::dn::display(delegate.tbs_certificate().subject()),
                 },
                 delegate.tbs_certificate().subject_public_key_info(),
             )
@@ -214,7 +214,7 @@ fn authorize_delegate(
     issuer: &Certificate,
     produced_at: SystemTime,
 ) -> Result<(), String> {
-    let who = delegate.tbs_certificate().subject().to_string();
+    let who = crate::dn::display(delegate.tbs_certificate().subject());
     if !crate::build::may_have_issued(delegate, issuer) {
         return Err(format!(
             "responder certificate \"{who}\" is not issued by the certificate's issuer"
