@@ -338,11 +338,11 @@ impl Failure {
             ),
             Tampered { detail } => Text::new(
                 format!(
-                    "tampered: the document was changed after signing ({})",
+                    "tampered: the document was changed after signing — {}",
                     detail.en
                 ),
                 format!(
-                    "改ざんされています: 署名後に文書が変更されています（{}）",
+                    "改ざんされています: 署名後に文書が変更されています — {}",
                     detail.ja
                 ),
             ),
@@ -958,7 +958,7 @@ impl SignatureReport {
                 )
                 .to_owned(),
                 Integrity::Broken { reason } => match lang {
-                    Lang::Ja => format!("あり（改ざんされています: {}）", reason.ja),
+                    Lang::Ja => format!("あり — {}", reason.ja),
                     Lang::En => format!("TAMPERED ({})", reason.en),
                 },
                 Integrity::Unknown { reason } => match lang {
