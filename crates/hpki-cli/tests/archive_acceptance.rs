@@ -9,9 +9,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
 use common::*;
 
@@ -19,86 +18,6 @@ on_both_backends!(documents_are_archived_renewed_and_deleted_after_their_period)
 
 const LETTER: &str = "診療情報提供書（紹介状）\n日医病院 内科 御侍史\n患者: 日医 花子 様\n";
 const CERTIFICATE_XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<診断書><患者>日医 花子</患者><病名>感冒</病名><所見>三日間の安静を要する。</所見></診断書>\n";
-
-/// `hpki serve` on a port chosen before `hpki init`, so the URLs inside the certificates
-/// reach it.
-struct Served {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn demo_served(b: Backend) -> (Ca, Served) {
-    require_tool("openssl");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
-    let ca = Ca::init_with(b, true, &["--public-url", &url], &[]);
-    ca.export_chain();
-    let mut child = Command::new(hpki_bin())
-        .args([
-            "serve",
-            "--dir",
-            &ca.dir_arg(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("HPKI_KEY_PASSPHRASE", PASSPHRASE)
-        .env_remove("HPKI_CUSTODIANS")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn server");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    loop {
-        match lines.next() {
-            Some(Ok(l)) if l.contains("listening on") => break,
-            Some(Ok(_)) => {}
-            _ => panic!("server did not start"),
-        }
-    }
-    (ca, Served { child, url })
-}
-
-/// 日医太郎's signing key and certificate, as `hpki demo` writes them.
-fn demo_doctor(ca: &Ca) -> (PathBuf, PathBuf) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let files = rt.block_on(async {
-        let engine = hpki_ca::Engine::open(
-            &ca.dir,
-            None,
-            hpki_ca::authority::KeyAccess::Passphrase(PASSPHRASE.into()),
-            "test",
-        )
-        .await
-        .expect("open the CA");
-        hpki_ca::ceremony::issue_demo_subscriber(&engine, PASSPHRASE)
-            .await
-            .expect("demo doctor")
-    });
-    let find = |suffix: &str| {
-        files
-            .iter()
-            .find(|f| f.to_string_lossy().ends_with(suffix))
-            .unwrap_or_else(|| panic!("{suffix} in {files:?}"))
-            .clone()
-    };
-    (
-        find("taro-nichii-sign.key.pem"),
-        find("taro-nichii-sign.pem"),
-    )
-}
 
 fn p(path: &Path) -> &str {
     path.to_str().expect("UTF-8 path")
@@ -123,7 +42,7 @@ fn documents_are_archived_renewed_and_deleted_after_their_period(b: Backend) {
     for tool in ["pyhanko", "xmlsec1"] {
         require_tool(tool);
     }
-    let (ca, server) = demo_served(b);
+    let (ca, server) = demo_served(b, &[]);
     let (key, cert) = demo_doctor(&ca);
     let tsa = format!("{}/tsa", server.url);
     let (root, sign_ca) = (ca.path("root.pem"), ca.path("sign-ca.pem"));

@@ -107,7 +107,7 @@ use dom::{C14n, Signature, Xml, b64, unb64};
 
 pub use read::{
     ReferenceInfo, TimeStampInfo, XadesInfo, inspect, inspect_detached, verify, verify_detached,
-    verify_prescription,
+    verify_prescription, verify_signature_value,
 };
 
 /// XML-DSig namespace (XML-DSig §4).

@@ -734,6 +734,25 @@ fn inspect_with(
     })
 }
 
+/// Verifies the `SignatureValue` of `info` over its canonical `SignedInfo` with `signer`'s key,
+/// by the `SignatureMethod` (RFC 6931 §2.3: RSA or ECDSA with SHA-256/384/512; an ECDSA value
+/// is XML-DSig 1.1 §6.4.3's `r || s`). The references are not checked here.
+pub fn verify_signature_value(info: &XadesInfo, signer: &Certificate) -> Result<(), SignError> {
+    let (alg, ecdsa) = signature_algorithm(&info.signature_method)?;
+    let value = if ecdsa {
+        ecdsa_der(&info.signature_value)?
+    } else {
+        info.signature_value.clone()
+    };
+    crate::signature::verify_signature(
+        signer.tbs_certificate().subject_public_key_info(),
+        &alg,
+        DigestAlgorithm::Sha256,
+        &info.signed_info_c14n,
+        &value,
+    )
+}
+
 fn verify_with(
     text: &str,
     external: &dyn Fn(&str) -> Option<Vec<u8>>,
@@ -774,19 +793,7 @@ fn verify_with(
     // The signature value, with the certificate the signed properties name.
     let signer =
         named_signer(&xml, &sig)?.ok_or(SignError::MissingAttribute("SigningCertificateV2"))?;
-    let (alg, ecdsa) = signature_algorithm(&info.signature_method)?;
-    let value = if ecdsa {
-        ecdsa_der(&info.signature_value)?
-    } else {
-        info.signature_value.clone()
-    };
-    crate::signature::verify_signature(
-        signer.tbs_certificate().subject_public_key_info(),
-        &alg,
-        DigestAlgorithm::Sha256,
-        &info.signed_info_c14n,
-        &value,
-    )?;
+    verify_signature_value(&info, &signer)?;
     for ts in info
         .signature_time_stamps
         .iter()

@@ -11,59 +11,13 @@
 //! [`hpki_sign::xades::verify_prescription`]: the signature in `PrescriptionSign` must sign that
 //! very `PrescriptionDocument` (no signature wrapping).
 
-use hpki_sign::signature::verify_signature;
+use hpki_sign::SignError;
 use hpki_sign::xades::{self, XadesInfo};
-use hpki_sign::{DigestAlgorithm, SignError};
-use spki::AlgorithmIdentifierOwned;
 
 use super::{
     Document, Failure, Format, Found, PrescriptionReport, Text, TimeStampKind, Token, parse_time,
     unreadable,
 };
-
-/// The signature algorithm of a `SignatureMethod` URI (RFC 6931 §2.3) and whether it is ECDSA.
-fn signature_algorithm(uri: &str) -> Result<(AlgorithmIdentifierOwned, bool), SignError> {
-    use const_oid::db::rfc5912::{
-        ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, SHA_256_WITH_RSA_ENCRYPTION,
-        SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
-    };
-    let (oid, ecdsa) = match uri {
-        xades::ALG_RSA_SHA256 => (SHA_256_WITH_RSA_ENCRYPTION, false),
-        xades::ALG_RSA_SHA384 => (SHA_384_WITH_RSA_ENCRYPTION, false),
-        xades::ALG_RSA_SHA512 => (SHA_512_WITH_RSA_ENCRYPTION, false),
-        xades::ALG_ECDSA_SHA256 => (ECDSA_WITH_SHA_256, true),
-        xades::ALG_ECDSA_SHA384 => (ECDSA_WITH_SHA_384, true),
-        xades::ALG_ECDSA_SHA512 => (ECDSA_WITH_SHA_512, true),
-        other => return Err(SignError::UnsupportedSignatureAlgorithm(other.to_owned())),
-    };
-    Ok((
-        AlgorithmIdentifierOwned {
-            oid,
-            parameters: None,
-        },
-        ecdsa,
-    ))
-}
-
-/// ECDSA-Sig-Value (RFC 3279 §2.2.3).
-#[derive(der::Sequence)]
-struct EcdsaSigValue {
-    r: der::asn1::Uint,
-    s: der::asn1::Uint,
-}
-
-/// The DER ECDSA-Sig-Value of an XML-DSig `r || s` value (XML-DSig 1.1 §6.4.3).
-fn ecdsa_der(value: &[u8]) -> Result<Vec<u8>, SignError> {
-    if value.is_empty() || !value.len().is_multiple_of(2) {
-        return Err(SignError::BadSignature);
-    }
-    let (r, s) = value.split_at(value.len() / 2);
-    let strip = |n: &[u8]| n[n.iter().position(|b| *b != 0).unwrap_or(n.len())..].to_vec();
-    Ok(der::Encode::to_der(&EcdsaSigValue {
-        r: der::asn1::Uint::new(&strip(r))?,
-        s: der::asn1::Uint::new(&strip(s))?,
-    })?)
-}
 
 /// XML-DSig core validation from what [`xades::inspect`] computed.
 fn core_validation(info: &XadesInfo, detached_given: bool) -> Result<(), SignError> {
@@ -104,19 +58,7 @@ fn core_validation(info: &XadesInfo, detached_given: bool) -> Result<(), SignErr
         }
         None => return Err(SignError::SigningCertificateMismatch),
     };
-    let (alg, ecdsa) = signature_algorithm(&info.signature_method)?;
-    let value = if ecdsa {
-        ecdsa_der(&info.signature_value)?
-    } else {
-        info.signature_value.clone()
-    };
-    verify_signature(
-        signer.tbs_certificate().subject_public_key_info(),
-        &alg,
-        DigestAlgorithm::Sha256,
-        &info.signed_info_c14n,
-        &value,
-    )
+    xades::verify_signature_value(info, signer)
 }
 
 /// Whether the XML is an e-prescription: `Document/Prescription` (by local names).
