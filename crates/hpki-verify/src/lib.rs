@@ -13,8 +13,11 @@
 //! - [`document`]: signed documents — CAdES, PAdES, XAdES, B-B … B-LTA — verified on top of
 //!   `hpki-sign`'s readers: integrity, time-stamps, the signer's path at the proven time and
 //!   now, hcRole, the level reached; the [`document::Report`] in Japanese, English and JSON.
+//! - [`dn`]: distinguished names as RFC 4514 text for reports and errors.
 //!
-//! Pure: no network, no files, no clock except [`PathOptions::default`]'s "now". Signature
+//! Pure: no network, no files, no clock except [`PathOptions::default`]'s "now"; the only state
+//! is the bounded memo of signatures that verified ([`signature::verify`]), which answers
+//! exactly what verifying again would. Signature
 //! verifiers (CAdES, PAdES, XAdES) validate at the time their timestamps prove by setting
 //! [`PathOptions::at`] and passing the same time to [`check_revocation`].
 //!

@@ -144,9 +144,10 @@ pub fn check_supported(
 /// Verify `signature` (the BIT STRING of a certificate, CRL or OCSP response) over `message` (the
 /// exact DER of the signed part) with `key` and `algorithm`.
 ///
-/// Signatures that verified are remembered for the process ([`Verified`]): a relying party sees
-/// the same CA certificates, CRLs and OCSP responder certificates in document after document,
-/// and a validation checks one path several times (at the proven time, now). The memo is keyed
+/// Signatures that verified are remembered for the process (at most 16,384; see
+/// [`forget_verified`]): a relying party sees the same CA certificates, CRLs and OCSP responder
+/// certificates in document after document, and a validation checks one path several times
+/// (at the proven time, now). The memo is keyed
 /// by everything the result depends on — the algorithm, the key, the signature and the SHA-256
 /// of the message — so it answers exactly what verifying again would; failures are not kept.
 pub fn verify(
