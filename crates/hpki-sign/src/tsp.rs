@@ -273,6 +273,42 @@ pub fn verify_token(
     imprint: &MessageImprint,
     tsa_certificate: Option<&Certificate>,
 ) -> Result<VerifiedTimeStamp, SignError> {
+    verify_token_with(token_der, &|_| Ok(imprint.clone()), tsa_certificate)
+}
+
+/// [`verify_token`] over `data` hashed with the token's own imprint algorithm (RFC 3161
+/// §2.4.2: the requester chose it; SHA-256/384/512): how a verifier checks a signature or
+/// archive time-stamp over its input. The token is parsed once.
+pub fn verify_token_over(token_der: &[u8], data: &[u8]) -> Result<VerifiedTimeStamp, SignError> {
+    verify_token_digesting(token_der, &|alg| Ok(alg.digest(data)))
+}
+
+/// [`verify_token_over`] for data that is hashed by `digest_of` with the algorithm it is given
+/// (a PDF's byte range, for example), the token's own imprint algorithm.
+pub fn verify_token_digesting(
+    token_der: &[u8],
+    digest_of: &dyn Fn(DigestAlgorithm) -> Result<Vec<u8>, SignError>,
+) -> Result<VerifiedTimeStamp, SignError> {
+    verify_token_with(
+        token_der,
+        &|own| {
+            let alg = DigestAlgorithm::from_algorithm_identifier(&own.hash_algorithm)?;
+            Ok(MessageImprint {
+                hash_algorithm: alg.algorithm_identifier(),
+                hashed_message: der::asn1::OctetString::new(digest_of(alg)?)?,
+            })
+        },
+        None,
+    )
+}
+
+/// The one token check: `expected` gives the imprint the token must carry, from the token's
+/// own (so that a verifier can hash with the token's algorithm without parsing it twice).
+fn verify_token_with(
+    token_der: &[u8],
+    expected: &dyn Fn(&MessageImprint) -> Result<MessageImprint, SignError>,
+    tsa_certificate: Option<&Certificate>,
+) -> Result<VerifiedTimeStamp, SignError> {
     let parsed = parse_content_info(token_der)?;
     if parsed.econtent_type != ID_CT_TST_INFO {
         return Err(SignError::NotTimeStampToken(format!(
@@ -288,6 +324,7 @@ pub fn verify_token(
     };
     let econtent = parsed.econtent.as_deref().ok_or(SignError::NoContent)?;
     let tst_info = TstInfo::from_der(econtent)?;
+    let imprint = expected(&tst_info.message_imprint)?;
     let certificate = match tsa_certificate {
         Some(c) => c,
         None => parsed

@@ -19,6 +19,7 @@ use hpki_sign::cms::{
 };
 use hpki_sign::tsp::{
     TsaPolicy, check_request, imprint_of, sign_token, token_of_response, tst_info, verify_token,
+    verify_token_digesting, verify_token_over,
 };
 use hpki_sign::{DigestAlgorithm, SignError};
 use x509_cert::Certificate;
@@ -429,6 +430,22 @@ fn openssl_tsa_tokens_verify_here() {
     let token = token_of_response(&tsp_fixture("resp-granted-policy.tsr")).unwrap();
     let imprint = imprint_of(DigestAlgorithm::Sha512, &data).unwrap();
     let v = verify_token(&token, &imprint, None).unwrap();
+    assert_eq!(v.tsa_certificate, tsa);
+    // Over the data itself, hashed with the token's own algorithm (SHA-512 here).
+    let v = verify_token_over(&token, &data).unwrap();
+    assert_eq!(
+        v.tst_info.message_imprint.hashed_message,
+        imprint.hashed_message
+    );
+    assert!(matches!(
+        verify_token_over(&token, b"other"),
+        Err(SignError::ImprintMismatch)
+    ));
+    let v = verify_token_digesting(&token, &|alg| {
+        assert_eq!(alg, DigestAlgorithm::Sha512);
+        Ok(alg.digest(&data))
+    })
+    .unwrap();
     assert_eq!(v.tsa_certificate, tsa);
     // A rejection has no token.
     assert!(matches!(

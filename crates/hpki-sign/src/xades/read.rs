@@ -13,7 +13,7 @@ use super::{
     PRESCRIPTION_VERSION, SIGNED_PROPERTIES_TYPE,
 };
 use crate::ltv::ValidationData;
-use crate::tsp::{VerifiedTimeStamp, imprint_of, verify_token};
+use crate::tsp::VerifiedTimeStamp;
 use crate::{DigestAlgorithm, Level, SignError};
 
 /// What a XAdES signature carries, as [`inspect`] reads it.
@@ -100,11 +100,7 @@ impl TimeStampInfo {
     /// is over other data; the token's errors.
     pub fn verify(&self) -> Result<VerifiedTimeStamp, SignError> {
         let input = self.input.as_deref().ok_or(SignError::NoContent)?;
-        let parsed = crate::cms::parse_content_info(&self.token)?;
-        let econtent = parsed.econtent.as_deref().ok_or(SignError::NoContent)?;
-        let tst = hpki_asn1::tsp::TstInfo::from_der(econtent)?;
-        let alg = DigestAlgorithm::from_algorithm_identifier(&tst.message_imprint.hash_algorithm)?;
-        verify_token(&self.token, &imprint_of(alg, input)?, None)
+        crate::tsp::verify_token_over(&self.token, input)
     }
 }
 

@@ -101,7 +101,7 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
     for token in &info.signature_time_stamps {
         found.time_stamps.push(Token {
             kind: TimeStampKind::Signature,
-            result: super::verify_token_over(token, &info.signature_value),
+            result: hpki_sign::tsp::verify_token_over(token, &info.signature_value),
         });
     }
     for token in &info.archive_time_stamps {

@@ -78,7 +78,9 @@ use hpki_sign::tsp::VerifiedTimeStamp;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 
-use crate::revocation::{RevocationData, RevocationStatus, StatusSource, check_revocation};
+use crate::revocation::{
+    ParsedRevocationData, RevocationData, RevocationStatus, StatusSource, check_parsed,
+};
 use crate::time::from_x509;
 use crate::{PathError, PathOptions, ValidPath, hc_roles, validate_path_der};
 
@@ -329,21 +331,6 @@ pub(crate) fn unreadable(e: &SignError) -> Failure {
     }
 }
 
-/// Verifies an RFC 3161 token over `data`, hashed with the token's own imprint algorithm
-/// (RFC 3161 §2.4.2; CAdES/PAdES signature time-stamps: RFC 3161 Appendix A).
-pub(crate) fn verify_token_over(token: &[u8], data: &[u8]) -> Result<VerifiedTimeStamp, SignError> {
-    let alg = token_digest(token)?;
-    hpki_sign::tsp::verify_token(token, &hpki_sign::tsp::imprint_of(alg, data)?, None)
-}
-
-/// The hash algorithm of a token's message imprint.
-pub(crate) fn token_digest(token: &[u8]) -> Result<hpki_sign::DigestAlgorithm, SignError> {
-    let parsed = hpki_sign::cms::parse_content_info(token)?;
-    let econtent = parsed.econtent.as_deref().ok_or(SignError::NoContent)?;
-    let tst = hpki_asn1::tsp::TstInfo::from_der(econtent)?;
-    hpki_sign::DigestAlgorithm::from_algorithm_identifier(&tst.message_imprint.hash_algorithm)
-}
-
 /// An RFC 3339 `xsd:dateTime` (`2026-11-30T09:15:00Z`, `…+09:00`, fractions allowed) or a PDF
 /// date (`D:20261130091500Z`, `D:20261130181500+09'00'`, ISO 32000-1 §7.9.4).
 pub(crate) fn parse_time(s: &str) -> Option<SystemTime> {
@@ -449,8 +436,8 @@ struct Revocations {
     later: Vec<(usize, String, crate::Revocation)>,
 }
 
-fn revocations(path: &ValidPath, data: &RevocationData, at: SystemTime) -> Revocations {
-    let report = check_revocation(path, data, at);
+fn revocations(path: &ValidPath, data: &ParsedRevocationData, at: SystemTime) -> Revocations {
+    let report = check_parsed(path, data, at);
     let mut out = Revocations {
         failures: Vec::new(),
         unknown: Vec::new(),
@@ -562,7 +549,7 @@ struct Inputs {
     /// The pool decoded once for the several validations of a signature; `None` when one of
     /// them does not decode (validation then reports it, from the DER).
     decoded: Option<Vec<Certificate>>,
-    data: RevocationData,
+    data: ParsedRevocationData,
 }
 
 impl<'a> Context<'a> {
@@ -594,10 +581,10 @@ impl<'a> Context<'a> {
         Inputs {
             pool,
             decoded,
-            data: RevocationData {
+            data: ParsedRevocationData::parse(&RevocationData {
                 crls: data.crls.clone(),
                 ocsp_responses: data.ocsp_responses.clone(),
-            },
+            }),
         }
     }
 

@@ -10,7 +10,6 @@
 use hpki_sign::cades;
 use hpki_sign::cms::{ContentSource, verify_signer_info};
 use hpki_sign::pades::{self, PdfSignature};
-use hpki_sign::tsp::verify_token;
 
 use super::{
     Document, Failure, Format, Found, Level, Text, TimeStampKind, Token, parse_time, unreadable,
@@ -24,13 +23,7 @@ fn end(s: &PdfSignature) -> usize {
 /// A document time-stamp verified over its byte range.
 fn document_time_stamp(pdf: &[u8], ts: &PdfSignature) -> Token {
     let result = if ts.byte_range_ok {
-        super::token_digest(&ts.contents).and_then(|alg| {
-            let imprint = hpki_asn1::tsp::MessageImprint {
-                hash_algorithm: alg.algorithm_identifier(),
-                hashed_message: der::asn1::OctetString::new(ts.digest(pdf, alg))?,
-            };
-            verify_token(&ts.contents, &imprint, None)
-        })
+        hpki_sign::tsp::verify_token_digesting(&ts.contents, &|alg| Ok(ts.digest(pdf, alg)))
     } else {
         Err(hpki_sign::SignError::Pdf(
             "the /ByteRange of the document time-stamp is not sound / 文書タイムスタンプの /ByteRange が不正です"
@@ -108,7 +101,7 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         for token in &info.signature_time_stamps {
             found.time_stamps.push(Token {
                 kind: TimeStampKind::Signature,
-                result: super::verify_token_over(token, &info.signature_value),
+                result: hpki_sign::tsp::verify_token_over(token, &info.signature_value),
             });
         }
         let later: Vec<&&PdfSignature> = doc_time_stamps

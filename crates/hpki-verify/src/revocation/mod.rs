@@ -308,6 +308,52 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// [`RevocationData`] decoded once, for several [`check_parsed`] calls (a verifier checks the
+/// signer's path and each TSA's path against the same CRLs and OCSP responses).
+#[derive(Debug)]
+pub struct ParsedRevocationData {
+    crls: Vec<crl::ParsedCrl>,
+    responses: Vec<ocsp::ParsedResponse>,
+    unreadable: Vec<String>,
+}
+
+impl ParsedRevocationData {
+    /// Decodes every CRL and OCSP response of `data`; one that cannot be decoded is listed in
+    /// the reports' [`RevocationReport::unreadable`].
+    pub fn parse(data: &RevocationData) -> Self {
+        let mut unreadable = Vec::new();
+        let crls = data
+            .crls
+            .iter()
+            .enumerate()
+            .filter_map(|(i, der)| match crl::ParsedCrl::parse(der) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    unreadable.push(format!("CRL #{} of the input: {e}", i + 1));
+                    None
+                }
+            })
+            .collect();
+        let responses = data
+            .ocsp_responses
+            .iter()
+            .enumerate()
+            .filter_map(|(i, der)| match ocsp::ParsedResponse::parse(der) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    unreadable.push(format!("OCSP response #{} of the input: {e}", i + 1));
+                    None
+                }
+            })
+            .collect();
+        ParsedRevocationData {
+            crls,
+            responses,
+            unreadable,
+        }
+    }
+}
+
 /// Determine the revocation status of each certificate of `path` (all but the trust anchor) at
 /// `at` from `data`.
 pub fn check_revocation(
@@ -315,32 +361,17 @@ pub fn check_revocation(
     data: &RevocationData,
     at: SystemTime,
 ) -> RevocationReport {
-    let mut unreadable = Vec::new();
-    let crls: Vec<crl::ParsedCrl> = data
-        .crls
-        .iter()
-        .enumerate()
-        .filter_map(|(i, der)| match crl::ParsedCrl::parse(der) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                unreadable.push(format!("CRL #{} of the input: {e}", i + 1));
-                None
-            }
-        })
-        .collect();
-    let responses: Vec<ocsp::ParsedResponse> = data
-        .ocsp_responses
-        .iter()
-        .enumerate()
-        .filter_map(|(i, der)| match ocsp::ParsedResponse::parse(der) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                unreadable.push(format!("OCSP response #{} of the input: {e}", i + 1));
-                None
-            }
-        })
-        .collect();
+    check_parsed(path, &ParsedRevocationData::parse(data), at)
+}
 
+/// [`check_revocation`] with data decoded once ([`ParsedRevocationData::parse`]).
+pub fn check_parsed(
+    path: &ValidPath,
+    data: &ParsedRevocationData,
+    at: SystemTime,
+) -> RevocationReport {
+    let crls = &data.crls;
+    let responses = &data.responses;
     let mut certificates = Vec::new();
     for index in 0..path.certificates.len().saturating_sub(1) {
         let cert = &path.certificates[index];
@@ -354,14 +385,14 @@ pub fn check_revocation(
                 outcome: Outcome::Good,
             });
         }
-        for r in &responses {
+        for r in responses {
             match r.evidence(cert, issuer, at) {
                 None => {}
                 Some(Ok(e)) => evidence.push(e),
                 Some(Err(why)) => reasons.push(format!("OCSP response: {why}")),
             }
         }
-        for c in &crls {
+        for c in crls {
             match c.evidence(&path.certificates, index, at) {
                 None => {}
                 Some(Ok(e)) => evidence.push(e),
@@ -377,7 +408,7 @@ pub fn check_revocation(
     }
     RevocationReport {
         certificates,
-        unreadable,
+        unreadable: data.unreadable.clone(),
     }
 }
 
