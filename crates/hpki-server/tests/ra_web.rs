@@ -22,21 +22,7 @@ struct Web {
 }
 
 async fn setup(postgres: bool) -> Option<Web> {
-    let database_url = if postgres {
-        if std::env::var("HPKI_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
-            eprintln!("skipped: PostgreSQL (HPKI_TEST_SKIP_POSTGRES=1)");
-            return None;
-        }
-        let base = std::env::var("HPKI_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        Some(
-            hpki_store::fresh_postgres_url(&base)
-                .await
-                .expect("PostgreSQL must be reachable (HPKI_TEST_SKIP_POSTGRES=1 skips)"),
-        )
-    } else {
-        None
-    };
+    let database_url = hpki_store::test_database_url(postgres).await?;
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = InitOptions {
         demo: true,

@@ -32,22 +32,7 @@ struct Tsa {
 }
 
 async fn setup(backend: Backend, demo: bool) -> Option<Tsa> {
-    let db_url = match backend {
-        Backend::Sqlite => None,
-        Backend::Postgres => {
-            if std::env::var("HPKI_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
-                eprintln!("skipped: PostgreSQL (HPKI_TEST_SKIP_POSTGRES=1)");
-                return None;
-            }
-            let base = std::env::var("HPKI_TEST_DATABASE_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            Some(
-                hpki_store::fresh_postgres_url(&base)
-                    .await
-                    .expect("PostgreSQL must be reachable (HPKI_TEST_SKIP_POSTGRES=1 skips)"),
-            )
-        }
-    };
+    let db_url = hpki_store::test_database_url(matches!(backend, Backend::Postgres)).await?;
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = InitOptions {
         demo,

@@ -37,7 +37,7 @@ pub use ra::{
     ApplicationChange, ApplicationEvent, ApplicationFilter, ApplicationRecord, FeeRecord,
     OfficeRecord, OfficerRecord, SessionRecord,
 };
-pub use testing::{drop_postgres_schema, fresh_postgres_url};
+pub use testing::{drop_postgres_schema, fresh_postgres_url, test_database_url};
 pub use tsa::{NewTimestamp, TimestampRecord, TimestampStats, TsaUnitRecord};
 
 use std::sync::{Arc, Mutex};

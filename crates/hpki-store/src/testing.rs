@@ -53,6 +53,28 @@ pub async fn fresh_postgres_url(base: &str) -> Result<String, StoreError> {
     ))
 }
 
+/// The database of one scenario test, on SQLite or PostgreSQL: `Some(None)` for SQLite (the
+/// data directory's own file), `Some(Some(url))` for a fresh schema ([`fresh_postgres_url`]) in
+/// the database `HPKI_TEST_DATABASE_URL` names (default `postgres://postgres@127.0.0.1:5432/test`),
+/// `None` when `HPKI_TEST_SKIP_POSTGRES=1` switches PostgreSQL tests off (scripts/test.sh
+/// refuses that in CI). Panics when PostgreSQL cannot be reached: a missing server is a
+/// failure, never a skip.
+pub async fn test_database_url(postgres: bool) -> Option<Option<String>> {
+    if !postgres {
+        return Some(None);
+    }
+    if std::env::var("HPKI_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
+        eprintln!("skipped: PostgreSQL (HPKI_TEST_SKIP_POSTGRES=1)");
+        return None;
+    }
+    let base = std::env::var("HPKI_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    match fresh_postgres_url(&base).await {
+        Ok(url) => Some(Some(url)),
+        Err(e) => panic!("PostgreSQL must be reachable (HPKI_TEST_SKIP_POSTGRES=1 skips): {e}"),
+    }
+}
+
 /// Drops the schema that `url` (from [`fresh_postgres_url`]) points at, with everything in it,
 /// so test runs do not pile schemas up in the test database. Refuses any schema that
 /// [`fresh_postgres_url`] did not name, so it can never drop real data.
