@@ -342,14 +342,13 @@ fn sorted(mut tokens: Vec<TokenInfo>) -> Vec<TokenInfo> {
 }
 
 fn examine_cades(signed: &[u8], detached: Option<&[u8]>) -> Result<Examined, ArchiveError> {
-    let info = cades::inspect(signed)?;
+    let (info, parsed) = cades::read(signed)?;
     let content = match (info.detached, detached) {
         (true, Some(c)) => ContentSource::Detached(c),
         (true, None) => return Err(ArchiveError::DetachedContentNeeded),
         (false, None) => ContentSource::Encapsulated,
         (false, Some(_)) => return Err(ArchiveError::DetachedContentUnexpected),
     };
-    let parsed = cades::parse_signed_data(signed)?;
     let signer_info = parsed
         .signer_infos
         .first()

@@ -334,7 +334,17 @@ pub struct CadesInfo {
 
 /// Lists the parts of a CAdES signature (DER ContentInfo): see [`CadesInfo`].
 pub fn inspect(signature: &[u8]) -> Result<CadesInfo, SignError> {
+    info_of(&Parts::parse(signature)?)
+}
+
+/// [`inspect`] and [`parse_signed_data`] of one signature, taken apart once: what a verifier
+/// reads.
+pub fn read(signature: &[u8]) -> Result<(CadesInfo, ParsedSignedData), SignError> {
     let parts = Parts::parse(signature)?;
+    Ok((info_of(&parts)?, parsed_of(&parts)?))
+}
+
+fn info_of(parts: &Parts) -> Result<CadesInfo, SignError> {
     let signer = parts.first_signer()?;
     let si = signer.decode()?;
     let signature_time_stamps: Vec<Vec<u8>> = signer
@@ -391,15 +401,41 @@ pub fn inspect(signature: &[u8]) -> Result<CadesInfo, SignError> {
     })
 }
 
-/// Parses a CAdES signature (DER ContentInfo) as [`crate::cms::parse_content_info`] does,
-/// also when `SignedData.crls` carries OCSP responses (RFC 5940), which the `cms` crate cannot
-/// decode: those are left out of `signed_data.crls` (see [`inspect`] for them). The result
-/// goes to [`crate::cms::verify_signer_info`].
+/// Parses a CAdES signature (DER ContentInfo) for [`crate::cms::verify_signer_info`], also
+/// when `SignedData.crls` carries OCSP responses (RFC 5940), which the `cms` crate cannot
+/// decode.
+///
+/// The X.509 certificates and CRLs are decoded once each, into `certificates` and `crls` (in
+/// the order of the encoding, as [`inspect`] lists their DER); `signed_data` holds the other
+/// fields, with its `certificates` and `crls` left `None` rather than decoded a second time
+/// (a verifier of document after document reads them from the DER, see [`inspect`]).
 pub fn parse_signed_data(signature: &[u8]) -> Result<ParsedSignedData, SignError> {
-    let parts = Parts::parse(signature)?;
-    let mut decodable = parts.clone();
-    decodable.crls.retain(|c| c.first() == Some(&0x30));
+    parsed_of(&Parts::parse(signature)?)
+}
+
+fn parsed_of(parts: &Parts) -> Result<ParsedSignedData, SignError> {
+    let version = parts.version()?;
+    let decodable = Parts {
+        digest_algorithms: parts.digest_algorithms.clone(),
+        encap: parts.encap.clone(),
+        certificates: Vec::new(),
+        crls: Vec::new(),
+        signer_infos: parts.signer_infos.clone(),
+    };
     let mut parsed = parse_content_info(&decodable.encode()?)?;
+    parsed.signed_data.version = cms::content_info::CmsVersion::from_der(&tlv(0x02, &[version]))?;
+    parsed.certificates = parts
+        .certificates
+        .iter()
+        .filter(|c| c.first() == Some(&0x30))
+        .map(|c| Certificate::from_der(c))
+        .collect::<Result<_, _>>()?;
+    parsed.crls = parts
+        .crls
+        .iter()
+        .filter(|c| c.first() == Some(&0x30))
+        .map(|c| x509_cert::crl::CertificateList::from_der(c))
+        .collect::<Result<_, _>>()?;
     // The signer infos exactly as received (their signed attributes are what is verified).
     parsed.signer_infos = parts
         .signer_infos

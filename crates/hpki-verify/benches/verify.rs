@@ -12,11 +12,13 @@
 //! and its TSA's path and revocation, the signer's path at the proven time with its CRLs and
 //! OCSP, hcRole, the status now. Two rates:
 //!
-//! - **cold**: the memo of verified signatures ([`hpki_verify::signature::verify`]) is emptied
-//!   before every document, as `hpki verify` sees a single file;
+//! - **cold**: the process memos ([`hpki_verify::memo`]: decoded certificates and CRLs,
+//!   validated paths, verified signatures) are emptied before every document, as `hpki verify`
+//!   sees a single file;
 //! - **service**: emptied once per round, then every document verified once: what is the same
-//!   in all (CA and TSA certificates, CRLs) is verified once per round, what is each
-//!   document's own (signature, token, signer certificate, OCSP response) every time.
+//!   in all (CA and TSA certificates, CRLs, the TSA's path) is decoded, verified and validated
+//!   once per round, what is each document's own (signature, token, signer certificate and
+//!   path, OCSP response) every time.
 //!
 //! Target: >= 20 % of the raw verify rate. A bench reports; it always exits 0 when it could
 //! measure, whatever the numbers. Environment (optional): `HPKI_BENCH_VERIFY_N` (documents,
@@ -231,7 +233,7 @@ fn run() -> Result<(), BoxError> {
         raw.run(RAW_SECS / ROUNDS as f64)?;
         let start = Instant::now();
         for doc in &documents {
-            hpki_verify::signature::forget_verified();
+            hpki_verify::memo::forget();
             let r = verify(doc);
             if r.overall != Verdict::Valid {
                 return Err("a verification failed".into());
@@ -239,7 +241,7 @@ fn run() -> Result<(), BoxError> {
             std::hint::black_box(r);
         }
         cold_secs += start.elapsed().as_secs_f64();
-        hpki_verify::signature::forget_verified();
+        hpki_verify::memo::forget();
         let start = Instant::now();
         for doc in &documents {
             let r = verify(doc);

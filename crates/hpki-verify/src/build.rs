@@ -9,6 +9,8 @@
 //! apart before any signature is checked. Trust anchors are tried before intermediates at each
 //! step, and shorter paths first.
 
+use std::borrow::Borrow;
+
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::{AuthorityKeyIdentifier, SubjectKeyIdentifier};
 
@@ -69,9 +71,9 @@ pub(crate) fn may_have_issued(child: &Certificate, issuer: &Certificate) -> bool
 /// Every candidate path from `leaf` to one of `anchors`, through at most `max_intermediates` of
 /// `intermediates` (each used once), in the order they should be tried; or where building
 /// stopped when there is none.
-pub(crate) fn candidates(
+pub(crate) fn candidates<C: Borrow<Certificate>>(
     leaf: &Certificate,
-    intermediates: &[Certificate],
+    intermediates: &[C],
     anchors: &[Certificate],
     max_intermediates: usize,
 ) -> Result<Vec<Candidate>, Dead> {
@@ -82,7 +84,10 @@ pub(crate) fn candidates(
     for _depth in 0..=max_intermediates {
         let mut next = Vec::new();
         for chain in &frontier {
-            let top = chain.last().map(|&i| &intermediates[i]).unwrap_or(leaf);
+            let top = chain
+                .last()
+                .map(|&i| intermediates[i].borrow())
+                .unwrap_or(leaf);
             let mut extended = false;
             for (a, anchor) in anchors.iter().enumerate() {
                 if may_have_issued(top, anchor) && found.len() < MAX_CANDIDATES {
@@ -93,12 +98,12 @@ pub(crate) fn candidates(
                     extended = true;
                 }
             }
-            for (i, ca) in intermediates.iter().enumerate() {
+            for (i, ca) in intermediates.iter().map(Borrow::borrow).enumerate() {
                 // An intermediate equal to a certificate already in the chain (or to the leaf)
                 // would loop.
                 if chain.contains(&i)
                     || ca == leaf
-                    || chain.iter().any(|&c| intermediates[c] == *ca)
+                    || chain.iter().any(|&c| intermediates[c].borrow() == ca)
                 {
                     continue;
                 }

@@ -16,8 +16,9 @@
 //! - [`dn`]: distinguished names as RFC 4514 text for reports and errors.
 //!
 //! Pure: no network, no files, no clock except [`PathOptions::default`]'s "now"; the only state
-//! is the bounded memo of signatures that verified ([`signature::verify`]), which answers
-//! exactly what verifying again would. Signature
+//! is the bounded process memos of [`memo`] (decoded certificates and CRLs, validated paths,
+//! signatures that verified), keyed by the bytes they were computed from, which answer exactly
+//! what computing again would. Signature
 //! verifiers (CAdES, PAdES, XAdES) validate at the time their timestamps prove by setting
 //! [`PathOptions::at`] and passing the same time to [`check_revocation`].
 //!
@@ -41,6 +42,7 @@ pub mod dn;
 pub mod document;
 mod error;
 pub mod input;
+pub mod memo;
 mod path;
 pub mod revocation;
 pub mod signature;

@@ -10,6 +10,7 @@
 //! callback registered. This module builds the path ([`crate::build`]), sets certval up, and
 //! turns its status into a precise [`PathError`].
 
+use std::borrow::Borrow;
 use std::collections::BTreeSet;
 use std::time::SystemTime;
 
@@ -26,6 +27,7 @@ use x509_cert::ext::pkix::BasicConstraints;
 
 use crate::build::{Candidate, candidates};
 use crate::error::PathError;
+use crate::memo;
 use crate::signature::{SignatureError, check_supported};
 use crate::time::{from_x509, unix_secs};
 
@@ -213,9 +215,9 @@ pub fn validate_path_der(
 
 /// [`validate_path_der`] on certificates the caller has decoded already, each with its DER
 /// (`(decoded, der)` side by side): a verifier validates the same pool several times.
-pub(crate) fn validate_decoded(
+pub(crate) fn validate_decoded<C: Borrow<Certificate>>(
     leaf: (&Certificate, &[u8]),
-    intermediates: (&[Certificate], &[Vec<u8>]),
+    intermediates: (&[C], &[Vec<u8>]),
     trust_anchors: (&[Certificate], &[Vec<u8>]),
     options: &PathOptions,
 ) -> Result<ValidPath, PathError> {
@@ -230,10 +232,10 @@ pub(crate) fn validate_decoded(
     )
 }
 
-fn validate(
+fn validate<C: Borrow<Certificate>>(
     leaf: &Certificate,
     leaf_der: &[u8],
-    intermediates: &[Certificate],
+    intermediates: &[C],
     inter_der: &[Vec<u8>],
     trust_anchors: &[Certificate],
     anchor_der: &[Vec<u8>],
@@ -281,14 +283,14 @@ fn validate(
 }
 
 /// The certificates of a candidate path, leaf first, trust anchor last.
-fn path_certificates<'a>(
+fn path_certificates<'a, C: Borrow<Certificate>>(
     leaf: &'a Certificate,
-    intermediates: &'a [Certificate],
+    intermediates: &'a [C],
     anchors: &'a [Certificate],
     c: &Candidate,
 ) -> Vec<&'a Certificate> {
     let mut v = vec![leaf];
-    v.extend(c.intermediates.iter().map(|&i| &intermediates[i]));
+    v.extend(c.intermediates.iter().map(|&i| intermediates[i].borrow()));
     v.push(&anchors[c.anchor]);
     v
 }
@@ -315,10 +317,26 @@ fn validate_built(
         }
     }
 
+    // A path validated before, at a time inside every validity period as this one is, is valid
+    // again: with revocation left out, the validity periods are the only input of RFC 5280
+    // §6.1 that depends on the time (§6.1.3 (a)(2); certval's check_validity), and the rest is
+    // a function of the certificates and the policy inputs, which make the key.
+    let key = path_key(ders, options);
+    let inside_validity = within_validity(certs, options.at);
+    if inside_validity && let Some(policies) = memo::PATHS.get(&key) {
+        return Ok(policies.as_ref().clone());
+    }
+
     let to_pdv = |der: &[u8]| -> Result<PDVCertificate, PathError> {
-        PDVCertificate::try_from(der).map_err(|e| malformed("certificate", e))
+        memo::PDV_CERTIFICATES
+            .get_or_try(der, || PDVCertificate::try_from(der))
+            .map(|c| c.as_ref().clone())
+            .map_err(|e| malformed("certificate", e))
     };
-    let anchor = PDVTrustAnchorChoice::try_from(ders[ders.len() - 1])
+    let anchor_der = ders[ders.len() - 1];
+    let anchor = memo::TRUST_ANCHORS
+        .get_or_try(anchor_der, || PDVTrustAnchorChoice::try_from(anchor_der))
+        .map(|a| a.as_ref().clone())
         .map_err(|e| malformed("trust anchor", e))?;
     let target = to_pdv(ders[0])?;
     // certval takes the intermediates trust-anchor side first.
@@ -360,9 +378,53 @@ fn validate_built(
     );
 
     match validate_path_rfc5280(&env, &settings, &path, &mut results) {
-        Ok(()) => Ok(valid_policies(&results)),
+        Ok(()) => {
+            let policies = valid_policies(&results);
+            if inside_validity {
+                memo::PATHS.insert(&key, policies.clone());
+            }
+            Ok(policies)
+        }
         Err(e) => Err(explain(e, &results, certs, options)),
     }
+}
+
+/// The memo key of a built path: the DER of each certificate, leaf first, and the policy
+/// inputs of RFC 5280 §6.1.1 (c), (e)–(g) with the critical extensions the caller processes;
+/// not the time (see [`within_validity`]), each part length-prefixed.
+fn path_key(ders: &[&[u8]], options: &PathOptions) -> Vec<u8> {
+    let mut key = Vec::with_capacity(ders.iter().map(|d| d.len() + 4).sum::<usize>() + 64);
+    let mut part = |bytes: &[u8]| {
+        key.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        key.extend_from_slice(bytes);
+    };
+    for der in ders {
+        part(der);
+    }
+    for oid in &options.initial_policy_set {
+        part(oid.as_bytes());
+    }
+    part(&[
+        u8::from(options.initial_explicit_policy),
+        u8::from(options.initial_policy_mapping_inhibit),
+        u8::from(options.initial_any_policy_inhibit),
+    ]);
+    for oid in &options.understood_critical_extensions {
+        part(oid.as_bytes());
+    }
+    key
+}
+
+/// Whether `at` (to the second, as certval sees it) is strictly inside the validity period of
+/// every certificate of the path: then the outcome of validation does not depend on which such
+/// time it is. At the very edges the path is validated afresh.
+fn within_validity(certs: &[&Certificate], at: SystemTime) -> bool {
+    let at = unix_secs(at).max(1);
+    certs.iter().all(|c| {
+        let validity = c.tbs_certificate().validity();
+        unix_secs(from_x509(&validity.not_before)) < at
+            && at < unix_secs(from_x509(&validity.not_after))
+    })
 }
 
 /// The policies, in the trust anchor's policy domain, for which the path is valid: the

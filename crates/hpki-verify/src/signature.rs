@@ -145,7 +145,7 @@ pub fn check_supported(
 /// exact DER of the signed part) with `key` and `algorithm`.
 ///
 /// Signatures that verified are remembered for the process (at most 16,384; see
-/// [`forget_verified`]): a relying party sees the same CA certificates, CRLs and OCSP responder
+/// [`crate::memo`]): a relying party sees the same CA certificates, CRLs and OCSP responder
 /// certificates in document after document, and a validation checks one path several times
 /// (at the proven time, now). The memo is keyed
 /// by everything the result depends on — the algorithm, the key, the signature and the SHA-256
@@ -172,10 +172,8 @@ pub fn verify(
     Ok(())
 }
 
-/// Forgets every remembered signature (see [`verify`]): the next verifications compute every
-/// signature again. A service never needs it (the memo is bounded); the bench uses it to
-/// measure verification from a cold start.
-pub fn forget_verified() {
+/// Forgets every remembered signature (see [`verify`]); [`crate::memo::forget`] forgets all.
+pub(crate) fn forget_verified() {
     if let Ok(mut s) = Verified::set().lock() {
         s.clear();
     }

@@ -138,6 +138,55 @@ fn expired_after_not_after() {
 }
 
 #[test]
+fn a_path_validated_before_is_valid_again_only_inside_every_validity_period_and_policy() {
+    // hpki_verify::memo keeps validated paths; what it answers must be what validating again
+    // would: the memo is emptied first, and after a success at a time inside the validity
+    // periods, other times and other policy inputs are still decided on their own.
+    hpki_verify::memo::forget();
+    let f = fixture();
+    let inside = not_before(&f.leaf) + DAY;
+    let path = validate(&f.leaf, &sign_options(inside)).expect("valid");
+    assert_eq!(path.valid_policies, vec![oid(SIGN_POLICY)]);
+    // Another time inside: the same answer, the validation time of the call.
+    let later = not_after(&f.leaf) - DAY;
+    let again = validate(&f.leaf, &sign_options(later)).expect("valid again");
+    assert_eq!(again.valid_policies, path.valid_policies);
+    assert_eq!(again.at, later);
+    // Outside: the precise failures.
+    assert!(matches!(
+        validate(
+            &f.leaf,
+            &sign_options(not_after(&f.leaf) + Duration::from_secs(1))
+        ),
+        Err(PathError::Expired { index: 0, .. })
+    ));
+    assert!(matches!(
+        validate(
+            &f.leaf,
+            &sign_options(not_before(&f.leaf) - Duration::from_secs(1))
+        ),
+        Err(PathError::NotYetValid { index: 0, .. })
+    ));
+    // Other policy inputs over the same certificates are not the path validated before.
+    let auth = PathOptions::requiring_policies(inside, &[oid(AUTH_POLICY)]);
+    assert!(matches!(
+        validate(&f.leaf, &auth),
+        Err(PathError::NoValidPolicy { .. })
+    ));
+    let any = validate(&f.leaf, &PathOptions::at(inside)).expect("valid for any policy");
+    assert_eq!(any.valid_policies, vec![oid(SIGN_POLICY)]);
+    // A changed byte is another path.
+    let mut der = der::Encode::to_der(&f.leaf).unwrap();
+    let last = der.len() - 1;
+    der[last] ^= 0x01;
+    let tampered: Certificate = der::Decode::from_der(&der).unwrap();
+    assert!(matches!(
+        validate(&tampered, &sign_options(inside)),
+        Err(PathError::BadSignature { index: 0, .. })
+    ));
+}
+
+#[test]
 fn not_yet_valid_before_not_before() {
     let f = fixture();
     let err = validate(&f.leaf, &sign_options(not_before(&f.leaf) - DAY)).unwrap_err();

@@ -1,6 +1,6 @@
 //! CAdES (ETSI EN 319 122-1): the first SignerInfo of a CMS `SignedData`, read with
-//! [`hpki_sign::cades::inspect`] and [`hpki_sign::cades::parse_signed_data`] (which, unlike the
-//! `cms` crate, read the RFC 5940 OCSP entries of a B-LT signature), verified with
+//! [`hpki_sign::cades::read`] (which, unlike the `cms` crate, reads the RFC 5940 OCSP entries
+//! of a B-LT signature), verified with
 //! [`hpki_sign::cms::verify_signer_info`] (RFC 5652 §5.4, §5.6, ESS signing-certificate-v2);
 //! its signature time-stamps over the signature value (EN 319 122-1 §5.3) and its
 //! archive-time-stamp-v3 tokens over their ATSHashIndexV3 input (§5.5.3).
@@ -43,8 +43,7 @@ fn der_of(content: &[u8]) -> Result<Vec<u8>, Failure> {
 /// The one CAdES signature of `document`.
 pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
     let der = der_of(document.content)?;
-    let info = cades::inspect(&der).map_err(|e| unreadable(&e))?;
-    let parsed = cades::parse_signed_data(&der).map_err(|e| unreadable(&e))?;
+    let (info, parsed) = cades::read(&der).map_err(|e| unreadable(&e))?;
     let mut found = Found::new(Format::Cades, info.level.into());
     found.embedded.certificates = info.certificates.clone();
     found.embedded.crls = info.crls.clone();
@@ -64,8 +63,14 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
     let Some(signer) = parsed.signer_infos.first() else {
         return Err(Failure::NoSignature);
     };
-    let certificate = parsed.signer_certificate(signer);
-    found.signer = certificate.and_then(|c| der::Encode::to_der(c).ok());
+    // The signer's certificate, and its DER as carried (`read` lists the same certificates
+    // in the same order).
+    let position = parsed
+        .certificates
+        .iter()
+        .position(|c| signer.identifies(c));
+    let certificate = position.map(|i| &parsed.certificates[i]);
+    found.signer = position.and_then(|i| info.certificates.get(i).cloned());
 
     // Integrity: the CMS signature over the signed attributes, the message digest over the
     // content (RFC 5652 §5.4).

@@ -68,6 +68,7 @@ mod pades;
 mod report;
 mod xades;
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use const_oid::ObjectIdentifier;
@@ -546,9 +547,10 @@ struct Context<'a> {
 /// The inputs of one signature: the certificate pool and the revocation data.
 struct Inputs {
     pool: Vec<Vec<u8>>,
-    /// The pool decoded once for the several validations of a signature; `None` when one of
-    /// them does not decode (validation then reports it, from the DER).
-    decoded: Option<Vec<Certificate>>,
+    /// The pool decoded (shared through [`crate::memo`]) for the several validations of a
+    /// signature; `None` when one of them does not decode (validation then reports it, from
+    /// the DER).
+    decoded: Option<Vec<Arc<Certificate>>>,
     data: ParsedRevocationData,
 }
 
@@ -575,7 +577,7 @@ impl<'a> Context<'a> {
             .collect();
         let decoded = pool
             .iter()
-            .map(|d| Certificate::from_der(d))
+            .map(|d| crate::memo::certificate(d))
             .collect::<Result<Vec<_>, _>>()
             .ok();
         Inputs {
@@ -600,7 +602,7 @@ impl<'a> Context<'a> {
         } else {
             PathOptions::at(at)
         };
-        match (&inputs.decoded, Certificate::from_der(leaf)) {
+        match (&inputs.decoded, crate::memo::certificate(leaf)) {
             (Some(decoded), Ok(leaf_cert)) => crate::path::validate_decoded(
                 (&leaf_cert, leaf),
                 (decoded, &inputs.pool),
@@ -754,8 +756,8 @@ impl<'a> Context<'a> {
         // Who.
         let signer_cert = signer
             .as_deref()
-            .and_then(|d| Certificate::from_der(d).ok());
-        let signer_report = signer_cert.as_ref().map(signer_of);
+            .and_then(|d| crate::memo::certificate(d).ok());
+        let signer_report = signer_cert.as_deref().map(signer_of);
         match &signer_report {
             None => failures.push(Failure::SignerCertificateMissing),
             Some(s) if s.roles.is_empty() => failures.push(Failure::NoHcRole),

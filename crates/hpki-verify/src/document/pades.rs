@@ -49,16 +49,8 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         found.label = Some(sig.field_name.clone());
         found.claimed_time = sig.signing_time.as_deref().and_then(parse_time);
         found.embedded = dss.clone();
-        let info = match cades::inspect(&sig.contents) {
-            Ok(i) => i,
-            Err(e) => {
-                found.integrity_error(&e);
-                out.push(found);
-                continue;
-            }
-        };
-        let parsed = match cades::parse_signed_data(&sig.contents) {
-            Ok(p) => p,
+        let (info, parsed) = match cades::read(&sig.contents) {
+            Ok(read) => read,
             Err(e) => {
                 found.integrity_error(&e);
                 out.push(found);
@@ -75,8 +67,14 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
             out.push(found);
             continue;
         };
-        let certificate = parsed.signer_certificate(signer);
-        found.signer = certificate.and_then(|c| der::Encode::to_der(c).ok());
+        // The signer's certificate, and its DER as carried (`read` lists the same certificates
+        // in the same order).
+        let position = parsed
+            .certificates
+            .iter()
+            .position(|c| signer.identifies(c));
+        let certificate = position.map(|i| &parsed.certificates[i]);
+        found.signer = position.and_then(|i| info.certificates.get(i).cloned());
         if !sig.byte_range_ok {
             found.tampered(Text::new(
                 "the /ByteRange does not cover the file as signed",

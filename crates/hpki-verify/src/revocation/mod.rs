@@ -312,7 +312,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 /// signer's path and each TSA's path against the same CRLs and OCSP responses).
 #[derive(Debug)]
 pub struct ParsedRevocationData {
-    crls: Vec<crl::ParsedCrl>,
+    crls: Vec<std::sync::Arc<crl::ParsedCrl>>,
     responses: Vec<ocsp::ParsedResponse>,
     unreadable: Vec<String>,
 }
@@ -326,11 +326,13 @@ impl ParsedRevocationData {
             .crls
             .iter()
             .enumerate()
-            .filter_map(|(i, der)| match crl::ParsedCrl::parse(der) {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    unreadable.push(format!("CRL #{} of the input: {e}", i + 1));
-                    None
+            .filter_map(|(i, der)| {
+                match crate::memo::CRLS.get_or_try(der, || crl::ParsedCrl::parse(der)) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        unreadable.push(format!("CRL #{} of the input: {e}", i + 1));
+                        None
+                    }
                 }
             })
             .collect();
