@@ -353,12 +353,13 @@ fn examine_cades(signed: &[u8], detached: Option<&[u8]>) -> Result<Examined, Arc
         .signer_infos
         .first()
         .ok_or(SignError::NoSuchSigner(0))?;
-    let signer = parsed
-        .signer_certificate(signer_info)
+    let pool = certificates(&info.certificates);
+    let signer = pool
+        .iter()
+        .find(|c| signer_info.identifies(c))
         .ok_or(SignError::NoSignerCertificate)?
         .clone();
     verify_signer_info(&parsed, signer_info, &signer, content)?;
-    let pool = certificates(&info.certificates);
     let mut time_stamps = Vec::new();
     for token in &info.signature_time_stamps {
         time_stamps.push(verified_token(

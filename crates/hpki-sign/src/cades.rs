@@ -334,19 +334,30 @@ pub struct CadesInfo {
 
 /// Lists the parts of a CAdES signature (DER ContentInfo): see [`CadesInfo`].
 pub fn inspect(signature: &[u8]) -> Result<CadesInfo, SignError> {
-    info_of(&Parts::parse(signature)?)
+    let (parts, signer_infos) = Parts::parse_decoding(signature)?;
+    info_of(
+        &parts,
+        signer_infos.first().ok_or(SignError::NoSuchSigner(0))?,
+    )
 }
 
-/// [`inspect`] and [`parse_signed_data`] of one signature, taken apart once: what a verifier
-/// reads.
+/// [`inspect`] and [`parse_signed_data`] of one signature, taken apart once and each
+/// SignerInfo decoded once: what a verifier reads.
+///
+/// Unlike [`parse_signed_data`], the certificates and CRLs are not decoded: the returned
+/// [`ParsedSignedData`] has empty `certificates` and `crls`, and [`CadesInfo`] lists their
+/// DER in the order of the encoding. A verifier decodes the ones it needs, through its own
+/// cache when it reads document after document carrying the same CA certificates and CRLs.
 pub fn read(signature: &[u8]) -> Result<(CadesInfo, ParsedSignedData), SignError> {
-    let parts = Parts::parse(signature)?;
-    Ok((info_of(&parts)?, parsed_of(&parts)?))
+    let (parts, signer_infos) = Parts::parse_decoding(signature)?;
+    let first = signer_infos.first().ok_or(SignError::NoSuchSigner(0))?;
+    let info = info_of(&parts, first)?;
+    Ok((info, parsed_of(&parts, signer_infos, false)?))
 }
 
-fn info_of(parts: &Parts) -> Result<CadesInfo, SignError> {
+/// The [`CadesInfo`] of `parts`, whose first SignerInfo decodes to `si`.
+fn info_of(parts: &Parts, si: &SignerInfo) -> Result<CadesInfo, SignError> {
     let signer = parts.first_signer()?;
-    let si = signer.decode()?;
     let signature_time_stamps: Vec<Vec<u8>> = signer
         .attribute_values(ID_AA_SIGNATURE_TIME_STAMP_TOKEN)?
         .into_iter()
@@ -410,44 +421,63 @@ fn info_of(parts: &Parts) -> Result<CadesInfo, SignError> {
 /// fields, with its `certificates` and `crls` left `None` rather than decoded a second time
 /// (a verifier of document after document reads them from the DER, see [`inspect`]).
 pub fn parse_signed_data(signature: &[u8]) -> Result<ParsedSignedData, SignError> {
-    parsed_of(&Parts::parse(signature)?)
+    let (parts, signer_infos) = Parts::parse_decoding(signature)?;
+    parsed_of(&parts, signer_infos, true)
 }
 
-fn parsed_of(parts: &Parts) -> Result<ParsedSignedData, SignError> {
-    let version = parts.version()?;
-    let decodable = Parts {
-        digest_algorithms: parts.digest_algorithms.clone(),
-        encap: parts.encap.clone(),
-        certificates: Vec::new(),
-        crls: Vec::new(),
-        signer_infos: parts.signer_infos.clone(),
+/// The [`ParsedSignedData`] of `parts`, whose SignerInfos decode to `signer_infos` (in the
+/// same order); its certificates and CRLs decoded only when `decode_certificates`.
+fn parsed_of(
+    parts: &Parts,
+    signer_infos: Vec<SignerInfo>,
+    decode_certificates: bool,
+) -> Result<ParsedSignedData, SignError> {
+    let (econtent_type, econtent) = parts.encap_content()?;
+    let signed_data = cms::signed_data::SignedData {
+        version: cms::content_info::CmsVersion::from_der(&tlv(0x02, &[parts.version()?]))?,
+        digest_algorithms: Decode::from_der(&parts.digest_algorithms)?,
+        encap_content_info: Decode::from_der(&parts.encap)?,
+        certificates: None,
+        crls: None,
+        signer_infos: cms::signed_data::SignerInfos(der::asn1::SetOfVec::try_from(
+            signer_infos.clone(),
+        )?),
     };
-    let mut parsed = parse_content_info(&decodable.encode()?)?;
-    parsed.signed_data.version = cms::content_info::CmsVersion::from_der(&tlv(0x02, &[version]))?;
-    parsed.certificates = parts
-        .certificates
-        .iter()
-        .filter(|c| c.first() == Some(&0x30))
-        .map(|c| Certificate::from_der(c))
-        .collect::<Result<_, _>>()?;
-    parsed.crls = parts
-        .crls
-        .iter()
-        .filter(|c| c.first() == Some(&0x30))
-        .map(|c| x509_cert::crl::CertificateList::from_der(c))
-        .collect::<Result<_, _>>()?;
+    let (mut certificates, mut crls) = (Vec::new(), Vec::new());
+    if decode_certificates {
+        certificates = parts
+            .certificates
+            .iter()
+            .filter(|c| c.first() == Some(&0x30))
+            .map(|c| Certificate::from_der(c))
+            .collect::<Result<_, _>>()?;
+        crls = parts
+            .crls
+            .iter()
+            .filter(|c| c.first() == Some(&0x30))
+            .map(|c| x509_cert::crl::CertificateList::from_der(c))
+            .collect::<Result<_, _>>()?;
+    }
     // The signer infos exactly as received (their signed attributes are what is verified).
-    parsed.signer_infos = parts
+    let signer_infos = parts
         .signer_infos
         .iter()
-        .map(|s| {
+        .zip(signer_infos)
+        .map(|(s, signer_info)| {
             Ok(ParsedSignerInfo {
-                signer_info: s.decode()?,
+                signer_info,
                 signed_attrs_der: s.signed_attrs_as_set()?,
             })
         })
         .collect::<Result<_, SignError>>()?;
-    Ok(parsed)
+    Ok(ParsedSignedData {
+        signed_data,
+        econtent_type,
+        econtent,
+        certificates,
+        crls,
+        signer_infos,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -620,6 +650,11 @@ struct SignerParts {
 
 impl Parts {
     fn parse(content_info: &[u8]) -> Result<Parts, SignError> {
+        Ok(Self::parse_decoding(content_info)?.0)
+    }
+
+    /// [`Parts::parse`], with the SignerInfos as decoded while checking them.
+    fn parse_decoding(content_info: &[u8]) -> Result<(Parts, Vec<SignerInfo>), SignError> {
         let ci = one(content_info, 0x30)?;
         let [content_type, content] = &children(ci.value)?[..] else {
             return Err(der::Error::from(der::ErrorKind::Length {
@@ -657,17 +692,22 @@ impl Parts {
             }
             _ => return Err(malformed()),
         }
-        let signer_infos = children(signer_set.value)?
+        let (signer_infos, decoded) = children(signer_set.value)?
             .into_iter()
             .map(SignerParts::parse)
-            .collect::<Result<_, _>>()?;
-        Ok(Parts {
-            digest_algorithms,
-            encap,
-            certificates,
-            crls,
-            signer_infos,
-        })
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .unzip();
+        Ok((
+            Parts {
+                digest_algorithms,
+                encap,
+                certificates,
+                crls,
+                signer_infos,
+            },
+            decoded,
+        ))
     }
 
     /// Sorts every `SET OF` as DER requires, so that indexes are made in the order that will
@@ -866,7 +906,8 @@ impl Parts {
 }
 
 impl SignerParts {
-    fn parse(t: Tlv<'_>) -> Result<SignerParts, SignError> {
+    /// The parts of one SignerInfo TLV, and the SignerInfo decoded (which checks it).
+    fn parse(t: Tlv<'_>) -> Result<(SignerParts, SignerInfo), SignError> {
         let t = with_tag(t, 0x30)?;
         let fields = children(t.value)?;
         let (signed_len, unsigned) = match fields.last() {
@@ -883,8 +924,8 @@ impl SignerParts {
             signed: t.value[..signed_len].to_vec(),
             unsigned,
         };
-        parts.decode()?;
-        Ok(parts)
+        let decoded = SignerInfo::from_der(t.all)?;
+        Ok((parts, decoded))
     }
 
     fn encode(&self) -> Vec<u8> {

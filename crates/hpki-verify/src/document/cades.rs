@@ -63,14 +63,10 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
     let Some(signer) = parsed.signer_infos.first() else {
         return Err(Failure::NoSignature);
     };
-    // The signer's certificate, and its DER as carried (`read` lists the same certificates
-    // in the same order).
-    let position = parsed
-        .certificates
-        .iter()
-        .position(|c| signer.identifies(c));
-    let certificate = position.map(|i| &parsed.certificates[i]);
-    found.signer = position.and_then(|i| info.certificates.get(i).cloned());
+    // The signer's certificate, and its DER as carried.
+    let signer_certificate = super::signer_certificate(signer, &info.certificates);
+    let certificate = signer_certificate.as_ref().map(|(c, _)| c.as_ref());
+    found.signer = signer_certificate.as_ref().map(|(_, der)| der.clone());
 
     // Integrity: the CMS signature over the signed attributes, the message digest over the
     // content (RFC 5652 §5.4).

@@ -325,6 +325,19 @@ impl Found {
     }
 }
 
+/// The certificate among `ders` (a signature's certificates, DER) that `signer` names, decoded
+/// (through [`crate::memo`]), with its DER as carried. Certificates that do not decode are
+/// skipped.
+pub(crate) fn signer_certificate(
+    signer: &hpki_sign::cms::ParsedSignerInfo,
+    ders: &[Vec<u8>],
+) -> Option<(Arc<Certificate>, Vec<u8>)> {
+    ders.iter().find_map(|der| {
+        let c = crate::memo::certificate(der).ok()?;
+        signer.identifies(&c).then(|| (c, der.clone()))
+    })
+}
+
 /// A readable failure of a whole file.
 pub(crate) fn unreadable(e: &SignError) -> Failure {
     Failure::Unreadable {
