@@ -509,11 +509,18 @@ pub fn parse_signed_data(der: &[u8]) -> Result<ParsedSignedData, SignError> {
             _ => None,
         })
         .collect();
-    let mut signer_infos = Vec::new();
-    for raw in raw_signer_infos(der)? {
+    // In the order of the encoding: the decoded SET OF may have been sorted, except a set of
+    // one (a time-stamp token's, RFC 3161 §2.4.2), whose SignerInfo is taken as decoded.
+    let raw = raw_signer_infos(der)?;
+    let mut signer_infos = Vec::with_capacity(raw.len());
+    for r in raw.iter().copied() {
+        let signer_info = match (raw.len(), signed_data.signer_infos.0.as_slice()) {
+            (1, [only]) => only.clone(),
+            _ => SignerInfo::from_der(r)?,
+        };
         signer_infos.push(ParsedSignerInfo {
-            signer_info: SignerInfo::from_der(raw)?,
-            signed_attrs_der: raw_signed_attrs(raw)?,
+            signer_info,
+            signed_attrs_der: raw_signed_attrs(r)?,
         });
     }
     Ok(ParsedSignedData {
