@@ -418,8 +418,9 @@ fn info_of(parts: &Parts, si: &SignerInfo) -> Result<CadesInfo, SignError> {
 ///
 /// The X.509 certificates and CRLs are decoded once each, into `certificates` and `crls` (in
 /// the order of the encoding, as [`inspect`] lists their DER); `signed_data` holds the other
-/// fields, with its `certificates` and `crls` left `None` rather than decoded a second time
-/// (a verifier of document after document reads them from the DER, see [`inspect`]).
+/// fields, with its `certificates` and `crls` left `None` rather than decoded a second time.
+/// A verifier of document after document uses [`read`], which leaves the certificates and CRLs
+/// to it.
 pub fn parse_signed_data(signature: &[u8]) -> Result<ParsedSignedData, SignError> {
     let (parts, signer_infos) = Parts::parse_decoding(signature)?;
     parsed_of(&parts, signer_infos, true)
