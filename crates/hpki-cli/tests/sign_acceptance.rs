@@ -317,6 +317,15 @@ fn the_demo_doctor_signs_a_pdf_and_xml_documents(b: Backend) {
         signed_pdf.display()
     ));
     assert!(ok && out.contains("INTACT:TRUSTED"), "{out}");
+    // hpki's own verifier: the stamp's font and appearance, the DSS and the document
+    // time-stamp added after the signature do not change what it signed.
+    let (ok, out) = sh_out(&format!(
+        "'{}' verify '{}' --trust '{}' --no-fetch --lang en",
+        hpki_bin(),
+        signed_pdf.display(),
+        ca.path("root.pem").display()
+    ));
+    assert!(ok && out.contains("PAdES B-LTA"), "{out}");
 
     // XAdES, enveloped, B-LT: xmlsec1 checks the references, the value and the chain.
     let xml = ca.write(

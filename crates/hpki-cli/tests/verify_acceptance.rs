@@ -103,6 +103,37 @@ fn letter_pdf(text: &str) -> Vec<u8> {
     out
 }
 
+/// `pdf` with an incremental update (ISO 32000-1 §7.5.6, a classic cross-reference section)
+/// giving object `number` (generation 0) the new value `body`.
+fn append_update(pdf: &[u8], number: u32, body: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(pdf);
+    let after = |key: &str| -> u64 {
+        let at = text
+            .rfind(key)
+            .unwrap_or_else(|| panic!("no {key} in the PDF"))
+            + key.len();
+        let digits: String = text[at..]
+            .trim_start()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().unwrap()
+    };
+    let (prev, size, root) = (after("startxref"), after("/Size"), after("/Root"));
+    let mut out = pdf.to_vec();
+    out.push(b'\n');
+    let offset = out.len();
+    out.extend_from_slice(format!("{number} 0 obj\n{body}\nendobj\n").as_bytes());
+    let xref = out.len();
+    out.extend_from_slice(
+        format!(
+            "xref\n{number} 1\n{offset:010} 00000 n\r\ntrailer\n<</Size {size}/Root {root} 0 R/Prev {prev}>>\nstartxref\n{xref}\n%%EOF\n"
+        )
+        .as_bytes(),
+    );
+    out
+}
+
 /// The demo doctor signing with his software key (the chain and the root known, the served
 /// TSA); panics with the output when signing fails.
 struct Doctor<'a> {
@@ -345,6 +376,31 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
         failure_kinds(&json).contains(&"tampered".to_owned()),
         "{json}"
     );
+    // A second signature after the time-stamps adds a signature field: the first still shows
+    // what it signed.
+    let twice_pdf = ca.path("letter-signed-twice.pdf");
+    dr.sign("pades", "t", &signed_pdf, &twice_pdf, &[]);
+    let (code, json) = verify_json(&[twice_pdf.to_str().unwrap(), "--trust", root, "--no-fetch"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["signatures"].as_array().unwrap().len(), 2, "{json}");
+    // The signed revision untouched, but an incremental update appended after the time-stamps
+    // gives the page other text: a reader shows the latest revision.
+    let content = "BT /F1 18 Tf 40 760 Td (Referral: someone else) Tj ET";
+    let shadowed = append_update(
+        &std::fs::read(&signed_pdf).unwrap(),
+        4,
+        &format!("<</Length {}>>stream\n{content}\nendstream", content.len()),
+    );
+    let shadowed_pdf = ca.path("shadowed.pdf");
+    std::fs::write(&shadowed_pdf, shadowed).unwrap();
+    let (code, out, _) = hpki_verify(&[shadowed_pdf.to_str().unwrap(), "--trust", root]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("署名の後に") && out.contains("stream 4 0"),
+        "{out}"
+    );
+    let (_, json) = verify_json(&[shadowed_pdf.to_str().unwrap(), "--trust", root]);
+    assert_eq!(failure_kinds(&json), ["tampered"], "{json}");
 
     // XAdES B-LT, enveloped.
     let xml = ca.write(

@@ -26,6 +26,7 @@
 //! reader.
 
 mod appearance;
+mod changes;
 mod form;
 mod incremental;
 mod placeholder;
@@ -48,6 +49,7 @@ use crate::ltv::{TimeStamper, ValidationData, ValidationSource};
 use crate::{DigestAlgorithm, SignError};
 
 pub use appearance::Appearance;
+pub use changes::{Changes, changes_after};
 use form::add_field;
 use incremental::{Prior, Update};
 use placeholder::{Placeholder, Prepared};
@@ -503,7 +505,7 @@ mod tests {
 
     /// A stand-in TSA: the "token" is the imprint as a DER OCTET STRING (enough for the PDF
     /// structure; the real tokens are checked in tests/pades.rs).
-    struct EchoStamper;
+    pub(super) struct EchoStamper;
 
     impl TimeStamper for EchoStamper {
         fn time_stamp(&self, _: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>, SignError> {

@@ -5,7 +5,9 @@
 //! hex string); its signature time-stamp is over the CMS signature value (EN 319 142-1 §6.3),
 //! and each document time-stamp added after it (`/ETSI.RFC3161`, §5.4.3) is over its own byte
 //! range — which covers the signature and the DSS added before it — so it serves as its archive
-//! time-stamp.
+//! time-stamp. What the updates after a signature changed is checked too
+//! ([`hpki_sign::pades::changes_after`]): a reader shows the latest revision, so anything but
+//! validation data, time-stamps, signatures and metadata fails the signature as tampered.
 
 use hpki_sign::cades;
 use hpki_sign::cms::{ContentSource, verify_signer_info};
@@ -92,6 +94,25 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
                 Err(e) => found.integrity_error(&e),
             }
         }
+        // What the file shows is the latest revision: the updates after this signature may
+        // only add validation data, time-stamps and signatures (see hpki_sign::pades::changes).
+        if sig.byte_range_ok {
+            match pades::changes_after(pdf, end(sig)) {
+                Ok(changes) if !changes.shows_what_was_signed() => {
+                    let what = changes.other.join("; ");
+                    found.tampered(Text::new(
+                        format!(
+                            "the file was changed after this signature in a way that can change what it shows ({what}); the signed revision itself is intact"
+                        ),
+                        format!(
+                            "この署名の後に、表示内容を変え得る変更がファイルに加えられています（{what}）。署名された版そのものは改ざんされていません"
+                        ),
+                    ));
+                }
+                Ok(_) => {}
+                Err(e) => found.integrity_error(&e),
+            }
+        }
         for token in &info.signature_time_stamps {
             found.time_stamps.push(Token {
                 kind: TimeStampKind::Signature,
@@ -121,18 +142,20 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         };
         out.push(found);
     }
-    // What no signature or time-stamp covers: incremental updates after the last one.
+    // What no signature or time-stamp covers: incremental updates after the last one. When they
+    // change what the file shows, every signature says so already (above).
     let covered = sigs.iter().map(end).max().unwrap_or(0);
     if covered < pdf.len()
+        && pades::changes_after(pdf, covered).is_ok_and(|c| c.shows_what_was_signed())
         && let Some(last) = out.last_mut()
     {
         let extra = pdf.len() - covered;
         last.notes.push(Text::new(
             format!(
-                "the last {extra} bytes of the file were added after the last signature or time-stamp and are covered by none (validation data is added this way; such updates cannot change what was signed, which the byte ranges protect)"
+                "the last {extra} bytes of the file were added after the last signature or time-stamp and are covered by none; they add only validation data or metadata, which do not change what was signed"
             ),
             format!(
-                "ファイル末尾の {extra} バイトは最後の署名・タイムスタンプの後に追加され、どの署名の対象でもありません（検証情報はこの方法で追加されます。署名済みの範囲はバイト範囲で保護されています）"
+                "ファイル末尾の {extra} バイトは最後の署名・タイムスタンプの後に追加され、どの署名の対象でもありません。追加されたのは検証情報またはメタデータのみで、署名された内容は変わりません"
             ),
         ));
     }

@@ -1,0 +1,572 @@
+//! What the incremental updates after a signed revision changed (ISO 32000-1 §7.5.6).
+//!
+//! A PDF signature covers the file as it was when signed (its `/ByteRange`); updates appended
+//! later are covered by no signature of that revision, and a reader shows the latest revision.
+//! Some updates are expected and cannot change what the signed revision shows: validation data
+//! in the Document Security Store (ETSI EN 319 142-1 §5.4.2) and further signature fields —
+//! document time-stamps (§5.4.3) and later signatures (ISO 32000-1 §12.7.4.5) — with the form
+//! and page entries that hold them. Anything else (page contents, resources, the page tree,
+//! other annotations, form values, actions…) may change what the reader sees, the "incremental
+//! saving" attacks on PDF signatures, and is listed as such.
+//!
+//! The comparison is object by object between the revision's objects and the latest ones, as
+//! lopdf reads them; an object that a later update does not reach from anything that changed
+//! (a new object nobody refers to) cannot change the document and is not listed.
+
+use std::collections::BTreeSet;
+
+use lopdf::{Dictionary, Document, Object, ObjectId};
+
+use super::form::decode_text;
+use super::incremental::{Prior, pdf_error};
+use crate::SignError;
+
+/// The catalog entries an update may set: the DSS, the form (checked on its own) and the
+/// developer extensions that announce ETSI's (EN 319 142-1 §5.4.1).
+const CATALOG_KEYS: [&[u8]; 3] = [b"DSS", b"AcroForm", b"Extensions"];
+/// The AcroForm entries adding a signature field changes (ISO 32000-1 Table 218).
+const FORM_KEYS: [&[u8]; 2] = [b"Fields", b"SigFlags"];
+/// The entries a signature field that existed empty gets when it is signed.
+const FILLED_FIELD_KEYS: [&[u8]; 2] = [b"V", b"AP"];
+/// How deep references are followed.
+const MAX_DEPTH: usize = 64;
+
+/// What changed after a signed revision, sorted by what it may do to the document shown.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Validation data was added or extended (the DSS and its VRI, certificates, CRLs, OCSP
+    /// responses).
+    pub validation_data: bool,
+    /// The names of the signature fields added or signed since (document time-stamps and later
+    /// signatures), in the order of the form's `/Fields`.
+    pub signature_fields: Vec<String>,
+    /// The document information dictionary or the XMP metadata changed (not shown as page
+    /// content).
+    pub metadata: bool,
+    /// Everything else that changed, described (English): each may change what a reader shows
+    /// from what was signed.
+    pub other: Vec<String>,
+}
+
+impl Changes {
+    /// Whether the later updates can only have added validation data, signature fields and
+    /// metadata: what the signed revision shows is what the file shows.
+    pub fn shows_what_was_signed(&self) -> bool {
+        self.other.is_empty()
+    }
+}
+
+/// Compares the latest revision of `pdf` with its revision that ends at `revision_end` (the
+/// end of a signature's `/ByteRange`).
+///
+/// # Errors
+/// [`SignError::Pdf`] when either revision cannot be read.
+pub fn changes_after(pdf: &[u8], revision_end: usize) -> Result<Changes, SignError> {
+    let signed = pdf.get(..revision_end).ok_or_else(|| {
+        pdf_error(
+            "the signed revision ends after the file / 署名された版がファイルの外で終わります",
+        )
+    })?;
+    let before = Prior::load(signed)?;
+    let after = Prior::load(pdf)?;
+    Ok(compare(&before.doc, &after.doc))
+}
+
+/// The objects of `before` and `after` compared (see the module documentation).
+fn compare(before: &Document, after: &Document) -> Changes {
+    let mut changes = Changes::default();
+    // Object numbers whose latest value differs from the signed one, and those new since.
+    let mut modified: BTreeSet<ObjectId> = after
+        .objects
+        .iter()
+        .filter(|(id, o)| before.objects.get(id).is_some_and(|b| b != *o))
+        .map(|(id, _)| *id)
+        .collect();
+    for id in before.objects.keys() {
+        if !after.objects.contains_key(id) {
+            changes
+                .other
+                .push(format!("object {} {} was deleted", id.0, id.1));
+        }
+    }
+
+    // The catalog: only the DSS, the form and the extensions may change; the page tree, the
+    // actions, the outlines… are the document.
+    let empty = Dictionary::new();
+    let (root_b, catalog_b) = catalog(before);
+    let (root_a, catalog_a) = catalog(after);
+    let (catalog_b, catalog_a) = (catalog_b.unwrap_or(&empty), catalog_a.unwrap_or(&empty));
+    if root_a.is_none() {
+        changes
+            .other
+            .push("the latest revision has no catalog".into());
+    }
+    for key in differing_keys(catalog_b, catalog_a) {
+        if key == b"Metadata" {
+            changes.metadata = true;
+        } else if !CATALOG_KEYS.contains(&key.as_slice()) {
+            changes
+                .other
+                .push(format!("the catalog's /{}", String::from_utf8_lossy(&key)));
+        }
+    }
+    for id in [root_a, root_b].into_iter().flatten() {
+        modified.remove(&id);
+    }
+
+    // Metadata: the information dictionary and the XMP stream.
+    let info = after
+        .trailer
+        .get(b"Info")
+        .and_then(Object::as_reference)
+        .ok();
+    let xmp = catalog_a
+        .get(b"Metadata")
+        .and_then(Object::as_reference)
+        .ok();
+    for id in [info, xmp].into_iter().flatten() {
+        if modified.remove(&id) {
+            changes.metadata = true;
+        }
+    }
+    if before.trailer.get(b"Info").ok() != after.trailer.get(b"Info").ok() {
+        changes.metadata = true;
+    }
+
+    // The Document Security Store and what it holds, unless the document itself uses it too
+    // (a changed content stream listed among the DSS certificates is still a changed page).
+    if let Ok(dss) = catalog_a.get(b"DSS") {
+        let mut rest = catalog_a.clone();
+        rest.remove(b"DSS");
+        let document = reachable(after, &Object::Dictionary(rest));
+        let held: BTreeSet<ObjectId> = reachable(after, dss)
+            .difference(&document)
+            .copied()
+            .collect();
+        if catalog_b.get(b"DSS").ok() != Some(dss) || modified.iter().any(|id| held.contains(id)) {
+            changes.validation_data = true;
+        }
+        modified.retain(|id| !held.contains(id));
+    } else if catalog_b.has(b"DSS") {
+        changes.other.push("the DSS was removed".into());
+    }
+
+    // The form: fields may only be added, and only signature fields.
+    let form_b = resolved_dict(before, catalog_b.get(b"AcroForm").ok());
+    let form_a = resolved_dict(after, catalog_a.get(b"AcroForm").ok());
+    if let Some(id) = reference(catalog_a.get(b"AcroForm").ok()) {
+        modified.remove(&id);
+    }
+    let (form_b, form_a) = (form_b.unwrap_or(&empty), form_a.unwrap_or(&empty));
+    for key in differing_keys(form_b, form_a) {
+        if !FORM_KEYS.contains(&key.as_slice()) {
+            changes
+                .other
+                .push(format!("the form's /{}", String::from_utf8_lossy(&key)));
+        }
+    }
+    if let Some(id) = reference(form_a.get(b"Fields").ok()) {
+        modified.remove(&id);
+    }
+    let fields_b = resolved_array(before, form_b.get(b"Fields").ok());
+    let fields_a = resolved_array(after, form_a.get(b"Fields").ok());
+    added_elements(
+        after,
+        &fields_b,
+        &fields_a,
+        "a form field",
+        &mut changes,
+        &mut modified,
+    );
+
+    // The pages: only their annotations may change, and only by signature widgets added.
+    for page in after.get_pages().into_values() {
+        let (Some(Object::Dictionary(page_b)), Some(Object::Dictionary(page_a))) =
+            (before.objects.get(&page), after.objects.get(&page))
+        else {
+            continue; // a new page changes the page tree, which is listed
+        };
+        let page_changed = modified.remove(&page);
+        let annots_id = reference(page_a.get(b"Annots").ok());
+        if !page_changed && !annots_id.is_some_and(|id| modified.contains(&id)) {
+            continue;
+        }
+        for key in differing_keys(page_b, page_a) {
+            if key != b"Annots" {
+                changes.other.push(format!(
+                    "page object {} {}: /{}",
+                    page.0,
+                    page.1,
+                    String::from_utf8_lossy(&key)
+                ));
+            }
+        }
+        if let Some(id) = annots_id {
+            modified.remove(&id);
+        }
+        let annots_b = resolved_array(before, page_b.get(b"Annots").ok());
+        let annots_a = resolved_array(after, page_a.get(b"Annots").ok());
+        added_elements(
+            after,
+            &annots_b,
+            &annots_a,
+            "an annotation",
+            &mut changes,
+            &mut modified,
+        );
+    }
+
+    // Signature fields that existed empty and were signed since.
+    for id in modified.clone() {
+        let (Some(Object::Dictionary(b)), Some(Object::Dictionary(a))) =
+            (before.objects.get(&id), after.objects.get(&id))
+        else {
+            continue;
+        };
+        if is_signature_field(before, b)
+            && is_signature_field(after, a)
+            && differing_keys(b, a)
+                .iter()
+                .all(|k| FILLED_FIELD_KEYS.contains(&k.as_slice()))
+        {
+            modified.remove(&id);
+            changes.signature_fields.push(field_name(a));
+        }
+    }
+
+    for id in modified {
+        let what = after
+            .objects
+            .get(&id)
+            .map(describe)
+            .unwrap_or_else(|| "object".into());
+        changes
+            .other
+            .push(format!("{what} {} {} was changed", id.0, id.1));
+    }
+    changes
+}
+
+/// The trailer's `/Root` and the catalog it names.
+fn catalog(doc: &Document) -> (Option<ObjectId>, Option<&Dictionary>) {
+    let root = doc.trailer.get(b"Root").and_then(Object::as_reference).ok();
+    (root, root.and_then(|id| doc.get_dictionary(id).ok()))
+}
+
+/// The keys whose values differ between `a` and `b`, present in either.
+fn differing_keys(a: &Dictionary, b: &Dictionary) -> Vec<Vec<u8>> {
+    let mut keys: Vec<Vec<u8>> = a
+        .iter()
+        .filter(|(k, v)| b.get(k).ok() != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for (k, _) in b.iter() {
+        if !a.has(k) {
+            keys.push(k.clone());
+        }
+    }
+    keys
+}
+
+/// The object number `object` refers to, if it is a reference.
+fn reference(object: Option<&Object>) -> Option<ObjectId> {
+    object.and_then(|o| o.as_reference().ok())
+}
+
+/// `object`, or what it refers to, followed through references.
+fn resolve<'d>(doc: &'d Document, object: &'d Object) -> Option<&'d Object> {
+    doc.dereference(object).ok().map(|(_, o)| o)
+}
+
+fn resolved_dict<'d>(doc: &'d Document, object: Option<&'d Object>) -> Option<&'d Dictionary> {
+    object
+        .and_then(|o| resolve(doc, o))
+        .and_then(|o| o.as_dict().ok())
+}
+
+fn resolved_array(doc: &Document, object: Option<&Object>) -> Vec<Object> {
+    object
+        .and_then(|o| resolve(doc, o))
+        .and_then(|o| o.as_array().ok())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Checks that the array `after` keeps every element of `before` (`what` names one, with its
+/// article) and that each element added is a signature field (with its widget): their names go
+/// to `signature_fields`, anything else to `other`. An added element's own object is accounted
+/// for (taken out of `modified`).
+fn added_elements(
+    doc: &Document,
+    before: &[Object],
+    after: &[Object],
+    what: &str,
+    changes: &mut Changes,
+    modified: &mut BTreeSet<ObjectId>,
+) {
+    if before.iter().any(|b| !after.contains(b)) {
+        changes.other.push(format!("{what} was removed"));
+    }
+    for element in after.iter().filter(|a| !before.contains(a)) {
+        if let Some(id) = reference(Some(element)) {
+            modified.remove(&id);
+        }
+        match resolve(doc, element).and_then(|o| o.as_dict().ok()) {
+            Some(d) if is_signature_field(doc, d) => {
+                let name = field_name(d);
+                if !changes.signature_fields.contains(&name) {
+                    changes.signature_fields.push(name);
+                }
+            }
+            Some(d) => changes.other.push(format!(
+                "{what} was added ({})",
+                kind(d).unwrap_or_else(|| "dictionary".into())
+            )),
+            None => changes.other.push(format!("{what} was added")),
+        }
+    }
+}
+
+/// Whether `dict` is a signature field or the widget of one (ISO 32000-1 §12.7.4.5: `/FT
+/// /Sig`, on the dictionary or inherited from its parent).
+fn is_signature_field(doc: &Document, dict: &Dictionary) -> bool {
+    let mut current = dict;
+    for _ in 0..MAX_DEPTH {
+        if let Ok(ft) = current.get(b"FT") {
+            return ft.as_name().is_ok_and(|n| n == b"Sig");
+        }
+        match resolved_dict(doc, current.get(b"Parent").ok()) {
+            Some(parent) => current = parent,
+            None => return false,
+        }
+    }
+    false
+}
+
+/// A field's partial name (`/T`), or "(unnamed)".
+fn field_name(dict: &Dictionary) -> String {
+    dict.get(b"T")
+        .and_then(Object::as_str)
+        .map(decode_text)
+        .unwrap_or_else(|_| "(unnamed)".into())
+}
+
+/// `/Subtype` or `/Type` of a dictionary, for a description.
+fn kind(dict: &Dictionary) -> Option<String> {
+    [b"Subtype".as_slice(), b"Type"]
+        .iter()
+        .find_map(|k| dict.get(k).and_then(Object::as_name).ok())
+        .map(|n| format!("/{}", String::from_utf8_lossy(n)))
+}
+
+/// What an object is, for a description.
+fn describe(object: &Object) -> String {
+    match object {
+        Object::Dictionary(d) => kind(d).map_or("dictionary".into(), |k| format!("{k} object")),
+        Object::Stream(s) => kind(&s.dict).map_or("stream".into(), |k| format!("{k} stream")),
+        Object::Array(_) => "array".into(),
+        _ => "object".into(),
+    }
+}
+
+/// The object numbers reached from `object` through references.
+fn reachable(doc: &Document, object: &Object) -> BTreeSet<ObjectId> {
+    let mut seen = BTreeSet::new();
+    let mut stack: Vec<(&Object, usize)> = vec![(object, 0)];
+    while let Some((o, depth)) = stack.pop() {
+        if depth > MAX_DEPTH {
+            continue;
+        }
+        match o {
+            Object::Reference(id) => {
+                if seen.insert(*id)
+                    && let Ok(target) = doc.get_object(*id)
+                {
+                    stack.push((target, depth + 1));
+                }
+            }
+            Object::Array(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            Object::Dictionary(d) => stack.extend(d.iter().map(|(_, v)| (v, depth + 1))),
+            Object::Stream(s) => stack.extend(s.dict.iter().map(|(_, v)| (v, depth + 1))),
+            _ => {}
+        }
+    }
+    seen
+}
+
+#[cfg(test)]
+mod tests {
+    use lopdf::Stream;
+
+    use super::super::incremental::Update;
+    use super::super::incremental::tests::{classic_pdf, xref_stream_pdf};
+    use super::super::store::write_dss;
+    use super::super::tests::EchoStamper;
+    use super::*;
+    use crate::ltv::ValidationData;
+
+    /// `pdf` with one incremental update made by `change`.
+    fn updated(pdf: &[u8], change: impl FnOnce(&Prior<'_>, &mut Update<'_, '_>)) -> Vec<u8> {
+        let prior = Prior::load(pdf).unwrap();
+        let mut update = Update::new(&prior);
+        change(&prior, &mut update);
+        update.finish().unwrap().bytes
+    }
+
+    /// The first page's object number and dictionary.
+    fn first_page(prior: &Prior<'_>) -> (ObjectId, Dictionary) {
+        let id = *prior.doc.get_pages().get(&1).unwrap();
+        (id, prior.doc.get_dictionary(id).unwrap().clone())
+    }
+
+    fn validation_data() -> ValidationData {
+        ValidationData {
+            certificates: vec![b"a certificate".to_vec()],
+            crls: vec![b"a CRL".to_vec()],
+            ocsp_responses: vec![b"an OCSP response".to_vec()],
+        }
+    }
+
+    #[test]
+    fn nothing_after_the_revision_is_no_change() {
+        let pdf = classic_pdf();
+        let changes = changes_after(&pdf, pdf.len()).unwrap();
+        assert_eq!(changes, Changes::default());
+        assert!(changes.shows_what_was_signed());
+        assert!(changes_after(&pdf, pdf.len() + 1).is_err());
+    }
+
+    #[test]
+    fn validation_data_and_document_time_stamps_show_what_was_signed() {
+        for signed in [classic_pdf(), xref_stream_pdf()] {
+            let with_dss = write_dss(&signed, validation_data()).unwrap().unwrap();
+            let stamped =
+                crate::pades::add_document_time_stamp(&with_dss, &EchoStamper, None).unwrap();
+            let more = ValidationData {
+                certificates: vec![b"another certificate".to_vec()],
+                ..Default::default()
+            };
+            let again = write_dss(&stamped, more).unwrap().unwrap();
+            let last = crate::pades::add_document_time_stamp(&again, &EchoStamper, None).unwrap();
+            let changes = changes_after(&last, signed.len()).unwrap();
+            assert!(changes.shows_what_was_signed(), "{changes:?}");
+            assert!(changes.validation_data);
+            assert_eq!(changes.signature_fields, ["DocTimeStamp1", "DocTimeStamp2"]);
+            // From the first time-stamp on, only the DSS grew and one more time-stamp came.
+            let since_stamp = changes_after(&last, stamped.len()).unwrap();
+            assert!(since_stamp.shows_what_was_signed(), "{since_stamp:?}");
+            assert!(since_stamp.validation_data);
+            assert_eq!(since_stamp.signature_fields, ["DocTimeStamp2"]);
+        }
+    }
+
+    #[test]
+    fn a_changed_page_content_is_listed() {
+        for signed in [classic_pdf(), xref_stream_pdf()] {
+            let changed = updated(&signed, |prior, update| {
+                let (_, page) = first_page(prior);
+                let contents = page.get(b"Contents").unwrap().as_reference().unwrap();
+                let stream = Stream::new(Dictionary::new(), b"0 0 m 100 100 l S".to_vec());
+                update.put(contents, &Object::Stream(stream)).unwrap();
+            });
+            let changes = changes_after(&changed, signed.len()).unwrap();
+            assert!(!changes.shows_what_was_signed());
+            assert_eq!(changes.other.len(), 1, "{changes:?}");
+            assert!(changes.other[0].contains("stream"), "{changes:?}");
+        }
+    }
+
+    #[test]
+    fn a_page_entry_other_than_its_annotations_is_listed() {
+        let signed = classic_pdf();
+        let changed = updated(&signed, |prior, update| {
+            let (id, mut page) = first_page(prior);
+            page.set("Rotate", Object::Integer(90));
+            update.put(id, &Object::Dictionary(page)).unwrap();
+        });
+        let changes = changes_after(&changed, signed.len()).unwrap();
+        assert_eq!(changes.other.len(), 1, "{changes:?}");
+        assert!(changes.other[0].ends_with("/Rotate"), "{changes:?}");
+    }
+
+    #[test]
+    fn an_annotation_that_is_not_a_signature_is_listed() {
+        let signed = classic_pdf();
+        let changed = updated(&signed, |prior, update| {
+            let (id, mut page) = first_page(prior);
+            let note = update.reserve();
+            let mut annot = Dictionary::new();
+            annot.set("Type", Object::Name(b"Annot".to_vec()));
+            annot.set("Subtype", Object::Name(b"FreeText".to_vec()));
+            annot.set("Contents", Object::string_literal("not what was signed"));
+            update.put(note, &Object::Dictionary(annot)).unwrap();
+            page.set("Annots", Object::Array(vec![Object::Reference(note)]));
+            update.put(id, &Object::Dictionary(page)).unwrap();
+        });
+        let changes = changes_after(&changed, signed.len()).unwrap();
+        assert_eq!(
+            changes.other,
+            ["an annotation was added (/FreeText)"],
+            "{changes:?}"
+        );
+    }
+
+    #[test]
+    fn a_catalog_entry_other_than_dss_form_and_extensions_is_listed() {
+        let signed = classic_pdf();
+        let changed = updated(&signed, |prior, update| {
+            let mut catalog = prior.catalog().unwrap().clone();
+            catalog.set("OpenAction", Object::Array(vec![]));
+            update
+                .put(prior.root_id().unwrap(), &Object::Dictionary(catalog))
+                .unwrap();
+        });
+        let changes = changes_after(&changed, signed.len()).unwrap();
+        assert_eq!(changes.other, ["the catalog's /OpenAction"]);
+    }
+
+    #[test]
+    fn a_changed_page_content_listed_in_the_dss_is_still_a_changed_page() {
+        let signed = classic_pdf();
+        let changed = updated(&signed, |prior, update| {
+            let (_, page) = first_page(prior);
+            let contents = page.get(b"Contents").unwrap().as_reference().unwrap();
+            let stream = Stream::new(Dictionary::new(), b"0 0 m 100 100 l S".to_vec());
+            update.put(contents, &Object::Stream(stream)).unwrap();
+            let mut dss = Dictionary::new();
+            dss.set("Certs", Object::Array(vec![Object::Reference(contents)]));
+            let mut catalog = prior.catalog().unwrap().clone();
+            catalog.set("DSS", Object::Dictionary(dss));
+            update
+                .put(prior.root_id().unwrap(), &Object::Dictionary(catalog))
+                .unwrap();
+        });
+        let changes = changes_after(&changed, signed.len()).unwrap();
+        assert!(changes.validation_data);
+        assert_eq!(changes.other.len(), 1, "{changes:?}");
+    }
+
+    #[test]
+    fn metadata_is_not_page_content() {
+        let signed = classic_pdf();
+        let changed = updated(&signed, |prior, update| {
+            let xmp = update.reserve();
+            update
+                .put(
+                    xmp,
+                    &Object::Stream(Stream::new(Dictionary::new(), b"<x:xmpmeta/>".to_vec())),
+                )
+                .unwrap();
+            let mut catalog = prior.catalog().unwrap().clone();
+            catalog.set("Metadata", Object::Reference(xmp));
+            update
+                .put(prior.root_id().unwrap(), &Object::Dictionary(catalog))
+                .unwrap();
+        });
+        let changes = changes_after(&changed, signed.len()).unwrap();
+        assert!(
+            changes.metadata && changes.shows_what_was_signed(),
+            "{changes:?}"
+        );
+    }
+}
