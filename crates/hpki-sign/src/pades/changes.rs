@@ -114,6 +114,15 @@ fn compare(before: &Document, after: &Document) -> Changes {
         modified.remove(&id);
     }
 
+    // What the document itself uses: everything the catalog reaches but through the DSS and
+    // the metadata. A changed object the document uses is never excused as validation data or
+    // metadata (a changed content stream listed among the DSS certificates is still a changed
+    // page).
+    let mut rest = catalog_a.clone();
+    rest.remove(b"DSS");
+    rest.remove(b"Metadata");
+    let document = reachable(after, &Object::Dictionary(rest));
+
     // Metadata: the information dictionary and the XMP stream.
     let info = after
         .trailer
@@ -125,7 +134,7 @@ fn compare(before: &Document, after: &Document) -> Changes {
         .and_then(Object::as_reference)
         .ok();
     for id in [info, xmp].into_iter().flatten() {
-        if modified.remove(&id) {
+        if !document.contains(&id) && modified.remove(&id) {
             changes.metadata = true;
         }
     }
@@ -133,12 +142,8 @@ fn compare(before: &Document, after: &Document) -> Changes {
         changes.metadata = true;
     }
 
-    // The Document Security Store and what it holds, unless the document itself uses it too
-    // (a changed content stream listed among the DSS certificates is still a changed page).
+    // The Document Security Store and what it holds.
     if let Ok(dss) = catalog_a.get(b"DSS") {
-        let mut rest = catalog_a.clone();
-        rest.remove(b"DSS");
-        let document = reachable(after, &Object::Dictionary(rest));
         let held: BTreeSet<ObjectId> = reachable(after, dss)
             .difference(&document)
             .copied()
@@ -170,14 +175,7 @@ fn compare(before: &Document, after: &Document) -> Changes {
     }
     let fields_b = resolved_array(before, form_b.get(b"Fields").ok());
     let fields_a = resolved_array(after, form_a.get(b"Fields").ok());
-    added_elements(
-        after,
-        &fields_b,
-        &fields_a,
-        "a form field",
-        &mut changes,
-        &mut modified,
-    );
+    added_elements(after, &fields_b, &fields_a, "a form field", &mut changes);
 
     // The pages: only their annotations may change, and only by signature widgets added.
     for page in after.get_pages().into_values() {
@@ -206,14 +204,7 @@ fn compare(before: &Document, after: &Document) -> Changes {
         }
         let annots_b = resolved_array(before, page_b.get(b"Annots").ok());
         let annots_a = resolved_array(after, page_a.get(b"Annots").ok());
-        added_elements(
-            after,
-            &annots_b,
-            &annots_a,
-            "an annotation",
-            &mut changes,
-            &mut modified,
-        );
+        added_elements(after, &annots_b, &annots_a, "an annotation", &mut changes);
     }
 
     // Signature fields that existed empty and were signed since.
@@ -230,7 +221,10 @@ fn compare(before: &Document, after: &Document) -> Changes {
                 .all(|k| FILLED_FIELD_KEYS.contains(&k.as_slice()))
         {
             modified.remove(&id);
-            changes.signature_fields.push(field_name(a));
+            let name = field_name(a);
+            if !changes.signature_fields.contains(&name) {
+                changes.signature_fields.push(name);
+            }
         }
     }
 
@@ -294,23 +288,19 @@ fn resolved_array(doc: &Document, object: Option<&Object>) -> Vec<Object> {
 
 /// Checks that the array `after` keeps every element of `before` (`what` names one, with its
 /// article) and that each element added is a signature field (with its widget): their names go
-/// to `signature_fields`, anything else to `other`. An added element's own object is accounted
-/// for (taken out of `modified`).
+/// to `signature_fields`, anything else to `other`. An added element that is an existing object
+/// changed is judged with the other changed objects.
 fn added_elements(
     doc: &Document,
     before: &[Object],
     after: &[Object],
     what: &str,
     changes: &mut Changes,
-    modified: &mut BTreeSet<ObjectId>,
 ) {
     if before.iter().any(|b| !after.contains(b)) {
         changes.other.push(format!("{what} was removed"));
     }
     for element in after.iter().filter(|a| !before.contains(a)) {
-        if let Some(id) = reference(Some(element)) {
-            modified.remove(&id);
-        }
         match resolve(doc, element).and_then(|o| o.as_dict().ok()) {
             Some(d) if is_signature_field(doc, d) => {
                 let name = field_name(d);
@@ -544,6 +534,24 @@ mod tests {
         let changes = changes_after(&changed, signed.len()).unwrap();
         assert!(changes.validation_data);
         assert_eq!(changes.other.len(), 1, "{changes:?}");
+    }
+
+    #[test]
+    fn a_changed_page_content_named_as_metadata_is_still_a_changed_page() {
+        let signed = classic_pdf();
+        let changed = updated(&signed, |prior, update| {
+            let (_, page) = first_page(prior);
+            let contents = page.get(b"Contents").unwrap().as_reference().unwrap();
+            let stream = Stream::new(Dictionary::new(), b"0 0 m 100 100 l S".to_vec());
+            update.put(contents, &Object::Stream(stream)).unwrap();
+            let mut catalog = prior.catalog().unwrap().clone();
+            catalog.set("Metadata", Object::Reference(contents));
+            update
+                .put(prior.root_id().unwrap(), &Object::Dictionary(catalog))
+                .unwrap();
+        });
+        let changes = changes_after(&changed, signed.len()).unwrap();
+        assert_eq!(changes.other, ["stream 4 0 was changed"], "{changes:?}");
     }
 
     #[test]
