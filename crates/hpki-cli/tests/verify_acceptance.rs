@@ -701,6 +701,47 @@ fn foreign_certificates_and_time_stamps_fail_with_their_reason(b: Backend) {
     );
     assert!(failure_kinds(&json).contains(&"untrusted_root".to_owned()));
 
+    // A second signer added by openssl (cms -resign) to the doctor's valid B-LT signature:
+    // each SignerInfo is verified, and the second one's certificate leads to no trusted root.
+    let cosigned = ca.path("letter-cosigned.p7s");
+    sh(&format!(
+        "openssl cms -resign -binary -inform DER -outform DER -in '{}' -out '{}' -signer '{}' -inkey '{}' -md sha256 2>&1",
+        lt.display(),
+        cosigned.display(),
+        cert,
+        key
+    ));
+    let (code, json) = verify_json(&[
+        cosigned.to_str().unwrap(),
+        "--detached",
+        letter.to_str().unwrap(),
+        "--trust",
+        root,
+        "--no-fetch",
+    ]);
+    assert_eq!(code, 1, "{json}");
+    let signatures = json["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 2, "{json}");
+    // DER orders the SET OF SignerInfo by encoding (openssl re-sorts): find each by its signer.
+    let by = |subscriber: serde_json::Value| {
+        signatures
+            .iter()
+            .find(|s| s["signer"]["subscriber_id"] == subscriber)
+            .unwrap_or_else(|| panic!("no signature of {subscriber}: {json}"))
+    };
+    let doctor = by("JMA9999999999".into());
+    assert_eq!(
+        (&doctor["verdict"], &doctor["level"]),
+        (&"valid".into(), &"B-LT".into()),
+        "{json}"
+    );
+    let other_signer = by(serde_json::Value::Null);
+    assert_eq!(other_signer["verdict"], "invalid", "{json}");
+    assert_eq!(
+        other_signer["at_signing"]["reason"]["kind"], "untrusted_root",
+        "{json}"
+    );
+
     // A genuine token of the same TSA, but over other data, as the signature time-stamp.
     let bb = ca.path("letter-b.p7s");
     dr.sign("cades", "b", &letter, &bb, &[]);

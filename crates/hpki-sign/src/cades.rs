@@ -381,16 +381,11 @@ fn info_of(parts: &Parts, si: &SignerInfo) -> Result<CadesInfo, SignError> {
             _ => {}
         }
     }
-    let level = match (
-        signature_time_stamps.is_empty(),
-        crls.is_empty() && ocsp_responses.is_empty(),
-        archive_time_stamps.is_empty(),
-    ) {
-        (true, _, _) => Level::B,
-        (false, true, _) => Level::T,
-        (false, false, true) => Level::Lt,
-        (false, false, false) => Level::Lta,
-    };
+    let level = Level::of_structure(
+        !signature_time_stamps.is_empty(),
+        !(crls.is_empty() && ocsp_responses.is_empty()),
+        !archive_time_stamps.is_empty(),
+    );
     let (content_type, content) = parts.encap_content()?;
     Ok(CadesInfo {
         level,

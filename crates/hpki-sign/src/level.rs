@@ -45,6 +45,23 @@ impl Level {
         }
     }
 
+    /// The level a signature's structure reaches (ETSI EN 319 122-1 / 319 142-1 §4, the
+    /// baseline levels): B-T with a signature time-stamp, B-LT when validation data (CRLs or
+    /// OCSP responses) is carried as well, B-LTA with an archive time-stamp on top. What is
+    /// found, not what verifies.
+    pub fn of_structure(
+        signature_time_stamp: bool,
+        validation_data: bool,
+        archive_time_stamp: bool,
+    ) -> Level {
+        match (signature_time_stamp, validation_data, archive_time_stamp) {
+            (false, _, _) => Level::B,
+            (true, false, _) => Level::T,
+            (true, true, false) => Level::Lt,
+            (true, true, true) => Level::Lta,
+        }
+    }
+
     /// The ETSI name, `B-B` … `B-LTA`.
     pub fn name(self) -> &'static str {
         match self {
@@ -99,6 +116,16 @@ impl SignContext<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_structure_reaches_the_level_of_what_it_holds_in_order() {
+        assert_eq!(Level::of_structure(false, true, true), Level::B);
+        assert_eq!(Level::of_structure(true, false, false), Level::T);
+        // An archive time-stamp without validation data is not B-LTA.
+        assert_eq!(Level::of_structure(true, false, true), Level::T);
+        assert_eq!(Level::of_structure(true, true, false), Level::Lt);
+        assert_eq!(Level::of_structure(true, true, true), Level::Lta);
+    }
 
     #[test]
     fn levels_parse_in_both_spellings_and_order() {

@@ -1,10 +1,11 @@
-//! CAdES (ETSI EN 319 122-1): the first SignerInfo of a CMS `SignedData`, read with
+//! CAdES (ETSI EN 319 122-1): every SignerInfo of a CMS `SignedData`, read with
 //! [`hpki_sign::cades::read`] (which, unlike the `cms` crate, reads the RFC 5940 OCSP entries
-//! of a B-LT signature), verified with
+//! of a B-LT signature), each verified with
 //! [`hpki_sign::cms::verify_signer_info`] (RFC 5652 §5.4, §5.6, ESS signing-certificate-v2);
-//! its signature time-stamps over the signature value (EN 319 122-1 §5.3) and its
-//! archive-time-stamp-v3 tokens over their ATSHashIndexV3 input (§5.5.3).
+//! its signature time-stamps over its signature value (EN 319 122-1 §5.3) and, for the first
+//! signer, its archive-time-stamp-v3 tokens over their ATSHashIndexV3 input (§5.5.3).
 
+use der::Encode;
 use hpki_sign::cades;
 use hpki_sign::cms::{ContentSource, verify_signer_info};
 
@@ -40,78 +41,115 @@ fn der_of(content: &[u8]) -> Result<Vec<u8>, Failure> {
     }
 }
 
-/// The one CAdES signature of `document`.
+/// The signatures of a CAdES `document`: one per SignerInfo (RFC 5652 §5.1 allows several
+/// signers of one content, each verified on its own).
 pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
     let der = der_of(document.content)?;
     let (info, parsed) = cades::read(&der).map_err(|e| unreadable(&e))?;
-    let mut found = Found::new(Format::Cades, info.level.into());
-    found.embedded.certificates = info.certificates.clone();
-    found.embedded.crls = info.crls.clone();
-    found.embedded.ocsp_responses = info.ocsp_responses.clone();
-    if parsed.signer_infos.len() > 1 {
-        found.notes.push(Text::new(
-            format!(
-                "the SignedData has {} signers; only the first is verified",
-                parsed.signer_infos.len()
-            ),
-            format!(
-                "署名者が {} 名あります。検証したのは最初の署名者のみです",
-                parsed.signer_infos.len()
-            ),
-        ));
-    }
-    let Some(signer) = parsed.signer_infos.first() else {
+    if parsed.signer_infos.is_empty() {
         return Err(Failure::NoSignature);
-    };
-    // The signer's certificate, and its DER as carried.
-    let signer_certificate = super::signer_certificate(signer, &info.certificates);
-    let certificate = signer_certificate.as_ref().map(|(c, _)| c.as_ref());
-    found.signer = signer_certificate.as_ref().map(|(_, der)| der.clone());
-
-    // Integrity: the CMS signature over the signed attributes, the message digest over the
-    // content (RFC 5652 §5.4).
-    let source = match (info.detached, document.detached) {
-        (true, Some(content)) => Some(ContentSource::Detached(content)),
-        (true, None) => None,
-        (false, given) => {
-            if given.is_some() {
-                found.notes.push(Text::new(
-                    "the signature encapsulates its content; the detached content given was not used",
-                    "署名は内容を含んでいます。指定された分離データは使用していません",
-                ));
-            }
-            Some(ContentSource::Encapsulated)
-        }
-    };
-    match (certificate, source) {
-        (_, None) => found.integrity_error(&hpki_sign::SignError::NoContent),
-        (None, Some(_)) => {
-            found.integrity = super::Integrity::Unknown {
-                reason: Text::new(
-                    "the signer's certificate is missing",
-                    "署名者の証明書がありません",
-                ),
+    }
+    let has_data = !(info.crls.is_empty() && info.ocsp_responses.is_empty());
+    let several = parsed.signer_infos.len() > 1;
+    let mut out = Vec::with_capacity(parsed.signer_infos.len());
+    for (index, signer) in parsed.signer_infos.iter().enumerate() {
+        // The first signer's tokens as `read` found them; the others' signature time-stamps
+        // from their own unsigned attributes. Archive-time-stamp-v3 is verified for the first
+        // signer only (its ATSHashIndexV3 input is built from that SignerInfo): another
+        // signer's are left out, with a note, and its level counted without them.
+        let (signature_time_stamps, archive_time_stamps, unverified_archive) = if index == 0 {
+            (
+                info.signature_time_stamps.clone(),
+                info.archive_time_stamps.clone(),
+                0,
+            )
+        } else {
+            let tokens = |oid| -> Vec<Vec<u8>> {
+                signer
+                    .unsigned_attribute_values(oid)
+                    .into_iter()
+                    .filter_map(|v| v.to_der().ok())
+                    .collect()
             };
+            (
+                tokens(cades::ID_AA_SIGNATURE_TIME_STAMP_TOKEN),
+                Vec::new(),
+                tokens(cades::ID_AA_ETS_ARCHIVE_TIMESTAMP_V3).len(),
+            )
+        };
+        let level = hpki_sign::Level::of_structure(
+            !signature_time_stamps.is_empty(),
+            has_data,
+            !archive_time_stamps.is_empty(),
+        );
+        let mut found = Found::new(Format::Cades, level.into());
+        if several {
+            found.label = Some(format!("SignerInfo {}", index + 1));
         }
-        (Some(cert), Some(source)) => match verify_signer_info(&parsed, signer, cert, source) {
-            Ok(v) => found.claimed_time = v.signing_time,
-            Err(e) => found.integrity_error(&e),
-        },
-    }
+        if unverified_archive > 0 {
+            found.notes.push(Text::new(
+                format!(
+                    "{unverified_archive} archive time-stamp(s) of this signer were not verified: hpki verifies those of the first signer only"
+                ),
+                format!(
+                    "この署名者のアーカイブタイムスタンプ {unverified_archive} 件は検証していません（検証するのは最初の署名者のもののみです）"
+                ),
+            ));
+        }
+        found.embedded.certificates = info.certificates.clone();
+        found.embedded.crls = info.crls.clone();
+        found.embedded.ocsp_responses = info.ocsp_responses.clone();
+        // The signer's certificate, and its DER as carried.
+        let signer_certificate = super::signer_certificate(signer, &info.certificates);
+        let certificate = signer_certificate.as_ref().map(|(c, _)| c.as_ref());
+        found.signer = signer_certificate.as_ref().map(|(_, der)| der.clone());
 
-    for token in &info.signature_time_stamps {
-        found.time_stamps.push(Token {
-            kind: TimeStampKind::Signature,
-            result: hpki_sign::tsp::verify_token_over(token, &info.signature_value),
-        });
+        // Integrity: the CMS signature over the signed attributes, the message digest over
+        // the content (RFC 5652 §5.4).
+        let source = match (info.detached, document.detached) {
+            (true, Some(content)) => Some(ContentSource::Detached(content)),
+            (true, None) => None,
+            (false, given) => {
+                if given.is_some() {
+                    found.notes.push(Text::new(
+                        "the signature encapsulates its content; the detached content given was not used",
+                        "署名は内容を含んでいます。指定された分離データは使用していません",
+                    ));
+                }
+                Some(ContentSource::Encapsulated)
+            }
+        };
+        match (certificate, source) {
+            (_, None) => found.integrity_error(&hpki_sign::SignError::NoContent),
+            (None, Some(_)) => {
+                found.integrity = super::Integrity::Unknown {
+                    reason: Text::new(
+                        "the signer's certificate is missing",
+                        "署名者の証明書がありません",
+                    ),
+                };
+            }
+            (Some(cert), Some(source)) => match verify_signer_info(&parsed, signer, cert, source) {
+                Ok(v) => found.claimed_time = v.signing_time,
+                Err(e) => found.integrity_error(&e),
+            },
+        }
+
+        for token in &signature_time_stamps {
+            found.time_stamps.push(Token {
+                kind: TimeStampKind::Signature,
+                result: hpki_sign::tsp::verify_token_over(token, signer.signature_value()),
+            });
+        }
+        for token in &archive_time_stamps {
+            found.time_stamps.push(Token {
+                kind: TimeStampKind::Archive,
+                // The content's hash is the signed message-digest (the archive time-stamp
+                // covers it; whether the content matches it is the integrity check above).
+                result: cades::verify_archive_time_stamp(&der, token, None),
+            });
+        }
+        out.push(found);
     }
-    for token in &info.archive_time_stamps {
-        found.time_stamps.push(Token {
-            kind: TimeStampKind::Archive,
-            // The content's hash is the signed message-digest (the archive time-stamp covers
-            // it; whether the content matches it is the integrity check above).
-            result: cades::verify_archive_time_stamp(&der, token, None),
-        });
-    }
-    Ok(vec![found])
+    Ok(out)
 }

@@ -134,12 +134,12 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         ]
         .iter()
         .any(|v| !v.is_empty());
-        found.structure_level = match (info.signature_time_stamps.is_empty(), has_data) {
-            (true, _) => Level::B,
-            (false, false) => Level::T,
-            (false, true) if later.is_empty() => Level::Lt,
-            (false, true) => Level::Lta,
-        };
+        found.structure_level = hpki_sign::Level::of_structure(
+            !info.signature_time_stamps.is_empty(),
+            has_data,
+            !later.is_empty(),
+        )
+        .into();
         out.push(found);
     }
     // What no signature or time-stamp covers: incremental updates after the last one. When they
