@@ -402,6 +402,31 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     let (_, json) = verify_json(&[shadowed_pdf.to_str().unwrap(), "--trust", root]);
     assert_eq!(failure_kinds(&json), ["tampered"], "{json}");
 
+    // Another writer's long-term updates: pyHanko adds the DSS (ltvfix) and a document
+    // time-stamp (ltaupdate) to the doctor's B-T PDF, as incremental updates of its own making;
+    // they change nothing the signature shows.
+    require_tool("pyhanko");
+    let pyhanko_pdf = ca.path("letter-pyhanko.pdf");
+    dr.sign("pades", "t", &pdf, &pyhanko_pdf, &[]);
+    for command in [
+        format!(
+            "pyhanko sign ltvfix --field Signature1 --trust '{root}' --trust-replace --other-certs '{}' '{}'",
+            ca.path("sign-ca.pem").display(),
+            pyhanko_pdf.display()
+        ),
+        format!(
+            "pyhanko sign ltaupdate --timestamp-url '{}' --trust '{root}' --trust-replace '{}'",
+            dr.tsa,
+            pyhanko_pdf.display()
+        ),
+    ] {
+        let (ok, out) = sh_out(&format!("{command} 2>&1"));
+        assert!(ok, "{command}: {out}");
+    }
+    let (code, json) = verify_json(&[pyhanko_pdf.to_str().unwrap(), "--trust", root, "--no-fetch"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(json["signatures"][0]["level"], "B-LTA", "{json}");
+
     // XAdES B-LT, enveloped.
     let xml = ca.write(
         "referral.xml",
