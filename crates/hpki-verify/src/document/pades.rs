@@ -95,7 +95,7 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
             }
         }
         // What the file shows is the latest revision: the updates after this signature may
-        // only add validation data, time-stamps and signatures (see hpki_sign::pades::changes).
+        // only add validation data, time-stamps and signatures (hpki_sign::pades::changes_after).
         if sig.byte_range_ok {
             match pades::changes_after(pdf, end(sig)) {
                 Ok(changes) if !changes.shows_what_was_signed() => {
@@ -152,10 +152,10 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         let extra = pdf.len() - covered;
         last.notes.push(Text::new(
             format!(
-                "the last {extra} bytes of the file were added after the last signature or time-stamp and are covered by none; they add only validation data or metadata, which do not change what was signed"
+                "the last {extra} bytes of the file were added after the last signature or time-stamp and are covered by none; they add only validation data, metadata or signature fields, which do not change what was signed"
             ),
             format!(
-                "ファイル末尾の {extra} バイトは最後の署名・タイムスタンプの後に追加され、どの署名の対象でもありません。追加されたのは検証情報またはメタデータのみで、署名された内容は変わりません"
+                "ファイル末尾の {extra} バイトは最後の署名・タイムスタンプの後に追加され、どの署名の対象でもありません。追加されたのは検証情報・メタデータ・署名欄のみで、署名された内容は変わりません"
             ),
         ));
     }
