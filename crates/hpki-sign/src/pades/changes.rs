@@ -409,6 +409,15 @@ mod tests {
         (id, prior.doc.get_dictionary(id).unwrap().clone())
     }
 
+    /// Gives the first page's content stream other drawing, in `update`; its object number.
+    fn draw_other_content(prior: &Prior<'_>, update: &mut Update<'_, '_>) -> ObjectId {
+        let (_, page) = first_page(prior);
+        let contents = page.get(b"Contents").unwrap().as_reference().unwrap();
+        let stream = Stream::new(Dictionary::new(), b"0 0 m 100 100 l S".to_vec());
+        update.put(contents, &Object::Stream(stream)).unwrap();
+        contents
+    }
+
     fn validation_data() -> ValidationData {
         ValidationData {
             certificates: vec![b"a certificate".to_vec()],
@@ -454,10 +463,7 @@ mod tests {
     fn a_changed_page_content_is_listed() {
         for signed in [classic_pdf(), xref_stream_pdf()] {
             let changed = updated(&signed, |prior, update| {
-                let (_, page) = first_page(prior);
-                let contents = page.get(b"Contents").unwrap().as_reference().unwrap();
-                let stream = Stream::new(Dictionary::new(), b"0 0 m 100 100 l S".to_vec());
-                update.put(contents, &Object::Stream(stream)).unwrap();
+                draw_other_content(prior, update);
             });
             let changes = changes_after(&changed, signed.len()).unwrap();
             assert!(!changes.shows_what_was_signed());
@@ -519,10 +525,7 @@ mod tests {
     fn a_changed_page_content_listed_in_the_dss_is_still_a_changed_page() {
         let signed = classic_pdf();
         let changed = updated(&signed, |prior, update| {
-            let (_, page) = first_page(prior);
-            let contents = page.get(b"Contents").unwrap().as_reference().unwrap();
-            let stream = Stream::new(Dictionary::new(), b"0 0 m 100 100 l S".to_vec());
-            update.put(contents, &Object::Stream(stream)).unwrap();
+            let contents = draw_other_content(prior, update);
             let mut dss = Dictionary::new();
             dss.set("Certs", Object::Array(vec![Object::Reference(contents)]));
             let mut catalog = prior.catalog().unwrap().clone();
@@ -540,10 +543,7 @@ mod tests {
     fn a_changed_page_content_named_as_metadata_is_still_a_changed_page() {
         let signed = classic_pdf();
         let changed = updated(&signed, |prior, update| {
-            let (_, page) = first_page(prior);
-            let contents = page.get(b"Contents").unwrap().as_reference().unwrap();
-            let stream = Stream::new(Dictionary::new(), b"0 0 m 100 100 l S".to_vec());
-            update.put(contents, &Object::Stream(stream)).unwrap();
+            let contents = draw_other_content(prior, update);
             let mut catalog = prior.catalog().unwrap().clone();
             catalog.set("Metadata", Object::Reference(contents));
             update
