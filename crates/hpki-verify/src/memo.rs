@@ -99,6 +99,9 @@ pub(crate) static PDV_CERTIFICATES: Memo<PDVCertificate> = Memo::new(1024);
 pub(crate) static TRUST_ANCHORS: Memo<PDVTrustAnchorChoice> = Memo::new(64);
 /// Validated paths: the valid policies (see `crate::path`).
 pub(crate) static PATHS: Memo<Vec<const_oid::ObjectIdentifier>> = Memo::new(1024);
+/// Signatures that verified, keyed by a SHA-256 over what the result depends on (see
+/// [`crate::signature::verify`]); 32-byte keys, so many.
+pub(crate) static SIGNATURES: Memo<()> = Memo::new(16_384);
 /// Decoded CRLs; a CRL of a large CA can be megabytes, hence few.
 pub(crate) static CRLS: Memo<crate::revocation::crl::ParsedCrl> = Memo::new(64);
 
@@ -117,7 +120,7 @@ pub fn forget() {
     TRUST_ANCHORS.clear();
     PATHS.clear();
     CRLS.clear();
-    crate::signature::forget_verified();
+    SIGNATURES.clear();
 }
 
 #[cfg(test)]

@@ -160,76 +160,42 @@ pub fn verify(
     // A signature value is a whole number of octets (RFC 5280 §4.1.1.3).
     let sig = signature.as_bytes().ok_or(SignatureError::Invalid)?;
     let public_key = key.subject_public_key.raw_bytes();
-    let memo_key = Verified::key(algorithm, public_key, sig, message);
-    if Verified::contains(&memo_key) {
+    let memo_key = verified_key(algorithm, public_key, sig, message);
+    if crate::memo::SIGNATURES.get(&memo_key).is_some() {
         return Ok(());
     }
     // aws-lc-rs takes the RSAPublicKey / EC point itself, not the SPKI wrapper.
     UnparsedPublicKey::new(alg, public_key)
         .verify(message, sig)
         .map_err(|_| SignatureError::Invalid)?;
-    Verified::insert(memo_key);
+    crate::memo::SIGNATURES.insert(&memo_key, ());
     Ok(())
 }
 
-/// Forgets every remembered signature (see [`verify`]); [`crate::memo::forget`] forgets all.
-pub(crate) fn forget_verified() {
-    if let Ok(mut s) = Verified::set().lock() {
-        s.clear();
+/// The key of [`crate::memo::SIGNATURES`]: SHA-256 over the length-prefixed algorithm, key,
+/// signature and message digest.
+fn verified_key(
+    algorithm: &AlgorithmIdentifierOwned,
+    public_key: &[u8],
+    signature: &[u8],
+    message: &[u8],
+) -> [u8; 32] {
+    use aws_lc_rs::digest::{Context, SHA256, digest};
+    let message_digest = digest(&SHA256, message);
+    let algorithm = der::Encode::to_der(algorithm).unwrap_or_default();
+    let mut ctx = Context::new(&SHA256);
+    for part in [
+        algorithm.as_slice(),
+        public_key,
+        signature,
+        message_digest.as_ref(),
+    ] {
+        ctx.update(&(part.len() as u64).to_be_bytes());
+        ctx.update(part);
     }
-}
-
-/// The process's memo of signatures that verified (see [`verify`]): at most
-/// [`Verified::CAPACITY`] entries of 32 bytes, forgotten all at once when full.
-struct Verified;
-
-impl Verified {
-    /// 16,384 × 32 bytes: half a MiB.
-    const CAPACITY: usize = 16_384;
-
-    fn set() -> &'static std::sync::Mutex<std::collections::HashSet<[u8; 32]>> {
-        static SET: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<[u8; 32]>>> =
-            std::sync::OnceLock::new();
-        SET.get_or_init(Default::default)
-    }
-
-    /// SHA-256 over the length-prefixed algorithm, key, signature and message digest.
-    fn key(
-        algorithm: &AlgorithmIdentifierOwned,
-        public_key: &[u8],
-        signature: &[u8],
-        message: &[u8],
-    ) -> [u8; 32] {
-        use aws_lc_rs::digest::{Context, SHA256, digest};
-        let message_digest = digest(&SHA256, message);
-        let algorithm = der::Encode::to_der(algorithm).unwrap_or_default();
-        let mut ctx = Context::new(&SHA256);
-        for part in [
-            algorithm.as_slice(),
-            public_key,
-            signature,
-            message_digest.as_ref(),
-        ] {
-            ctx.update(&(part.len() as u64).to_be_bytes());
-            ctx.update(part);
-        }
-        let mut out = [0u8; 32];
-        out.copy_from_slice(ctx.finish().as_ref());
-        out
-    }
-
-    fn contains(key: &[u8; 32]) -> bool {
-        Self::set().lock().map(|s| s.contains(key)).unwrap_or(false)
-    }
-
-    fn insert(key: [u8; 32]) {
-        if let Ok(mut s) = Self::set().lock() {
-            if s.len() >= Self::CAPACITY {
-                s.clear();
-            }
-            s.insert(key);
-        }
-    }
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ctx.finish().as_ref());
+    out
 }
 
 /// The signature callback registered with certval's `PkiEnvironment`: aws-lc-rs through
@@ -326,12 +292,16 @@ mod tests {
         let sha256 = alg(SHA256_WITH_RSA, true);
         verify(&spki, &sha256, b"crl", &bits).unwrap();
         // Remembered now; the same question has the same answer.
-        assert!(Verified::contains(&Verified::key(
-            &sha256,
-            spki.subject_public_key.raw_bytes(),
-            &sig,
-            b"crl"
-        )));
+        assert!(
+            crate::memo::SIGNATURES
+                .get(&verified_key(
+                    &sha256,
+                    spki.subject_public_key.raw_bytes(),
+                    &sig,
+                    b"crl"
+                ))
+                .is_some()
+        );
         verify(&spki, &sha256, b"crl", &bits).unwrap();
         // Anything else is verified afresh, and fails.
         assert_eq!(
