@@ -53,29 +53,23 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
     let several = parsed.signer_infos.len() > 1;
     let mut out = Vec::with_capacity(parsed.signer_infos.len());
     for (index, signer) in parsed.signer_infos.iter().enumerate() {
-        // The first signer's tokens as `read` found them; the others' signature time-stamps
-        // from their own unsigned attributes. Archive-time-stamp-v3 is verified for the first
-        // signer only (its ATSHashIndexV3 input is built from that SignerInfo): another
-        // signer's are left out, with a note, and its level counted without them.
-        let (signature_time_stamps, archive_time_stamps, unverified_archive) = if index == 0 {
-            (
-                info.signature_time_stamps.clone(),
-                info.archive_time_stamps.clone(),
-                0,
-            )
+        // Each signer's tokens from its own unsigned attributes. Archive-time-stamp-v3 is
+        // verified for the first signer only (its ATSHashIndexV3 input is built from that
+        // SignerInfo): another signer's are left out, with a note, and its level counted
+        // without them.
+        let tokens = |oid| -> Vec<Vec<u8>> {
+            signer
+                .unsigned_attribute_values(oid)
+                .into_iter()
+                .filter_map(|v| v.to_der().ok())
+                .collect()
+        };
+        let signature_time_stamps = tokens(cades::ID_AA_SIGNATURE_TIME_STAMP_TOKEN);
+        let mut archive_time_stamps = tokens(cades::ID_AA_ETS_ARCHIVE_TIMESTAMP_V3);
+        let unverified_archive = if index == 0 {
+            0
         } else {
-            let tokens = |oid| -> Vec<Vec<u8>> {
-                signer
-                    .unsigned_attribute_values(oid)
-                    .into_iter()
-                    .filter_map(|v| v.to_der().ok())
-                    .collect()
-            };
-            (
-                tokens(cades::ID_AA_SIGNATURE_TIME_STAMP_TOKEN),
-                Vec::new(),
-                tokens(cades::ID_AA_ETS_ARCHIVE_TIMESTAMP_V3).len(),
-            )
+            std::mem::take(&mut archive_time_stamps).len()
         };
         let level = hpki_sign::Level::of_structure(
             !signature_time_stamps.is_empty(),
