@@ -22,7 +22,7 @@ use anyhow::Result;
 use clap::Args;
 use der::asn1::ObjectIdentifier;
 use hpki_sign::ltv::{ValidationData, ValidationSource};
-use hpki_verify::document::{self, Document, Lang, Text, VerifyOptions};
+use hpki_verify::document::{self, Document, Lang, Text, TrustAnchors, VerifyOptions};
 use x509_cert::Certificate;
 
 #[derive(Args)]
@@ -112,7 +112,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode> {
         extra_validation,
         revocation_check: !args.no_revocation_check,
     };
-    let mut report = document::verify(&doc, &trust, &options);
+    let mut report = document::verify(&doc, &TrustAnchors::new(trust), &options);
     report.notes.extend(notes);
     if args.json {
         println!("{}", report.to_json());

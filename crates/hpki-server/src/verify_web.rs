@@ -34,7 +34,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use hpki_ca::CaName;
 use hpki_sign::ltv::ValidationData;
-use hpki_verify::document::{self, Document, Lang, Report, Verdict, VerifyOptions};
+use hpki_verify::document::{self, Document, Lang, Report, TrustAnchors, Verdict, VerifyOptions};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -320,7 +320,10 @@ async fn submit(
             extra_validation: extra,
             ..VerifyOptions::default()
         };
-        (document::verify(&doc, &[root], &options), upload.file_name)
+        (
+            document::verify(&doc, &TrustAnchors::new([root]), &options),
+            upload.file_name,
+        )
     })
     .await;
     let Ok((report, file_name)) = report else {

@@ -355,6 +355,21 @@ pub fn read(signature: &[u8]) -> Result<(CadesInfo, ParsedSignedData), SignError
     Ok((info, parsed_of(&parts, signer_infos, false)?))
 }
 
+/// A SignedData (DER `ContentInfo`) taken apart once for verifying its signer, as [`read`]
+/// without the CAdES listing: the [`ParsedSignedData`] with `certificates` and `crls` left empty,
+/// and the X.509 certificates it carries as encoded, in their order. What
+/// [`crate::tsp`] reads a time-stamp token with: only the certificate of its signer is decoded,
+/// and its DER is kept for the ESS hash and for the verifier's certificate pool.
+pub(crate) fn read_signed_data(
+    content_info: &[u8],
+) -> Result<(ParsedSignedData, Vec<Vec<u8>>), SignError> {
+    let (mut parts, signer_infos) = Parts::parse_decoding(content_info)?;
+    let parsed = parsed_of(&parts, signer_infos, false)?;
+    let mut certificates = std::mem::take(&mut parts.certificates);
+    certificates.retain(|c| c.first() == Some(&0x30));
+    Ok((parsed, certificates))
+}
+
 /// The [`CadesInfo`] of `parts`, whose first SignerInfo decodes to `si`.
 fn info_of(parts: &Parts, si: &SignerInfo) -> Result<CadesInfo, SignError> {
     let signer = parts.first_signer()?;

@@ -579,6 +579,35 @@ fn raw_signed_attrs(signer_info: &[u8]) -> der::Result<Option<Vec<u8>>> {
     }))
 }
 
+/// The certificate a signer is verified with ([`verify_signer_info`]): decoded, and its DER as
+/// it was carried when the caller has it. The ESS `certHash` is over the certificate as encoded
+/// (RFC 5035 §5.4); without the DER it is encoded again from the decoded form, which is the same
+/// for a DER certificate and costs an encoding per signature.
+#[derive(Clone, Copy, Debug)]
+pub struct SignerCertificate<'a> {
+    certificate: &'a Certificate,
+    der: Option<&'a [u8]>,
+}
+
+impl<'a> SignerCertificate<'a> {
+    /// `certificate` with `der`, the bytes it was decoded from.
+    pub fn carried(certificate: &'a Certificate, der: &'a [u8]) -> Self {
+        SignerCertificate {
+            certificate,
+            der: Some(der),
+        }
+    }
+}
+
+impl<'a> From<&'a Certificate> for SignerCertificate<'a> {
+    fn from(certificate: &'a Certificate) -> Self {
+        SignerCertificate {
+            certificate,
+            der: None,
+        }
+    }
+}
+
 /// Where the content of a verified signature is.
 #[derive(Clone, Copy, Debug)]
 pub enum ContentSource<'a> {
@@ -644,16 +673,20 @@ fn single_value(
 ///   content itself.
 ///
 /// The certificate's validity, path and revocation status are not checked here.
+/// `certificate` is a [`Certificate`] or, better, a [`SignerCertificate::carried`] with the DER
+/// the certificate came in, which the ESS hash is then computed over as it is.
 ///
 /// # Errors
 /// The first check that fails, e.g. [`SignError::MessageDigestMismatch`] when the content was
 /// changed, [`SignError::BadSignature`] when the signature does not verify.
-pub fn verify_signer_info(
+pub fn verify_signer_info<'c>(
     parsed: &ParsedSignedData,
     signer: &ParsedSignerInfo,
-    certificate: &Certificate,
+    certificate: impl Into<SignerCertificate<'c>>,
     content: ContentSource<'_>,
 ) -> Result<VerifiedSigner, SignError> {
+    let carried = certificate.into();
+    let certificate = carried.certificate;
     let si = &signer.signer_info;
     if !signer.identifies(certificate) {
         return Err(SignError::SignerNotIdentified);
@@ -722,7 +755,7 @@ pub fn verify_signer_info(
         ),
         None => None,
     };
-    let signing_certificate = check_signing_certificate(attrs, certificate)?;
+    let signing_certificate = check_signing_certificate(attrs, &carried)?;
     // The signature first: a forged SignerInfo is "bad signature", whatever its digest says.
     verify_signature(
         spki,
@@ -747,9 +780,17 @@ pub fn verify_signer_info(
 /// `issuerSerial`, when present, its issuer and serial number.
 fn check_signing_certificate(
     attrs: &SetOfVec<Attribute>,
-    certificate: &Certificate,
+    carried: &SignerCertificate<'_>,
 ) -> Result<Option<SigningCertificateBinding>, SignError> {
-    let cert_der = certificate.to_der()?;
+    let has = |oid| attrs.iter().any(|a| a.oid == oid);
+    if !has(ID_AA_SIGNING_CERTIFICATE_V2) && !has(ID_AA_SIGNING_CERTIFICATE) {
+        return Ok(None);
+    }
+    let certificate = carried.certificate;
+    let cert_der = match carried.der {
+        Some(der) => std::borrow::Cow::Borrowed(der),
+        None => std::borrow::Cow::Owned(certificate.to_der()?),
+    };
     let tbs = certificate.tbs_certificate();
     let issuer_serial_ok = |is: &Option<IssuerSerial>| {
         is.as_ref().is_none_or(|is| {

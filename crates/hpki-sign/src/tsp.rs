@@ -35,8 +35,8 @@ use x509_cert::ext::pkix::ExtendedKeyUsage;
 use x509_cert::ext::pkix::name::GeneralName;
 
 use crate::cms::{
-    ContentSource, SignedContent, SignedDataBuilder, SignerInfoBuilder, VerifiedSigner,
-    parse_content_info, verify_signer_info,
+    ContentSource, SignedContent, SignedDataBuilder, SignerCertificate, SignerInfoBuilder,
+    VerifiedSigner, verify_signer_info,
 };
 use crate::{DigestAlgorithm, SignError};
 
@@ -229,6 +229,8 @@ pub struct VerifiedTimeStamp {
     pub signer: VerifiedSigner,
     /// The TSA certificate that signed it.
     pub tsa_certificate: Certificate,
+    /// Its DER, as the token carried it (or encoded from the certificate the caller gave).
+    pub tsa_certificate_der: Vec<u8>,
 }
 
 /// Whether `certificate` may sign time-stamp tokens (RFC 3161 §2.3): exactly one extended key
@@ -309,7 +311,7 @@ fn verify_token_with(
     expected: &dyn Fn(&MessageImprint) -> Result<MessageImprint, SignError>,
     tsa_certificate: Option<&Certificate>,
 ) -> Result<VerifiedTimeStamp, SignError> {
-    let parsed = parse_content_info(token_der)?;
+    let (parsed, carried) = crate::cades::read_signed_data(token_der)?;
     if parsed.econtent_type != ID_CT_TST_INFO {
         return Err(SignError::NotTimeStampToken(format!(
             "content type {}",
@@ -325,14 +327,25 @@ fn verify_token_with(
     let econtent = parsed.econtent.as_deref().ok_or(SignError::NoContent)?;
     let tst_info = TstInfo::from_der(econtent)?;
     let imprint = expected(&tst_info.message_imprint)?;
-    let certificate = match tsa_certificate {
-        Some(c) => c,
-        None => parsed
-            .signer_certificate(signer)
+    // The TSA certificate and its DER: the one given, or the one carried that the signer
+    // identifier names (only that one is decoded).
+    let (certificate, der) = match tsa_certificate {
+        Some(c) => (c.clone(), c.to_der()?),
+        None => carried
+            .into_iter()
+            .find_map(|der| {
+                let c = Certificate::from_der(&der).ok()?;
+                signer.identifies(&c).then_some((c, der))
+            })
             .ok_or(SignError::NoSignerCertificate)?,
     };
-    check_tsa_certificate(certificate)?;
-    let verified = verify_signer_info(&parsed, signer, certificate, ContentSource::Encapsulated)?;
+    check_tsa_certificate(&certificate)?;
+    let verified = verify_signer_info(
+        &parsed,
+        signer,
+        SignerCertificate::carried(&certificate, &der),
+        ContentSource::Encapsulated,
+    )?;
     // RFC 3161 §2.4.2 (RFC 5816): the token names its TSA certificate in an ESS attribute.
     if verified.signing_certificate.is_none() {
         return Err(SignError::MissingAttribute("signing-certificate(-v2)"));
@@ -345,7 +358,8 @@ fn verify_token_with(
     Ok(VerifiedTimeStamp {
         tst_info,
         signer: verified,
-        tsa_certificate: certificate.clone(),
+        tsa_certificate: certificate,
+        tsa_certificate_der: der,
     })
 }
 

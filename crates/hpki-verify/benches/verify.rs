@@ -208,7 +208,7 @@ fn run() -> Result<(), BoxError> {
         let signature = cades::sign(&ctx, &letter, Packaging::Detached, Level::Lt)?;
         documents.push((signature, letter));
     }
-    let trust = [root];
+    let trust = document::TrustAnchors::new([root]);
     let options = VerifyOptions::default();
     let verify = |(signature, letter): &(Vec<u8>, Vec<u8>)| {
         document::verify(&Document::detached(signature, letter), &trust, &options)

@@ -7,7 +7,7 @@
 
 use der::Encode;
 use hpki_sign::cades;
-use hpki_sign::cms::{ContentSource, verify_signer_info};
+use hpki_sign::cms::{ContentSource, SignerCertificate, verify_signer_info};
 
 use super::{Document, Failure, Format, Found, Text, TimeStampKind, Token, unreadable};
 
@@ -95,7 +95,9 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         found.embedded.ocsp_responses = info.ocsp_responses.clone();
         // The signer's certificate, and its DER as carried.
         let signer_certificate = super::signer_certificate(signer, &info.certificates);
-        let certificate = signer_certificate.as_ref().map(|(c, _)| c.as_ref());
+        let certificate = signer_certificate
+            .as_ref()
+            .map(|(c, der)| SignerCertificate::carried(c, der));
         found.signer = signer_certificate.as_ref().map(|(_, der)| der.clone());
 
         // Integrity: the CMS signature over the signed attributes, the message digest over

@@ -206,10 +206,36 @@ pub fn certificates(document: &Document<'_>) -> Certificates {
     out
 }
 
+/// The trust anchors documents are verified against (the MHLW HPKI root, or the demo's),
+/// decoded and as DER side by side. A process that verifies many documents (the /verify page,
+/// the archive, a bench) makes them once instead of encoding them again for every document.
+/// A certificate that cannot be encoded is left out: it could not anchor a path.
+#[derive(Clone, Debug, Default)]
+pub struct TrustAnchors {
+    certificates: Vec<Certificate>,
+    ders: Vec<Vec<u8>>,
+}
+
+impl TrustAnchors {
+    /// The anchors `certificates`.
+    pub fn new(certificates: impl IntoIterator<Item = Certificate>) -> Self {
+        let (certificates, ders) = certificates
+            .into_iter()
+            .filter_map(|c| c.to_der().ok().map(|d| (c, d)))
+            .unzip();
+        TrustAnchors { certificates, ders }
+    }
+
+    /// The anchors, decoded.
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certificates
+    }
+}
+
 /// Verifies every signature of `document` against the trust anchors `trust` (see the module
 /// documentation for the checks and the verdict rules). Never fails: what cannot be read is a
 /// [`Failure`] in the report.
-pub fn verify(document: &Document<'_>, trust: &[Certificate], options: &VerifyOptions) -> Report {
+pub fn verify(document: &Document<'_>, trust: &TrustAnchors, options: &VerifyOptions) -> Report {
     let now = options.at.unwrap_or_else(SystemTime::now);
     let Some(format) = detect(document.content) else {
         return Report::failed(
@@ -550,9 +576,8 @@ fn path_failure(e: &PathError, at: SystemTime) -> Failure {
 
 /// The validation inputs shared by every signature of a document.
 struct Context<'a> {
-    /// The trust anchors that could be encoded, decoded and as DER side by side.
-    trust: Vec<Certificate>,
-    trust_der: Vec<Vec<u8>>,
+    trust: &'a [Certificate],
+    trust_der: &'a [Vec<u8>],
     options: &'a VerifyOptions,
     now: SystemTime,
 }
@@ -568,14 +593,10 @@ struct Inputs {
 }
 
 impl<'a> Context<'a> {
-    fn new(trust: &'a [Certificate], options: &'a VerifyOptions, now: SystemTime) -> Self {
-        let (trust, trust_der) = trust
-            .iter()
-            .filter_map(|c| c.to_der().ok().map(|d| (c.clone(), d)))
-            .unzip();
+    fn new(trust: &'a TrustAnchors, options: &'a VerifyOptions, now: SystemTime) -> Self {
         Context {
-            trust,
-            trust_der,
+            trust: &trust.certificates,
+            trust_der: &trust.ders,
             options,
             now,
         }
@@ -619,10 +640,10 @@ impl<'a> Context<'a> {
             (Some(decoded), Ok(leaf_cert)) => crate::path::validate_decoded(
                 (&leaf_cert, leaf),
                 (decoded, &inputs.pool),
-                (&self.trust, &self.trust_der),
+                (self.trust, self.trust_der),
                 &options,
             ),
-            _ => validate_path_der(leaf, &inputs.pool, &self.trust_der, &options),
+            _ => validate_path_der(leaf, &inputs.pool, self.trust_der, &options),
         }
     }
 
@@ -672,14 +693,7 @@ impl<'a> Context<'a> {
             )));
             return false;
         }
-        let Ok(tsa_der) = v.tsa_certificate.to_der() else {
-            failures.push(invalid(Text::new(
-                "its TSA certificate cannot be encoded",
-                "TSA 証明書を読み取れません",
-            )));
-            return false;
-        };
-        let path = match self.validate(&tsa_der, inputs, at, false) {
+        let path = match self.validate(&v.tsa_certificate_der, inputs, at, false) {
             Ok(p) => p,
             Err(e) => {
                 let t = Text::bilingual(&e.to_string());
@@ -739,11 +753,9 @@ impl<'a> Context<'a> {
         // tokens, and what the caller fetched.
         let mut embedded = embedded;
         for t in &time_stamps {
-            if let Ok(v) = &t.result
-                && let Ok(der) = v.tsa_certificate.to_der()
-            {
+            if let Ok(v) = &t.result {
                 embedded.merge(ValidationData {
-                    certificates: vec![der],
+                    certificates: vec![v.tsa_certificate_der.clone()],
                     ..Default::default()
                 });
             }
@@ -1247,7 +1259,11 @@ mod tests {
         assert_eq!(detect(&[0x30, 0x82, 0x01, 0x00]), Some(Format::Cades));
         assert_eq!(detect(b"-----BEGIN PKCS7-----\n"), Some(Format::Cades));
         assert_eq!(detect(b"hello"), None);
-        let report = verify(&Document::new(b"hello"), &[], &VerifyOptions::default());
+        let report = verify(
+            &Document::new(b"hello"),
+            &TrustAnchors::default(),
+            &VerifyOptions::default(),
+        );
         assert!(!report.is_valid());
         assert!(matches!(report.failures[..], [Failure::Unreadable { .. }]));
     }

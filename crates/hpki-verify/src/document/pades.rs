@@ -10,7 +10,7 @@
 //! validation data, time-stamps, signatures and metadata fails the signature as tampered.
 
 use hpki_sign::cades;
-use hpki_sign::cms::{ContentSource, verify_signer_info};
+use hpki_sign::cms::{ContentSource, SignerCertificate, verify_signer_info};
 use hpki_sign::pades::{self, PdfSignature};
 
 use super::{
@@ -71,7 +71,9 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         };
         // The signer's certificate, and its DER as carried.
         let signer_certificate = super::signer_certificate(signer, &info.certificates);
-        let certificate = signer_certificate.as_ref().map(|(c, _)| c.as_ref());
+        let certificate = signer_certificate
+            .as_ref()
+            .map(|(c, der)| SignerCertificate::carried(c, der));
         found.signer = signer_certificate.as_ref().map(|(_, der)| der.clone());
         if !sig.byte_range_ok {
             found.tampered(Text::new(
