@@ -427,6 +427,70 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["signatures"][0]["level"], "B-LTA", "{json}");
 
+    // A PDF certified by its author with pyHanko (ISO 32000-1 §12.8.2.2), then signed by the
+    // doctor: a certification that permits no changes (DocMDP P=1) fails as tampered, one that
+    // permits form filling and signing (P=2) does not. The author's own key is not under the
+    // HPKI root, so that signature fails as untrusted either way; the doctor's is valid.
+    sh(&format!(
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout '{key}' -out '{cert}' -subj /CN=Author -days 30 2>/dev/null",
+        key = ca.path("author-key.pem").display(),
+        cert = ca.path("author.pem").display(),
+    ));
+    let certify = ca.write(
+        "certify.py",
+        "import sys\n\
+         from pyhanko.sign import signers\n\
+         from pyhanko.sign.fields import MDPPerm\n\
+         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter\n\
+         key, cert, src, dst, perm = sys.argv[1:6]\n\
+         signer = signers.SimpleSigner.load(key, cert)\n\
+         meta = signers.PdfSignatureMetadata(field_name='Certification', certify=True, docmdp_permissions=MDPPerm[perm])\n\
+         with open(src, 'rb') as f, open(dst, 'wb') as out:\n    \
+         signers.sign_pdf(IncrementalPdfFileWriter(f), meta, signer=signer, output=out)\n",
+    );
+    for (perm, p, forbidden) in [("NO_CHANGES", 1, true), ("FILL_FORMS", 2, false)] {
+        let certified = ca.path(&format!("letter-certified-p{p}.pdf"));
+        sh(&format!(
+            "python3 '{}' '{}' '{}' '{}' '{}' {perm}",
+            certify.display(),
+            ca.path("author-key.pem").display(),
+            ca.path("author.pem").display(),
+            pdf.display(),
+            certified.display()
+        ));
+        // Certified alone: only the author's untrusted key fails.
+        let (code, json) =
+            verify_json(&[certified.to_str().unwrap(), "--trust", root, "--no-fetch"]);
+        assert_eq!(code, 1, "{json}");
+        assert!(
+            !failure_kinds(&json).contains(&"tampered".to_owned()),
+            "{json}"
+        );
+        let cosigned = ca.path(&format!("letter-certified-p{p}-signed.pdf"));
+        dr.sign("pades", "t", &certified, &cosigned, &[]);
+        let (code, json) = verify_json(&[cosigned.to_str().unwrap(), "--trust", root]);
+        assert_eq!(code, 1, "{json}");
+        let sigs = json["signatures"].as_array().unwrap();
+        assert_eq!(sigs.len(), 2, "{json}");
+        assert_eq!(sigs[0]["label"], "Certification", "{json}");
+        let kinds: Vec<&str> = sigs[0]["failures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["kind"].as_str())
+            .collect();
+        assert_eq!(kinds.contains(&"tampered"), forbidden, "P={p}: {json}");
+        assert!(kinds.contains(&"untrusted_root"), "{json}");
+        assert_eq!(sigs[1]["verdict"], "valid", "{json}");
+        if forbidden {
+            let (_, out, _) = hpki_verify(&[cosigned.to_str().unwrap(), "--trust", root]);
+            assert!(
+                out.contains("DocMDP P=1") && out.contains("Signature"),
+                "{out}"
+            );
+        }
+    }
+
     // XAdES B-LT, enveloped.
     let xml = ca.write(
         "referral.xml",

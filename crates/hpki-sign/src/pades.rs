@@ -110,6 +110,12 @@ pub struct PdfSignature {
     pub byte_range_ok: bool,
     /// Whether the second part ends at the end of the file: no update after this signature.
     pub covers_whole_file: bool,
+    /// For a certification signature (ISO 32000-1 §12.8.2.2: a `/Reference` with the DocMDP
+    /// transform method), the `/P` of its transform parameters: the changes its author
+    /// permits after it — 1 none, 2 filling in forms and signing, 3 also annotations (Table
+    /// 254; 2 when absent, and a value other than 2 or 3 is read as 1, the strictest).
+    /// `None` for an approval signature.
+    pub doc_mdp: Option<u8>,
 }
 
 impl PdfSignature {

@@ -67,7 +67,7 @@ pub fn signatures(pdf: &[u8]) -> Result<Vec<PdfSignature>, SignError> {
         let Ok(Object::Dictionary(sig)) = prior.resolve(value) else {
             continue;
         };
-        out.push(read_signature(pdf, name, sig)?);
+        out.push(read_signature(pdf, &prior, name, sig)?);
     }
     out.sort_by_key(|s| s.byte_range[1]);
     Ok(out)
@@ -76,6 +76,7 @@ pub fn signatures(pdf: &[u8]) -> Result<Vec<PdfSignature>, SignError> {
 /// One signature dictionary.
 fn read_signature(
     pdf: &[u8],
+    prior: &Prior<'_>,
     field_name: String,
     sig: &Dictionary,
 ) -> Result<PdfSignature, SignError> {
@@ -126,6 +127,35 @@ fn read_signature(
             .ok(),
         byte_range_ok,
         covers_whole_file: byte_range_ok && end == Some(pdf.len()),
+        doc_mdp: doc_mdp(prior, sig),
+    })
+}
+
+/// The DocMDP permissions `/P` of a certification signature's `/Reference` (ISO 32000-1
+/// §12.8.2.2, Tables 253–254), `None` when it has no DocMDP reference.
+fn doc_mdp(prior: &Prior<'_>, sig: &Dictionary) -> Option<u8> {
+    let references = prior.resolve(sig.get(b"Reference").ok()?).ok()?;
+    references.as_array().ok()?.iter().find_map(|r| {
+        let r = prior.resolve(r).ok()?.as_dict().ok()?;
+        if r.get(b"TransformMethod").and_then(Object::as_name).ok()? != b"DocMDP" {
+            return None;
+        }
+        // Parameters that cannot be read permit nothing.
+        let p = match r.get(b"TransformParams") {
+            Err(_) => Some(2),
+            Ok(params) => match prior.resolve(params).ok().and_then(|o| o.as_dict().ok()) {
+                Some(params) => match params.get(b"P") {
+                    Err(_) => Some(2),
+                    Ok(p) => prior.resolve(p).ok().and_then(|p| p.as_i64().ok()),
+                },
+                None => None,
+            },
+        };
+        Some(match p {
+            Some(2) => 2,
+            Some(3) => 3,
+            _ => 1,
+        })
     })
 }
 

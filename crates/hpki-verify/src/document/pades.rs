@@ -7,7 +7,9 @@
 //! range — which covers the signature and the DSS added before it — so it serves as its archive
 //! time-stamp. What the updates after a signature changed is checked too
 //! ([`hpki_sign::pades::changes_after`]): a reader shows the latest revision, so anything but
-//! validation data, time-stamps, signatures and metadata fails the signature as tampered.
+//! validation data, time-stamps, signatures and metadata fails the signature as tampered — and
+//! after a certification signature that permits no changes (DocMDP `/P 1`), further signatures
+//! too.
 
 use hpki_sign::cades;
 use hpki_sign::cms::{ContentSource, SignerCertificate, verify_signer_info};
@@ -97,9 +99,30 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
             }
         }
         // What the file shows is the latest revision: the updates after this signature may
-        // only add validation data, time-stamps and signatures (hpki_sign::pades::changes_after).
+        // only add validation data, time-stamps and signatures (hpki_sign::pades::changes_after);
+        // after a certification signature that permits no changes (DocMDP P=1), only validation
+        // data and document time-stamps (ISO 32000-2 §12.8.2.2.2 leaves those to PAdES LTV).
         if sig.byte_range_ok {
             match pades::changes_after(pdf, end(sig)) {
+                Ok(changes) if changes.shows_what_was_signed() && sig.doc_mdp == Some(1) => {
+                    let signed_since: Vec<&str> = changes
+                        .signature_fields
+                        .iter()
+                        .filter(|f| !doc_time_stamps.iter().any(|ts| ts.field_name == **f))
+                        .map(String::as_str)
+                        .collect();
+                    if !signed_since.is_empty() {
+                        let what = signed_since.join(", ");
+                        found.tampered(Text::new(
+                            format!(
+                                "its author certified this PDF permitting no changes (DocMDP P=1), but signature fields were added or signed after it ({what}); only validation data and document time-stamps may be added"
+                            ),
+                            format!(
+                                "作成者はこの PDF を変更不可（DocMDP P=1）として証明していますが、その後に署名欄が追加・署名されています（{what}）。追加できるのは検証情報と文書タイムスタンプのみです"
+                            ),
+                        ));
+                    }
+                }
                 Ok(changes) if !changes.shows_what_was_signed() => {
                     let what = changes.other.join("; ");
                     found.tampered(Text::new(
