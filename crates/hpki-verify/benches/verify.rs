@@ -26,26 +26,20 @@
 //! measure, whatever the numbers. Environment (optional): `HPKI_BENCH_VERIFY_N` (documents,
 //! default 100), `HPKI_BENCH_DIR` (parent of the temporary data directory).
 
-use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
 use aws_lc_rs::signature::{
     KeyPair, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, UnparsedPublicKey,
 };
-use hpki_ca::ceremony::{DEMO_SUBSCRIBER, InitOptions, build_csr, init};
-use hpki_ca::ocsp_responder::OcspResponder;
-use hpki_ca::tsa::TsaResponder;
-use hpki_ca::{CaName, Engine};
-use hpki_keys::{KeyKind, SoftwareKey};
+use hpki_sign::Level;
 use hpki_sign::cades::{self, Packaging};
-use hpki_sign::ltv::{TimeStamper, ValidationData, ValidationSource};
-use hpki_sign::{DigestAlgorithm, Level, SignContext, SignError};
 use hpki_verify::document::{self, Document, Verdict, VerifyOptions};
-use x509_cert::Certificate;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+#[path = "../tests/common/signing_world.rs"]
+mod signing_world;
+use signing_world::{BoxError, SigningWorld};
 
 /// The allocator of the `hpki` binary (crates/hpki-cli/src/main.rs).
 #[global_allocator]
@@ -55,7 +49,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const ROUNDS: usize = 5;
 /// Seconds of raw verifying in all.
 const RAW_SECS: f64 = 2.0;
-const PASSPHRASE: &str = "bench passphrase";
 
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs bench targets without it.
@@ -69,92 +62,11 @@ fn main() {
     }
 }
 
-/// The CA's TSA, in-process.
-struct Tsa {
-    rt: tokio::runtime::Handle,
-    tsa: TsaResponder,
-}
-
-impl TimeStamper for Tsa {
-    fn time_stamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>, SignError> {
-        let request = hpki_sign::ltv::time_stamp_request(algorithm, digest, &[1, 2, 3, 4])?;
-        let response = self
-            .rt
-            .block_on(self.tsa.respond(&request))
-            .map_err(|e| SignError::Fetch(e.to_string()))?;
-        hpki_sign::ltv::token_from_response(&response, algorithm, digest)
-    }
-}
-
-/// The CA's certificates, CRLs and OCSP, in-process: what `hpki-fetch` would get from the
-/// URLs in the certificates.
-struct Validation {
-    rt: tokio::runtime::Handle,
-    engine: Arc<Engine>,
-    ocsp: OcspResponder,
-    crls: Vec<(CaName, Vec<u8>)>,
-}
-
-impl ValidationSource for Validation {
-    fn validation_data(&self, certificate: &Certificate) -> Result<ValidationData, SignError> {
-        let mut data = ValidationData::default();
-        let mut current = certificate.clone();
-        loop {
-            let tbs = current.tbs_certificate();
-            if tbs.issuer() == tbs.subject() {
-                break;
-            }
-            let Some(ca) = [CaName::Sign, CaName::Auth, CaName::Root]
-                .into_iter()
-                .find(|ca| {
-                    self.engine
-                        .authority(*ca)
-                        .is_ok_and(|a| a.ca.cert.tbs_certificate().subject() == tbs.issuer())
-                })
-            else {
-                return Err(SignError::Fetch("unknown issuer".into()));
-            };
-            let issuer = self
-                .engine
-                .authority(ca)
-                .map_err(|e| SignError::Fetch(e.to_string()))?;
-            if let Some((_, crl)) = self.crls.iter().find(|(c, _)| *c == ca) {
-                data.crls.push(crl.clone());
-            }
-            if ca != CaName::Root {
-                let request = hpki_fetch::ocsp_request(&current, &issuer.ca.cert)?;
-                data.ocsp_responses
-                    .push(self.rt.block_on(self.ocsp.respond(ca, &request)));
-            }
-            data.certificates.push(issuer.ca.der.clone());
-            current = issuer.ca.cert.clone();
-        }
-        Ok(data)
-    }
-}
-
 fn run() -> Result<(), BoxError> {
     let parent = std::env::var_os("HPKI_BENCH_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(std::env::temp_dir);
-    let tmp = tempfile::Builder::new()
-        .prefix("hpki-bench-verify")
-        .tempdir_in(parent)?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()?;
-    let engine = Arc::new(rt.block_on(async {
-        let opts = InitOptions {
-            demo: true,
-            database_url: None,
-            public_base_url: "http://127.0.0.1".into(),
-            passphrase: PASSPHRASE.into(),
-            actor: "bench".into(),
-            hsm: None,
-        };
-        init(&tmp.path().join("ca"), &opts, &mut |_| {}).await
-    })?);
+    let world = SigningWorld::new(&parent)?;
 
     // The doctors, and one B-LT document from each: every document has its own signer
     // certificate, signature, time-stamp token and OCSP response; the CA certificates, the TSA
@@ -164,51 +76,19 @@ fn run() -> Result<(), BoxError> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100usize)
         .max(2);
-    let tsa = Tsa {
-        rt: rt.handle().clone(),
-        tsa: TsaResponder::new(engine.clone()),
-    };
-    let crls = vec![
-        (
-            CaName::Sign,
-            rt.block_on(engine.publish_crl(CaName::Sign))?.der,
-        ),
-        (
-            CaName::Root,
-            rt.block_on(engine.publish_crl(CaName::Root))?.der,
-        ),
-    ];
-    let validation = Validation {
-        rt: rt.handle().clone(),
-        engine: engine.clone(),
-        ocsp: OcspResponder::new(engine.clone()),
-        crls,
-    };
-    let sign_ca = engine.authority(CaName::Sign)?.ca.cert.clone();
-    let root = engine.authority(CaName::Root)?.ca.cert.clone();
     eprintln!("bench: {n} doctors sign one B-LT letter each…");
     let mut documents = Vec::with_capacity(n);
     for i in 0..n {
-        let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
-        let csr = build_csr(&key, x509_cert::name::Name::default())?;
-        let issued = rt.block_on(engine.issue(CaName::Sign, &csr, DEMO_SUBSCRIBER))?;
-        let cert = der::DecodePem::from_pem(issued.pem().as_bytes())?;
+        let (key, cert) = world.doctor()?;
         let letter: Vec<u8> =
             format!("診療情報提供書（紹介状）第{i}号。日医病院 内科 御侍史。患者: 日医 花子 様。")
                 .repeat(24)
                 .into_bytes();
-        let ctx = SignContext {
-            signer: &key,
-            certificate: &cert,
-            chain: std::slice::from_ref(&sign_ca),
-            signing_time: SystemTime::now(),
-            time_stamper: Some(&tsa),
-            validation: Some(&validation),
-        };
+        let ctx = world.context(&key, &cert);
         let signature = cades::sign(&ctx, &letter, Packaging::Detached, Level::Lt)?;
         documents.push((signature, letter));
     }
-    let trust = document::TrustAnchors::new([root]);
+    let trust = document::TrustAnchors::new([world.root.clone()]);
     let options = VerifyOptions::default();
     let verify = |(signature, letter): &(Vec<u8>, Vec<u8>)| {
         document::verify(&Document::detached(signature, letter), &trust, &options)

@@ -1,0 +1,197 @@
+//! Damaged documents, as a relying party may be handed them (a download cut short, a bit flipped
+//! on the way, a file edited by hand): `document::verify` reads every one without panicking and
+//! reports it, and no damage to the bytes a signature covers ever verifies.
+//!
+//! One B-LT document of each format is signed by a doctor of a demo CA made in-process; then
+//! a bit is flipped at a few hundred positions spread over the whole file, and the file is cut at
+//! sixteen lengths. The CAdES letter and the PDF's signed byte range are checked byte for
+//! byte: every damage there is a failed verification.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use hpki_sign::Level;
+use hpki_sign::cades::{self, Packaging};
+use hpki_sign::pades::{self, PadesOptions};
+use hpki_verify::document::{self, Document, Report, TrustAnchors, Verdict, VerifyOptions};
+
+#[path = "common/signing_world.rs"]
+mod signing_world;
+use signing_world::SigningWorld;
+
+/// About how many positions of a file get a flipped bit.
+const POSITIONS: usize = 300;
+
+/// A one-page PDF (classic cross-reference table) whose page says `text`.
+fn one_page_pdf(text: &str) -> Vec<u8> {
+    let content = format!("BT /F1 18 Tf 40 760 Td ({text}) Tj ET");
+    let objects = [
+        "<</Type/Catalog/Pages 2 0 R>>".to_owned(),
+        "<</Type/Pages/Kids[3 0 R]/Count 1>>".to_owned(),
+        "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>".to_owned(),
+        format!("<</Length {}>>stream\n{content}\nendstream", content.len()),
+        "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>".to_owned(),
+    ];
+    let mut pdf = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend(format!("{} 0 obj\n{o}\nendobj\n", i + 1).into_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).into_bytes());
+    for o in offsets {
+        pdf.extend(format!("{o:010} 00000 n \n").into_bytes());
+    }
+    pdf.extend(
+        format!(
+            "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .into_bytes(),
+    );
+    pdf
+}
+
+/// `bytes` with bit `i % 8` of byte `i` flipped.
+fn flipped(bytes: &[u8], i: usize) -> Vec<u8> {
+    let mut out = bytes.to_vec();
+    out[i] ^= 1 << (i % 8);
+    out
+}
+
+/// About [`POSITIONS`] positions spread over `0..len`, the first and last included.
+fn spread(len: usize) -> Vec<usize> {
+    let step = (len / POSITIONS).max(1);
+    let mut positions: Vec<usize> = (0..len).step_by(step).collect();
+    positions.extend(len.checked_sub(1));
+    positions
+}
+
+/// Verifies one damaged variant; a panic is returned as its message.
+fn verify(
+    file: &[u8],
+    detached: Option<&[u8]>,
+    trust: &TrustAnchors,
+    options: &VerifyOptions,
+) -> Result<Report, String> {
+    let document = Document {
+        content: file,
+        detached,
+    };
+    catch_unwind(AssertUnwindSafe(|| {
+        document::verify(&document, trust, options)
+    }))
+    .map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default()
+    })
+}
+
+/// What went wrong for the variants of one document: panics, and damage to signed bytes that
+/// verified.
+#[derive(Default)]
+struct Findings {
+    panics: Vec<String>,
+    verified: Vec<String>,
+}
+
+impl Findings {
+    /// Records the outcome of `what`; `must_fail`: the damage is in signed bytes.
+    fn record(&mut self, what: String, outcome: Result<Report, String>, must_fail: bool) {
+        match outcome {
+            Err(message) => self.panics.push(format!("{what}: {message}")),
+            Ok(r) if must_fail && r.overall == Verdict::Valid => self.verified.push(what),
+            Ok(_) => {}
+        }
+    }
+}
+
+#[test]
+fn damaged_documents_never_panic_and_damaged_signed_bytes_never_verify() {
+    let world = SigningWorld::new(&std::env::temp_dir()).expect("demo CA");
+    let (key, cert) = world.doctor().expect("doctor");
+    let ctx = world.context(&key, &cert);
+    let trust = TrustAnchors::new([world.root.clone()]);
+    let options = VerifyOptions::default();
+
+    let letter = "診療情報提供書（紹介状）。日医病院 内科 御侍史。患者: 日医 花子 様。"
+        .repeat(4)
+        .into_bytes();
+    let p7s = cades::sign(&ctx, &letter, Packaging::Detached, Level::Lt).expect("CAdES");
+    let pdf = pades::sign(
+        &ctx,
+        &one_page_pdf("Referral: Nichii Hanako"),
+        Level::Lt,
+        &PadesOptions::default(),
+    )
+    .expect("PAdES");
+    let xml = hpki_sign::xades::sign_enveloped(
+        &ctx,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<紹介状><宛先>日医病院 内科</宛先><患者>日医 花子</患者></紹介状>\n",
+        Level::Lt,
+    )
+    .expect("XAdES")
+    .into_bytes();
+
+    // Undamaged, each verifies.
+    for (name, file, detached) in [
+        ("CAdES", &p7s, Some(letter.as_slice())),
+        ("PAdES", &pdf, None),
+        ("XAdES", &xml, None),
+    ] {
+        let report = verify(file, detached, &trust, &options).expect("no panic");
+        assert_eq!(
+            report.overall,
+            Verdict::Valid,
+            "{name}: {}",
+            report.to_text(document::Lang::En)
+        );
+    }
+
+    let mut findings = Findings::default();
+    // The PDF's signature covers its byte range but the /Contents hole.
+    let signature = pades::signatures(&pdf).expect("signatures")[0].clone();
+    let [a, b, c, d] = signature.byte_range;
+    let signed = |i: usize| (a..a + b).contains(&i) || (c..c + d).contains(&i);
+    for (name, file, detached) in [
+        ("CAdES", &p7s, Some(letter.as_slice())),
+        ("PAdES", &pdf, None),
+        ("XAdES", &xml, None),
+    ] {
+        for i in spread(file.len()) {
+            let outcome = verify(&flipped(file, i), detached, &trust, &options);
+            findings.record(
+                format!("{name} bit flipped at {i}"),
+                outcome,
+                name == "PAdES" && signed(i),
+            );
+        }
+        for k in 0..16 {
+            let cut = file.len() * k / 16;
+            let outcome = verify(&file[..cut], detached, &trust, &options);
+            // Any cut loses signed bytes or the signature itself.
+            findings.record(format!("{name} cut to {cut} bytes"), outcome, true);
+        }
+    }
+    // Every byte of the detached letter is signed.
+    for i in spread(letter.len()) {
+        let damaged = flipped(&letter, i);
+        let outcome = verify(&p7s, Some(&damaged), &trust, &options);
+        findings.record(format!("CAdES letter bit flipped at {i}"), outcome, true);
+    }
+
+    assert!(
+        findings.panics.is_empty(),
+        "the verifier panicked on {} damaged documents:\n{}",
+        findings.panics.len(),
+        findings.panics.join("\n")
+    );
+    assert!(
+        findings.verified.is_empty(),
+        "damaged signed bytes verified as valid:\n{}",
+        findings.verified.join("\n")
+    );
+}
