@@ -207,8 +207,8 @@ pub fn certificates(document: &Document<'_>) -> Certificates {
 }
 
 /// The trust anchors documents are verified against (the MHLW HPKI root, or the demo's),
-/// decoded and as DER side by side. A process that verifies many documents (the /verify page,
-/// the archive, a bench) makes them once instead of encoding them again for every document.
+/// decoded and as DER side by side. A process that verifies many documents (a verification
+/// service, the bench) makes them once instead of encoding them again for every document.
 /// A certificate that cannot be encoded is left out: it could not anchor a path.
 #[derive(Clone, Debug, Default)]
 pub struct TrustAnchors {
