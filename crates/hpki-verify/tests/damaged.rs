@@ -14,43 +14,15 @@ use hpki_sign::cades::{self, Packaging};
 use hpki_sign::pades::{self, PadesOptions};
 use hpki_verify::document::{self, Document, Report, TrustAnchors, Verdict, VerifyOptions};
 
+#[path = "common/letter_pdf.rs"]
+mod letter_pdf;
 #[path = "common/signing_world.rs"]
 mod signing_world;
+use letter_pdf::letter_pdf;
 use signing_world::SigningWorld;
 
 /// About how many positions of a file get a flipped bit.
 const POSITIONS: usize = 300;
-
-/// A one-page PDF (classic cross-reference table) whose page says `text`.
-fn one_page_pdf(text: &str) -> Vec<u8> {
-    let content = format!("BT /F1 18 Tf 40 760 Td ({text}) Tj ET");
-    let objects = [
-        "<</Type/Catalog/Pages 2 0 R>>".to_owned(),
-        "<</Type/Pages/Kids[3 0 R]/Count 1>>".to_owned(),
-        "<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R/Resources<</Font<</F1 5 0 R>>>>>>".to_owned(),
-        format!("<</Length {}>>stream\n{content}\nendstream", content.len()),
-        "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>".to_owned(),
-    ];
-    let mut pdf = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend(format!("{} 0 obj\n{o}\nendobj\n", i + 1).into_bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).into_bytes());
-    for o in offsets {
-        pdf.extend(format!("{o:010} 00000 n \n").into_bytes());
-    }
-    pdf.extend(
-        format!(
-            "trailer\n<</Size {}/Root 1 0 R>>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .into_bytes(),
-    );
-    pdf
-}
 
 /// `bytes` with bit `i % 8` of byte `i` flipped.
 fn flipped(bytes: &[u8], i: usize) -> Vec<u8> {
@@ -123,7 +95,7 @@ fn damaged_documents_never_panic_and_damaged_signed_bytes_never_verify() {
     let p7s = cades::sign(&ctx, &letter, Packaging::Detached, Level::Lt).expect("CAdES");
     let pdf = pades::sign(
         &ctx,
-        &one_page_pdf("Referral: Nichii Hanako"),
+        &letter_pdf("Referral: Nichii Hanako"),
         Level::Lt,
         &PadesOptions::default(),
     )
