@@ -195,6 +195,30 @@ struct SerialStock {
 /// The largest number of serials reserved in one refill of the stock.
 const SERIAL_BATCH_MAX: usize = 32;
 
+/// The database of `dir`: `database_url` when given (a relative SQLite path is relative to the
+/// directory), else the one its configuration names.
+fn database_url_of(dir: &DataDir, config: &Config, database_url: Option<&str>) -> String {
+    match database_url {
+        Some(u) => crate::datadir::resolve_sqlite_url(u, dir.path()),
+        None => dir.database_url(config),
+    }
+}
+
+/// Brings the database of the data directory `dir` (or `database_url`) to this build's schema
+/// (`hpki migrate`), telling `on_applied` of each migration as it commits; each migration is
+/// audited as done by `actor`. Needs no key. See [`hpki_store::Store::migrate`].
+pub async fn migrate(
+    dir: &Path,
+    database_url: Option<&str>,
+    actor: &str,
+    on_applied: &mut (dyn FnMut(&hpki_store::Migration) + Send),
+) -> Result<hpki_store::MigrationReport, CaError> {
+    let dir = DataDir::open(&std::path::absolute(dir).map_err(|e| CaError::io(dir, e))?)?;
+    let config = dir.config()?;
+    let url = database_url_of(&dir, &config, database_url);
+    Ok(Store::migrate(&url, actor, on_applied).await?)
+}
+
 impl Engine {
     /// Open an initialised data directory. `database_url` overrides the configured database.
     pub async fn open(
@@ -206,10 +230,7 @@ impl Engine {
         let dir = DataDir::open(&std::path::absolute(dir).map_err(|e| CaError::io(dir, e))?)?;
         let config = dir.config()?;
         let custody = crate::custody::load_record(&dir)?;
-        let url = match database_url {
-            Some(u) => crate::datadir::resolve_sqlite_url(u, dir.path()),
-            None => dir.database_url(&config),
-        };
+        let url = database_url_of(&dir, &config, database_url);
         let store = Store::connect(&url).await?;
         let roles = match &config.roles_file {
             Some(f) => {

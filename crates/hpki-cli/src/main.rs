@@ -139,6 +139,14 @@ enum Command {
     /// Audit log (監査ログ).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Bring the database to this build's schema (スキーマ移行), after upgrading hpki: applies
+    /// the missing migrations in order, each in its own transaction and audited. Back up the
+    /// database first; stop the servers using it. A database of a newer hpki is refused
+    /// untouched. Needs no key.
+    Migrate {
+        #[command(flatten)]
+        common: Common,
+    },
     /// Relying-party tools (検証): certificate path validation, no data directory needed.
     #[command(subcommand)]
     Pki(pki::PkiCommand),
@@ -523,6 +531,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Sign(args) => sign::run(*args)?,
         Command::Verify(args) => return verify::run(*args),
         Command::Archive(cmd) => return archive::run(cmd).await,
+        Command::Migrate { common } => migrate(&common).await?,
         Command::Audit(AuditCommand::Verify { common }) => {
             let engine = open(&common, false).await?;
             match engine.store.verify_audit().await? {
@@ -569,6 +578,37 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `hpki migrate`: each migration printed as it commits.
+async fn migrate(common: &Common) -> Result<()> {
+    let mut on_applied = |m: &hpki_store::Migration| {
+        println!(
+            "  migration {} ({}) applied / 移行 {} を適用しました",
+            m.version, m.name, m.version
+        );
+    };
+    let report = hpki_ca::authority::migrate(
+        &common.dir,
+        common.database_url.as_deref(),
+        &actor(),
+        &mut on_applied,
+    )
+    .await?;
+    match report.from {
+        hpki_store::SchemaState::Empty => println!(
+            "new database created at schema version {} / 新しいデータベースをスキーマ版 {} で作成しました",
+            report.to, report.to
+        ),
+        hpki_store::SchemaState::At(v) if report.applied.is_empty() => println!(
+            "database already at schema version {v}, nothing to do / データベースは最新（スキーマ版 {v}）です"
+        ),
+        hpki_store::SchemaState::At(v) => println!(
+            "database migrated from schema version {v} to {} / データベースをスキーマ版 {v} から {} に移行しました",
+            report.to, report.to
+        ),
+    }
+    Ok(())
 }
 
 async fn serve(common: &Common, listen: SocketAddr, admin: Option<SocketAddr>) -> Result<()> {

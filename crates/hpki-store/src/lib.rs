@@ -4,8 +4,8 @@
 //! has reserved, the certificates it issued and their revocation, the CRL numbers and published
 //! CRLs, the time-stamping authority's unit and the tokens it issued (`tsa.rs`), and a
 //! hash-chained audit log. It runs on SQLite (a single file, the default) or
-//! PostgreSQL through one code path: sqlx's `Any` driver with shared DML, and one DDL list per
-//! backend (see `schema.rs`). Because `Any` has no time or JSON types, times are `i64` Unix
+//! PostgreSQL through one code path: sqlx's `Any` driver with shared DML, and the schema built by
+//! numbered migrations written once for both backends (see `migrate.rs`, `hpki migrate`). Because `Any` has no time or JSON types, times are `i64` Unix
 //! seconds, binary data is `BLOB`/`BYTEA` and JSON is canonical text.
 //!
 //! Several processes may use one database at once (for example the CLI issuing while the server
@@ -22,8 +22,8 @@ mod archive;
 mod audit;
 mod cards;
 mod group_commit;
+mod migrate;
 mod ra;
-mod schema;
 mod sqlite_writer;
 mod testing;
 mod tsa;
@@ -33,6 +33,7 @@ pub use archive::{
 };
 pub use audit::{GENESIS_HASH, canonical_json, record_hash, verify_chain};
 pub use cards::{CardRecord, CardStatus, NewCard};
+pub use migrate::{MIGRATIONS, Migration, MigrationReport, SchemaState, latest_version};
 pub use ra::{
     ApplicationChange, ApplicationEvent, ApplicationFilter, ApplicationRecord, FeeRecord,
     OfficeRecord, OfficerRecord, SessionRecord,
@@ -76,6 +77,27 @@ pub enum StoreError {
     /// schema, a value out of range).
     #[error("inconsistent database: {0} / データベースの内容が不整合です")]
     Corrupt(String),
+    /// The database is at an older schema version than this build: it must be migrated
+    /// (`hpki migrate`) before use; nothing was changed.
+    #[error(
+        "the database is at schema version {database}, this build needs {build}: back it up and run `hpki migrate`; nothing was changed / データベースのスキーマは版 {database} で、このプログラムには版 {build} が必要です。バックアップの上 `hpki migrate` を実行してください（何も変更していません）"
+    )]
+    SchemaBehind {
+        /// The version the database is at.
+        database: i64,
+        /// The version this build needs.
+        build: i64,
+    },
+    /// The database was written by a newer build; this one refuses it untouched.
+    #[error(
+        "the database is at schema version {database}, newer than this build's {build}: use a newer hpki; nothing was changed / データベースのスキーマ（版 {database}）はこのプログラム（版 {build}）より新しいため使えません。新しい hpki を使ってください（何も変更していません）"
+    )]
+    SchemaAhead {
+        /// The version the database is at.
+        database: i64,
+        /// The newest version this build knows.
+        build: i64,
+    },
     /// The database driver reported an error.
     #[error("database error: {0} / データベースエラー")]
     Database(#[from] sqlx::Error),
@@ -287,14 +309,28 @@ pub struct Store {
 }
 
 impl Store {
-    /// Connects to the database at `url` and creates the schema if it is missing.
+    /// Connects to the database at `url`.
     ///
     /// `url` is `sqlite:///abs/path/hpki.db`, `sqlite://relative.db` (the file is created if
     /// missing, and put in WAL mode with `synchronous = FULL`, a 30 s busy timeout and foreign
     /// keys on),
     /// `sqlite::memory:` (one private in-memory database, for tests), or `postgres://...`
     /// (`postgresql://` too; libpq-style parameters such as `options=-c search_path=...` work).
+    ///
+    /// A new (empty) database is created at this build's schema; one at an older schema version
+    /// is refused with [`StoreError::SchemaBehind`] (see [`Store::migrate`]) and one at a newer
+    /// version with [`StoreError::SchemaAhead`], both untouched.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let store = Store::connect_unchecked(url).await?;
+        if let Err(e) = store.open_schema().await {
+            store.close().await;
+            return Err(e);
+        }
+        Ok(store)
+    }
+
+    /// Connects without looking at the schema (for [`Store::migrate`]).
+    async fn connect_unchecked(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = backend_of(url)?;
         match backend {
@@ -954,7 +990,6 @@ async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
         // An in-memory database exists only in the pool's one connection.
         sqlite_writer: (!in_memory).then(|| Arc::new(sqlite_writer::SqliteWriter::new(url))),
     };
-    create_schema(&store, schema::SQLITE).await?;
     Ok(store)
 }
 
@@ -1023,7 +1058,6 @@ async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
         audit_head: Arc::default(),
         sqlite_writer: None,
     };
-    create_schema(&store, schema::POSTGRES).await?;
     Ok(store)
 }
 
@@ -1033,39 +1067,6 @@ fn advisory_key(schema: &str) -> i64 {
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(bytes)
-}
-
-/// Creates the tables if missing, seeds the audit head and the schema version, and refuses a
-/// database written by a newer build. Runs as one locked write transaction so several processes
-/// starting at once do not trip over each other's `CREATE TABLE`.
-async fn create_schema(store: &Store, ddl: &[&'static str]) -> Result<(), StoreError> {
-    let mut tx = store.begin_write().await?;
-    for statement in ddl {
-        sqlx::raw_sql(*statement).execute(&mut *tx).await?;
-    }
-    sqlx::query("INSERT INTO hpki_schema (id, version) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
-        .bind(schema::SCHEMA_VERSION)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
-        "INSERT INTO audit_head (id, last_seq, last_hash) VALUES (1, 0, $1)
-         ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(GENESIS_HASH)
-    .execute(&mut *tx)
-    .await?;
-    let row = sqlx::query("SELECT version FROM hpki_schema WHERE id = 1")
-        .fetch_one(&mut *tx)
-        .await?;
-    let version: i64 = row.try_get(0)?;
-    tx.commit().await?;
-    if version > schema::SCHEMA_VERSION {
-        return Err(StoreError::Corrupt(format!(
-            "database schema version {version} is newer than this build's {}",
-            schema::SCHEMA_VERSION
-        )));
-    }
-    Ok(())
 }
 
 /// Reads the audit head marker: the last `seq` and its hash.
@@ -1235,7 +1236,7 @@ fn reason_from(stored: i64) -> Result<i32, StoreError> {
 }
 
 /// Now, Unix seconds.
-fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
