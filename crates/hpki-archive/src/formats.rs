@@ -13,6 +13,7 @@
 //! document verifier's): the archive keeps what a verifier needs and checks that the document
 //! is intact and its time-stamps are over what they claim.
 
+use hpki_text::Text;
 use std::fmt;
 
 use der::{Decode, Encode};
@@ -399,9 +400,9 @@ fn examine_pades(pdf: &[u8], detached: Option<&[u8]>) -> Result<Examined, Archiv
     let mut last_signature = None;
     for (i, sig) in sigs.iter().enumerate() {
         if !sig.byte_range_ok {
-            return Err(SignError::Pdf(format!(
-                "the byte range of {} is not sound / {} の署名範囲が不正です",
-                sig.field_name, sig.field_name
+            return Err(SignError::Pdf(Text::new(
+                format!("{} の署名範囲が不正です", sig.field_name),
+                format!("the byte range of {} is not sound", sig.field_name),
             ))
             .into());
         }
@@ -434,7 +435,10 @@ fn examine_pades(pdf: &[u8], detached: Option<&[u8]>) -> Result<Examined, Archiv
         }
     }
     let signer = signer.ok_or_else(|| {
-        SignError::Pdf("the PDF holds no signature / PDF に署名がありません".into())
+        SignError::Pdf(Text::new(
+            "PDF に署名がありません",
+            "the PDF holds no signature",
+        ))
     })?;
     // Only the document time-stamps after the last signature cover it.
     let first_covering = last_signature.map_or(0, |i| i + 1);

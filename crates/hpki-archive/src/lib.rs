@@ -47,6 +47,7 @@ use hpki_store::{
     ArchiveDocument, ArchiveDocumentRecord, ArchiveFilter, ArchiveRenewal, AuditEvent,
     NewArchiveDocument, Store, StoreError,
 };
+use hpki_text::{Localized, Text};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -57,40 +58,33 @@ pub use types::{ArchiveConfig, DocumentType, DocumentTypes, Source};
 /// Seconds in a day.
 const DAY: i64 = 86_400;
 
-/// What can go wrong in the archive. Messages are bilingual: English / Japanese.
+/// What can go wrong in the archive; each with its [`Text`] in Japanese and English (`Display`
+/// is English).
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     /// No document type of that name.
-    #[error(
-        "unknown document type {0:?} (see `hpki archive types`) / 文書種別 {0:?} はありません（hpki archive types を参照）"
-    )]
+    #[error("unknown document type {0:?} (see `hpki archive types`)")]
     UnknownType(String),
     /// The bytes are none of the three formats.
-    #[error(
-        "not a CAdES (DER CMS), PAdES (PDF) or XAdES (XML) signature / CAdES（DER の CMS）・PAdES（PDF）・XAdES（XML）の署名文書ではありません"
-    )]
+    #[error("not a CAdES (DER CMS), PAdES (PDF) or XAdES (XML) signature")]
     UnknownFormat,
     /// A detached signature came without its content.
-    #[error(
-        "the signature is detached: give the signed document as well (--detached FILE) / 分離署名です。署名対象の文書も指定してください（--detached）"
-    )]
+    #[error("the signature is detached: give the signed document as well (--detached FILE)")]
     DetachedContentNeeded,
     /// Content came with a signature that holds its own.
-    #[error(
-        "the signature holds the document itself: no detached content is taken / 署名に文書が含まれているため、分離した文書は指定できません"
-    )]
+    #[error("the signature holds the document itself: no detached content is taken")]
     DetachedContentUnexpected,
     /// The signature cannot be read, does not verify, or cannot be extended.
-    #[error("the signature cannot be archived: {0} / 署名文書を保管できません")]
+    #[error("the signature cannot be archived: {0}")]
     Signature(#[from] SignError),
     /// A required text is empty.
-    #[error("{0} must not be empty / {0} を指定してください")]
-    Empty(&'static str),
+    #[error("{0} must not be empty")]
+    Empty(Text),
     /// No archived document with that number.
-    #[error("no archived document {0} / 文書 {0} は保管されていません")]
+    #[error("no archived document {0}")]
     NotFound(i64),
     /// The document's bytes were deleted.
-    #[error("document {id} was deleted at {at} / 文書 {id} は {at} に削除されています")]
+    #[error("document {id} was deleted at {at}")]
     Deleted {
         /// Its number.
         id: i64,
@@ -99,13 +93,13 @@ pub enum ArchiveError {
     },
     /// A deletion before the end of the retention period.
     #[error(
-        "deletion refused: document {id} ({document_type}, kept {years} years) must be kept until {until} / 削除できません: 文書 {id}（{document_type}、保存期間 {years} 年）は {until} まで保存しなければなりません"
+        "deletion refused: document {id} ({document_type}, kept {years} years) must be kept until {until}"
     )]
     RetentionNotOver {
         /// Its number.
         id: i64,
-        /// Its type, as `id (ja)`.
-        document_type: String,
+        /// Its type, as `id name` in each language.
+        document_type: Text,
         /// Its period.
         years: i64,
         /// The first moment it may be deleted, JST.
@@ -113,7 +107,7 @@ pub enum ArchiveError {
     },
     /// A retention start that would shorten the period.
     #[error(
-        "the retention period cannot start at {given}, before the signature's time {earliest}: it may only be lengthened / 保存期間の起算日 {given} は署名時刻 {earliest} より前にできません（延長のみ可能）"
+        "the retention period cannot start at {given}, before the signature's time {earliest}: it may only be lengthened"
     )]
     RetainFromTooEarly {
         /// What was given, JST.
@@ -122,22 +116,101 @@ pub enum ArchiveError {
         earliest: String,
     },
     /// A renewal produced no newer archive time-stamp.
-    #[error(
-        "the renewal added no newer archive time-stamp / 新しいアーカイブタイムスタンプが付与されませんでした"
-    )]
+    #[error("the renewal added no newer archive time-stamp")]
     RenewalNotAdded,
     /// The archive configuration (`archive.toml`) cannot be used.
-    #[error("archive configuration: {0} / 文書保管の設定が不正です: {0}")]
-    Config(String),
+    #[error("archive configuration: {0}")]
+    Config(Text),
     /// A time that cannot be used.
-    #[error("time: {0} / 日時が不正です: {0}")]
-    Time(String),
+    #[error("time: {0}")]
+    Time(Text),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A background task failed.
-    #[error("internal error: {0} / 内部エラー: {0}")]
+    #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl ArchiveError {
+    /// [`ArchiveError::Config`] in Japanese and English.
+    pub fn config(ja: impl Into<String>, en: impl Into<String>) -> Self {
+        ArchiveError::Config(Text::new(ja, en))
+    }
+}
+
+impl Localized for ArchiveError {
+    fn text(&self) -> Text {
+        match self {
+            ArchiveError::UnknownType(f0) => Text::new(
+                format!("文書種別 {f0:?} はありません（hpki archive types を参照）"),
+                format!("unknown document type {f0:?} (see `hpki archive types`)"),
+            ),
+            ArchiveError::UnknownFormat => Text::new(
+                "CAdES（DER の CMS）・PAdES（PDF）・XAdES（XML）の署名文書ではありません",
+                "not a CAdES (DER CMS), PAdES (PDF) or XAdES (XML) signature",
+            ),
+            ArchiveError::DetachedContentNeeded => Text::new(
+                "分離署名です。署名対象の文書も指定してください（--detached）",
+                "the signature is detached: give the signed document as well (--detached FILE)",
+            ),
+            ArchiveError::DetachedContentUnexpected => Text::new(
+                "署名に文書が含まれているため、分離した文書は指定できません",
+                "the signature holds the document itself: no detached content is taken",
+            ),
+            ArchiveError::Signature(e) => e.text().after(Text::new(
+                "署名文書を保管できません",
+                "the signature cannot be archived",
+            )),
+            ArchiveError::Empty(what) => Text::new(
+                format!("{}を指定してください", what.ja),
+                format!("{} must not be empty", what.en),
+            ),
+            ArchiveError::NotFound(f0) => Text::new(
+                format!("文書 {f0} は保管されていません"),
+                format!("no archived document {f0}"),
+            ),
+            ArchiveError::Deleted { id, at } => Text::new(
+                format!("文書 {id} は {at} に削除されています"),
+                format!("document {id} was deleted at {at}"),
+            ),
+            ArchiveError::RetentionNotOver {
+                id,
+                document_type,
+                years,
+                until,
+            } => Text::new(
+                format!(
+                    "削除できません: 文書 {id}（{}、保存期間 {years} 年）は {until} まで保存しなければなりません",
+                    document_type.ja
+                ),
+                format!(
+                    "deletion refused: document {id} ({document_type}, kept {years} years) must be kept until {until}"
+                ),
+            ),
+            ArchiveError::RetainFromTooEarly { given, earliest } => Text::new(
+                format!(
+                    "保存期間の起算日 {given} は署名時刻 {earliest} より前にできません（延長のみ可能）"
+                ),
+                format!(
+                    "the retention period cannot start at {given}, before the signature's time {earliest}: it may only be lengthened"
+                ),
+            ),
+            ArchiveError::RenewalNotAdded => Text::new(
+                "新しいアーカイブタイムスタンプが付与されませんでした",
+                "the renewal added no newer archive time-stamp",
+            ),
+            ArchiveError::Config(t) => t.clone().after(Text::new(
+                "文書保管の設定が不正です",
+                "archive configuration",
+            )),
+            ArchiveError::Time(t) => t.clone(),
+            ArchiveError::Store(e) => e.text(),
+            ArchiveError::Internal(f0) => {
+                Text::new(format!("内部エラー: {f0}"), format!("internal error: {f0}"))
+            }
+        }
+    }
 }
 
 /// Where time-stamps and validation data come from (`hpki-fetch` over HTTP, or in-process).
@@ -209,8 +282,8 @@ pub struct RenewalFailure {
     pub id: i64,
     /// Its title.
     pub title: String,
-    /// Why.
-    pub error: String,
+    /// Why, in both languages.
+    pub error: Text,
 }
 
 /// What the renewal job reports as it goes.
@@ -298,9 +371,9 @@ impl Archive {
             .ok_or_else(|| ArchiveError::UnknownType(doc.document_type.clone()))?
             .clone();
         for (what, value) in [
-            ("title / 表題", &doc.title),
-            ("file name / ファイル名", &doc.file_name),
-            ("actor / 操作者", &actor.to_owned()),
+            (Text::new("表題", "title"), &doc.title),
+            (Text::new("ファイル名", "file name"), &doc.file_name),
+            (Text::new("操作者", "actor"), &actor.to_owned()),
         ] {
             if value.trim().is_empty() {
                 return Err(ArchiveError::Empty(what));
@@ -516,7 +589,7 @@ impl Archive {
                     let failure = RenewalFailure {
                         id: *id,
                         title: title.clone(),
-                        error: e.to_string(),
+                        error: e.text(),
                     };
                     progress(&RenewalEvent::Failed(failure.clone()));
                     report.failed.push(failure);
@@ -549,10 +622,10 @@ impl Archive {
             });
         };
         let format = Format::parse(&record.format).ok_or_else(|| {
-            ArchiveError::Store(StoreError::Corrupt(format!(
-                "archive document {id}: format {:?}",
-                record.format
-            )))
+            ArchiveError::Store(StoreError::corrupt(
+                format!("保管文書 {id} の形式 {:?} は不明です", record.format),
+                format!("archive document {id}: format {:?}", record.format),
+            ))
         })?;
         let (detached, sources_) = (doc.detached_content, sources.clone());
         let (before, renewed, after) = blocking(move || {
@@ -638,10 +711,10 @@ impl Archive {
         now: i64,
     ) -> Result<ArchiveDocumentRecord, ArchiveError> {
         if reason.trim().is_empty() {
-            return Err(ArchiveError::Empty("reason / 理由"));
+            return Err(ArchiveError::Empty(Text::new("理由", "reason")));
         }
         if actor.trim().is_empty() {
-            return Err(ArchiveError::Empty("actor / 操作者"));
+            return Err(ArchiveError::Empty(Text::new("操作者", "actor")));
         }
         let record = self
             .store
@@ -655,8 +728,8 @@ impl Archive {
             });
         }
         let type_label = match self.config.types.find(&record.document_type) {
-            Some(t) => format!("{} {}", t.id, t.ja),
-            None => record.document_type.clone(),
+            Some(t) => Text::new(format!("{} {}", t.id, t.ja), format!("{} {}", t.id, t.en)),
+            None => Text::same(record.document_type.clone()),
         };
         if now < record.retain_until {
             self.store

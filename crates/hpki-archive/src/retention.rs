@@ -8,6 +8,7 @@
 //! 5 years may be deleted from 2031-04-02 00:00 JST; one of 2028-02-28 (the day after is
 //! 2028-02-29, with no corresponding day in 2033) from 2033-03-01 00:00 JST.
 
+use hpki_text::Text;
 use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
 
 use crate::ArchiveError;
@@ -21,7 +22,12 @@ pub const JST: UtcOffset = time::macros::offset!(+9);
 /// # Errors
 /// [`ArchiveError::Time`] for a time outside the calendar `time` handles.
 pub fn retain_until(from: i64, years: u32) -> Result<i64, ArchiveError> {
-    let out_of_range = || ArchiveError::Time(format!("{from} + {years} years"));
+    let out_of_range = || {
+        ArchiveError::Time(Text::new(
+            format!("{from} から {years} 年後は扱える範囲外です"),
+            format!("{from} + {years} years is out of range"),
+        ))
+    };
     let day = OffsetDateTime::from_unix_timestamp(from)
         .map_err(|_| out_of_range())?
         .to_offset(JST)
@@ -86,10 +92,15 @@ pub fn parse_time(s: &str) -> Result<i64, ArchiveError> {
     }
     let date_format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(s, &date_format)
-        .map(|d| d.with_time(Time::MIDNIGHT).assume_offset(JST).unix_timestamp())
+        .map(|d| {
+            d.with_time(Time::MIDNIGHT)
+                .assume_offset(JST)
+                .unix_timestamp()
+        })
         .map_err(|_| {
-            ArchiveError::Time(format!(
-                "not an RFC 3339 time or a YYYY-MM-DD date: {s:?} / 日時は RFC 3339 か YYYY-MM-DD で指定してください"
+            ArchiveError::Time(Text::new(
+                format!("日時 {s:?} は RFC 3339 か YYYY-MM-DD で指定してください"),
+                format!("not an RFC 3339 time or a YYYY-MM-DD date: {s:?}"),
             ))
         })
 }

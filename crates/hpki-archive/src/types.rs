@@ -155,8 +155,12 @@ impl ArchiveConfig {
     /// field, a period of 0 or more than [`MAX_RETENTION_YEARS`], a margin of 0, or a name
     /// used twice.
     pub fn from_toml(text: &str) -> Result<Self, ArchiveError> {
-        let file: ConfigFile =
-            toml::from_str(text).map_err(|e| ArchiveError::Config(e.to_string()))?;
+        let file: ConfigFile = toml::from_str(text).map_err(|e| {
+            ArchiveError::config(
+                format!("TOML として読めません{}", hpki_text::DETAIL_IN_ENGLISH),
+                e.to_string(),
+            )
+        })?;
         let mut types = DocumentTypes::hpki_default().types;
         for o in file.document_type {
             match types.iter_mut().find(|t| t.id == o.id) {
@@ -190,10 +194,10 @@ impl ArchiveConfig {
                 }
                 None => {
                     let missing = |field: &str| {
-                        ArchiveError::Config(format!(
-                            "new document type {:?} lacks {field} / 文書種別 {:?} に {field} がありません",
-                            o.id, o.id
-                        ))
+                        ArchiveError::config(
+                            format!("文書種別 {:?} に {field} がありません", o.id),
+                            format!("new document type {:?} lacks {field}", o.id),
+                        )
                     };
                     types.push(DocumentType {
                         ja: o.ja.clone().ok_or_else(|| missing("ja"))?,
@@ -222,9 +226,10 @@ impl ArchiveConfig {
             .renewal_margin_days
             .unwrap_or(DEFAULT_RENEWAL_MARGIN_DAYS);
         if margin == 0 || margin > 3650 {
-            return Err(ArchiveError::Config(format!(
-                "renewal_margin_days {margin}: 1 to 3650 / renewal_margin_days は 1〜3650 日です"
-            )));
+            return Err(ArchiveError::config(
+                format!("renewal_margin_days は 1〜3650 日です（{margin}）"),
+                format!("renewal_margin_days {margin}: 1 to 3650"),
+            ));
         }
         Ok(ArchiveConfig {
             types: DocumentTypes::checked(types)?,
@@ -239,8 +244,12 @@ impl DocumentTypes {
     /// # Errors
     /// [`ArchiveError::Config`] as for [`ArchiveConfig::from_toml`].
     pub fn from_toml(text: &str) -> Result<Self, ArchiveError> {
-        let file: TableFile =
-            toml::from_str(text).map_err(|e| ArchiveError::Config(e.to_string()))?;
+        let file: TableFile = toml::from_str(text).map_err(|e| {
+            ArchiveError::config(
+                format!("TOML として読めません{}", hpki_text::DETAIL_IN_ENGLISH),
+                e.to_string(),
+            )
+        })?;
         Self::checked(file.document_type)
     }
 
@@ -253,22 +262,35 @@ impl DocumentTypes {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             {
-                return Err(ArchiveError::Config(format!(
-                    "document type id {:?}: lowercase ASCII letters, digits and '-' / 文書種別の ID が不正です",
-                    t.id
-                )));
+                return Err(ArchiveError::config(
+                    format!(
+                        "文書種別の ID {:?} が不正です（英小文字・数字・'-' のみ）",
+                        t.id
+                    ),
+                    format!(
+                        "document type id {:?}: lowercase ASCII letters, digits and '-'",
+                        t.id
+                    ),
+                ));
             }
             if t.retention_years == 0 || t.retention_years > MAX_RETENTION_YEARS {
-                return Err(ArchiveError::Config(format!(
-                    "{}: retention_years {} (1 to {MAX_RETENTION_YEARS}) / 保存期間が不正です",
-                    t.id, t.retention_years
-                )));
+                return Err(ArchiveError::config(
+                    format!(
+                        "{} の保存期間 {} 年が不正です（1〜{MAX_RETENTION_YEARS} 年）",
+                        t.id, t.retention_years
+                    ),
+                    format!(
+                        "{}: retention_years {} (1 to {MAX_RETENTION_YEARS})",
+                        t.id, t.retention_years
+                    ),
+                ));
             }
             for name in [&t.id, &t.ja] {
                 if !seen.insert(name.clone()) {
-                    return Err(ArchiveError::Config(format!(
-                        "{name:?} appears twice in the document types / 文書種別 {name:?} が重複しています"
-                    )));
+                    return Err(ArchiveError::config(
+                        format!("文書種別 {name:?} が重複しています"),
+                        format!("{name:?} appears twice in the document types"),
+                    ));
                 }
             }
         }

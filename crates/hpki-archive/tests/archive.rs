@@ -6,6 +6,7 @@
 //! still verify, deletion is refused before the retention period ends and leaves a tombstone
 //! after, and every step is in an intact audit log.
 
+use hpki_text::Localized;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
@@ -126,9 +127,10 @@ struct Flaky {
 impl TimeStamper for Flaky {
     fn time_stamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>, SignError> {
         if self.calls.fetch_add(1, Ordering::SeqCst) < self.fail {
-            return Err(SignError::Fetch(
-                "the TSA is down / タイムスタンプ局が停止中".into(),
-            ));
+            return Err(SignError::Fetch(hpki_text::Text::new(
+                "タイムスタンプ局が停止中です",
+                "the TSA is down",
+            )));
         }
         self.inner.time_stamp(algorithm, digest)
     }
@@ -214,7 +216,11 @@ fn documents_are_kept_at_lta_renewed_when_due_and_deleted_only_after_their_perio
             )
             .await
             .unwrap_err();
-        assert!(e.to_string().contains("改ざん"), "a changed letter: {e}");
+        assert!(e.text().ja.contains("改ざん"), "a changed letter: {e}");
+        assert!(
+            e.to_string().contains("(it was changed)"),
+            "a changed letter: {e}"
+        );
         let e = archive
             .add(
                 doc("referral-letter", "x", "x.txt", LETTER.to_vec(), None),
@@ -372,7 +378,11 @@ fn documents_are_kept_at_lta_renewed_when_due_and_deleted_only_after_their_perio
             .unwrap();
         assert_eq!(report.failed.iter().map(|f| f.id).collect::<Vec<_>>(), [1]);
         assert!(
-            report.failed[0].error.contains("TSA is down"),
+            report.failed[0].error.en.contains("TSA is down")
+                && report.failed[0]
+                    .error
+                    .ja
+                    .contains("タイムスタンプ局が停止中"),
             "{:?}",
             report.failed
         );
@@ -417,7 +427,7 @@ fn documents_are_kept_at_lta_renewed_when_due_and_deleted_only_after_their_perio
             .unwrap_err();
         assert!(matches!(e, ArchiveError::RetentionNotOver { .. }), "{e}");
         assert!(
-            e.to_string().contains("3 years") && e.to_string().contains("保存期間"),
+            e.to_string().contains("3 years") && e.text().ja.contains("保存期間"),
             "{e}"
         );
         assert!(record(4).await.signed.is_some());

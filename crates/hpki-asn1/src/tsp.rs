@@ -163,11 +163,11 @@ impl TimeStampResp {
     /// a human-readable `statusString` ([RFC 3161 Section 2.4.2]).
     ///
     /// [RFC 3161 Section 2.4.2]: https://datatracker.ietf.org/doc/html/rfc3161#section-2.4.2
-    pub fn rejection(fail_info: PkiFailureInfo, text: Option<String>) -> Self {
+    pub fn rejection(fail_info: PkiFailureInfo, texts: Vec<String>) -> Self {
         TimeStampResp {
             status: PkiStatusInfo {
                 status: PkiStatus::Rejection,
-                status_string: text.map(|t| vec![t]),
+                status_string: (!texts.is_empty()).then_some(texts),
                 fail_info: Some(fail_info),
             },
             time_stamp_token: None,

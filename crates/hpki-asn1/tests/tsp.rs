@@ -192,7 +192,7 @@ fn rejection_with_bad_alg() {
     // Built from its parts, the rejection is the same bytes.
     let rebuilt = TimeStampResp::rejection(
         PkiFailureInfo::BAD_ALG,
-        Some("Message digest algorithm is not supported.".into()),
+        vec!["Message digest algorithm is not supported.".into()],
     );
     assert_eq!(rebuilt.to_der().unwrap(), RESP_REJECTED);
 }

@@ -7,6 +7,7 @@
 //!   their PKCS#10 requests for the real root, and `hpki ca install-cert` installs what the root
 //!   returns (the cross-certification path).
 
+use hpki_text::Text;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -63,7 +64,7 @@ const ONE_DAY: u64 = 86_400;
 const ONE_YEAR: u64 = 365 * ONE_DAY + ONE_DAY / 4;
 
 /// Progress callback: each step of the ceremony as it happens.
-pub type Progress<'a> = &'a mut dyn FnMut(&str);
+pub type Progress<'a> = &'a mut dyn FnMut(&Text);
 
 fn save_key(
     dir: &DataDir,
@@ -108,7 +109,10 @@ pub async fn init(
         config.to_toml()?.as_bytes(),
         false,
     )?;
-    progress("configuration written / 設定ファイルを作成しました");
+    progress(&Text::new(
+        "設定ファイルを作成しました",
+        "configuration written",
+    ));
 
     // Touch the store (creates the schema) before any key exists, so a bad URL fails early.
     let url = dir.database_url(&config);
@@ -164,8 +168,9 @@ pub async fn init(
         store
             .append_audit(&audit("ca.key_created", ca.as_str(), details))
             .await?;
-        progress(&format!(
-            "key created for CA {ca} / 認証局 {ca} の鍵を生成しました"
+        progress(&Text::new(
+            format!("認証局 {ca} の鍵を生成しました"),
+            format!("key created for CA {ca}"),
         ));
         keys.push((*ca, key));
     }
@@ -183,25 +188,28 @@ pub async fn init(
         let key_of = |n: CaName| keys.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone());
         let root_key = key_of(CaName::Root).ok_or(CaError::NoKey("root".into()))?;
         let root = engine.issue_root(&root_key).await?;
-        progress(
-            "stand-in MHLW HPKI Root CA certificate created / ルート認証局（代替）の証明書を作成しました",
-        );
+        progress(&Text::new(
+            "ルート認証局（代替）の証明書を作成しました",
+            "stand-in MHLW HPKI Root CA certificate created",
+        ));
         for ca in CaName::ISSUING {
             let key = key_of(ca).ok_or(CaError::NoKey(ca.to_string()))?;
             let spki = key.public_key().clone();
             let cert = engine.issue_ca_certificate(ca, &root, &root_key, spki)?;
             engine.install_issuing_ca(ca, cert).await?;
-            progress(&format!(
-                "CA {ca} certified by the root, OCSP responder issued / 認証局 {ca} の証明書とOCSPレスポンダ証明書を発行しました"
+            progress(&Text::new(
+                format!("認証局 {ca} の証明書とOCSPレスポンダ証明書を発行しました"),
+                format!("CA {ca} certified by the root, OCSP responder issued"),
             ));
         }
     }
     engine.reload().await?;
     if opts.demo {
         engine.init_tsa().await?;
-        progress(
-            "time-stamping authority certified by the root / タイムスタンプ局の証明書を発行しました",
-        );
+        progress(&Text::new(
+            "タイムスタンプ局の証明書を発行しました",
+            "time-stamping authority certified by the root",
+        ));
     }
     Ok(engine)
 }
@@ -473,13 +481,26 @@ impl Engine {
         }
         let cert = Certificate::from_pem(cert_pem.trim())
             .or_else(|_| Certificate::from_der(cert_pem.as_bytes()))
-            .map_err(|e| CaError::CertificateMismatch(format!("not a certificate: {e}")))?;
-        let root = Certificate::from_pem(root_pem.trim())
-            .map_err(|e| CaError::CertificateMismatch(format!("root is not a certificate: {e}")))?;
+            .map_err(|e| {
+                CaError::mismatch(
+                    format!("証明書として読めません{}", hpki_text::DETAIL_IN_ENGLISH),
+                    format!("not a certificate: {e}"),
+                )
+            })?;
+        let root = Certificate::from_pem(root_pem.trim()).map_err(|e| {
+            CaError::mismatch(
+                format!(
+                    "ルートの証明書として読めません{}",
+                    hpki_text::DETAIL_IN_ENGLISH
+                ),
+                format!("root is not a certificate: {e}"),
+            )
+        })?;
         let key = self.operator_key(&self.ca_key_ref(ca))?;
         if cert.tbs_certificate().subject_public_key_info() != key.public_key() {
-            return Err(CaError::CertificateMismatch(
-                "its public key is not this CA's key / 公開鍵が一致しません".into(),
+            return Err(CaError::mismatch(
+                "公開鍵が一致しません",
+                "its public key is not this CA's key",
             ));
         }
         let is_ca = cert
@@ -489,19 +510,23 @@ impl Engine {
             .flatten()
             .is_some_and(|(_, bc)| bc.ca);
         if !is_ca {
-            return Err(CaError::CertificateMismatch(
-                "it is not a CA certificate (basicConstraints) / CA証明書ではありません".into(),
+            return Err(CaError::mismatch(
+                "CA証明書ではありません",
+                "it is not a CA certificate (basicConstraints)",
             ));
         }
         if cert.tbs_certificate().issuer() != root.tbs_certificate().subject() {
-            return Err(CaError::CertificateMismatch(
-                "it was not issued by the given root / 指定のルートが発行したものではありません"
-                    .into(),
+            return Err(CaError::mismatch(
+                "指定のルートが発行したものではありません",
+                "it was not issued by the given root",
             ));
         }
         let alg = hpki_keys::SignatureAlgorithm::from_oid(&cert.signature_algorithm().oid)
             .ok_or_else(|| {
-                CaError::CertificateMismatch("unsupported signature algorithm".into())
+                CaError::mismatch(
+                    "対応していない署名アルゴリズムです",
+                    "unsupported signature algorithm",
+                )
             })?;
         hpki_keys::verify_signature(
             &root.tbs_certificate().subject_public_key_info().to_der()?,
@@ -510,8 +535,9 @@ impl Engine {
             cert.signature().raw_bytes(),
         )
         .map_err(|_| {
-            CaError::CertificateMismatch(
-                "the root's signature does not verify / ルートの署名を検証できません".into(),
+            CaError::mismatch(
+                "ルートの署名を検証できません",
+                "the root's signature does not verify",
             )
         })?;
         if self.store.ca("root").await?.is_none() {

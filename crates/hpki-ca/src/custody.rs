@@ -21,6 +21,7 @@
 //! The delegated OCSP responder keys are deliberately outside custody: an OCSP responder that
 //! waits for two people to arrive would leave relying parties without revocation status.
 
+use hpki_text::{Localized, Text};
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -53,7 +54,7 @@ const VERSION: u32 = 1;
 pub enum CustodyError {
     /// M or N out of range.
     #[error(
-        "threshold {threshold} of {custodians} custodians is not allowed: at least 2, at most the number of custodians (≤ 255) / 閾値 {threshold}（保管者 {custodians} 名）は使えません（2以上、保管者数以下）"
+        "threshold {threshold} of {custodians} custodians is not allowed: at least 2, at most the number of custodians (≤ 255)"
     )]
     BadThreshold {
         /// M.
@@ -62,29 +63,71 @@ pub enum CustodyError {
         custodians: usize,
     },
     /// A custodian name is empty, badly formed or repeated.
-    #[error(
-        "custodian name {0:?} must be unique and made of a-z, 0-9, '-' or '_' / 保管者名 {0:?} は重複のない英小文字・数字・-・_ で指定してください"
-    )]
+    #[error("custodian name {0:?} must be unique and made of a-z, 0-9, '-' or '_'")]
     BadCustodianName(String),
     /// The custodian is not one of this ceremony.
-    #[error("{0:?} is not a custodian of these CA keys / {0:?} はこの鍵の保管者ではありません")]
+    #[error("{0:?} is not a custodian of these CA keys")]
     UnknownCustodian(String),
     /// Wrong passphrase, or a share that was altered or belongs elsewhere.
     #[error(
-        "the share of custodian {0:?} cannot be opened: wrong passphrase, or the share file was altered / 保管者 {0:?} の分散鍵を開けません（パスフレーズ誤り、またはファイルの改変）"
+        "the share of custodian {0:?} cannot be opened: wrong passphrase, or the share file was altered"
     )]
     ShareRefused(String),
     /// The recombined secret does not match the ceremony.
-    #[error(
-        "the shares presented do not recombine to this ceremony's secret / 提示された分散鍵から正しい秘密を復元できません"
-    )]
+    #[error("the shares presented do not recombine to this ceremony's secret")]
     Recombination,
     /// A malformed custody file.
-    #[error("custody file {0}: {1} / 鍵保管ファイル {0} が不正です: {1}")]
+    #[error("custody file {0}: {1}")]
     Malformed(String, String),
     /// The random generator or a primitive failed.
-    #[error("cryptographic failure: {0} / 暗号処理に失敗しました: {0}")]
+    #[error("cryptographic failure: {0}")]
     Crypto(String),
+}
+
+impl Localized for CustodyError {
+    fn text(&self) -> Text {
+        match self {
+            CustodyError::BadThreshold {
+                threshold,
+                custodians,
+            } => Text::new(
+                format!(
+                    "閾値 {threshold}（保管者 {custodians} 名）は使えません（2以上、保管者数以下）"
+                ),
+                format!(
+                    "threshold {threshold} of {custodians} custodians is not allowed: at least 2, at most the number of custodians (≤ 255)"
+                ),
+            ),
+            CustodyError::BadCustodianName(f0) => Text::new(
+                format!("保管者名 {f0:?} は重複のない英小文字・数字・-・_ で指定してください"),
+                format!("custodian name {f0:?} must be unique and made of a-z, 0-9, '-' or '_'"),
+            ),
+            CustodyError::UnknownCustodian(f0) => Text::new(
+                format!("{f0:?} はこの鍵の保管者ではありません"),
+                format!("{f0:?} is not a custodian of these CA keys"),
+            ),
+            CustodyError::ShareRefused(f0) => Text::new(
+                format!(
+                    "保管者 {f0:?} の分散鍵を開けません（パスフレーズ誤り、またはファイルの改変）"
+                ),
+                format!(
+                    "the share of custodian {f0:?} cannot be opened: wrong passphrase, or the share file was altered"
+                ),
+            ),
+            CustodyError::Recombination => Text::new(
+                "提示された分散鍵から正しい秘密を復元できません",
+                "the shares presented do not recombine to this ceremony's secret",
+            ),
+            CustodyError::Malformed(f0, f1) => Text::new(
+                format!("鍵保管ファイル {f0} が不正です: {f1}"),
+                format!("custody file {f0}: {f1}"),
+            ),
+            CustodyError::Crypto(f0) => Text::new(
+                format!("暗号処理に失敗しました: {f0}"),
+                format!("cryptographic failure: {f0}"),
+            ),
+        }
+    }
 }
 
 /// The public record of a key ceremony: who the custodians are and how many must come.

@@ -7,6 +7,7 @@
 //! data naming what it is, so a sealed value cannot be passed off as another.
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use hpki_text::{Localized, Text};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -20,14 +21,33 @@ const VERSION: u32 = 1;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SealError {
     /// Wrong passphrase, altered ciphertext, or other associated data.
-    #[error("wrong passphrase or altered data / パスフレーズの誤り、またはデータの改変")]
+    #[error("wrong passphrase or altered data")]
     Refused,
     /// The sealed form itself is malformed.
-    #[error("malformed sealed value: {0} / 封印データが不正です: {0}")]
+    #[error("malformed sealed value: {0}")]
     Malformed(&'static str),
     /// The random generator or a primitive failed.
-    #[error("cryptographic failure: {0} / 暗号処理に失敗しました: {0}")]
+    #[error("cryptographic failure: {0}")]
     Crypto(&'static str),
+}
+
+impl Localized for SealError {
+    fn text(&self) -> Text {
+        match self {
+            SealError::Refused => Text::new(
+                "パスフレーズの誤り、またはデータの改変",
+                "wrong passphrase or altered data",
+            ),
+            SealError::Malformed(f0) => Text::new(
+                format!("封印データが不正です: {f0}"),
+                format!("malformed sealed value: {f0}"),
+            ),
+            SealError::Crypto(f0) => Text::new(
+                format!("暗号処理に失敗しました: {f0}"),
+                format!("cryptographic failure: {f0}"),
+            ),
+        }
+    }
 }
 
 /// A sealed secret, as stored (JSON, hex strings).

@@ -20,6 +20,7 @@
 //! (`timestamps`) before the response leaves; a token whose serial is taken is signed again
 //! with a new one. The TSA refuses (systemFailure) when its certificate is not valid now.
 
+use hpki_text::Localized;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -259,39 +260,47 @@ impl Engine {
         if !self.tsa_key_exists() {
             return Err(CaError::NoTsa);
         }
-        let mismatch = |s: &str| CaError::CertificateMismatch(s.to_owned());
         let cert = parse_certificate(cert_input)
-            .ok_or_else(|| mismatch("not a certificate / 証明書ではありません"))?;
+            .ok_or_else(|| CaError::mismatch("証明書ではありません", "not a certificate"))?;
         let key = self.operator_key(TSA_KEY_REF)?;
         let tbs = cert.tbs_certificate();
         if tbs.subject_public_key_info() != key.public_key() {
-            return Err(mismatch(
-                "its public key is not the TSA key / 公開鍵がタイムスタンプ局の鍵と一致しません",
+            return Err(CaError::mismatch(
+                "公開鍵がタイムスタンプ局の鍵と一致しません",
+                "its public key is not the TSA key",
             ));
         }
         hpki_sign::tsp::check_tsa_certificate(&cert)
-            .map_err(|e| CaError::CertificateMismatch(e.to_string()))?;
+            .map_err(|e| CaError::CertificateMismatch(e.text()))?;
         let now = now_unix();
         let nb = tbs.validity().not_before.to_unix_duration().as_secs();
         let na = tbs.validity().not_after.to_unix_duration().as_secs();
         if now < nb || now >= na {
-            return Err(mismatch("it is not valid now / 有効期間外です"));
+            return Err(CaError::mismatch("有効期間外です", "it is not valid now"));
         }
         let issuer = match issuer_pem {
-            Some(pem) => Certificate::from_pem(pem.trim())
-                .map_err(|e| CaError::CertificateMismatch(format!("issuer: {e}")))?,
+            Some(pem) => Certificate::from_pem(pem.trim()).map_err(|e| {
+                CaError::mismatch(
+                    format!("発行者の証明書を読めません{}", hpki_text::DETAIL_IN_ENGLISH),
+                    format!("issuer: {e}"),
+                )
+            })?,
             None => self
                 .authorities
                 .values()
                 .map(|a| a.ca.cert.clone())
                 .find(|c| c.tbs_certificate().subject() == tbs.issuer())
                 .ok_or_else(|| {
-                    mismatch("its issuer is unknown here: give --issuer / 発行者の証明書を指定してください")
+                    CaError::mismatch(
+                        "発行者の証明書を指定してください",
+                        "its issuer is unknown here: give --issuer",
+                    )
                 })?,
         };
         if issuer.tbs_certificate().subject() != tbs.issuer() {
-            return Err(mismatch(
-                "it was not issued by the given issuer / 指定の発行者が発行したものではありません",
+            return Err(CaError::mismatch(
+                "指定の発行者が発行したものではありません",
+                "it was not issued by the given issuer",
             ));
         }
         let digest = hpki_sign::DigestAlgorithm::Sha256;
@@ -303,7 +312,10 @@ impl Engine {
             cert.signature().raw_bytes(),
         )
         .map_err(|_| {
-            mismatch("the issuer's signature does not verify / 発行者の署名を検証できません")
+            CaError::mismatch(
+                "発行者の署名を検証できません",
+                "the issuer's signature does not verify",
+            )
         })?;
         self.put_tsa(&cert, &issuer.tbs_certificate().subject().to_string())
             .await?;
@@ -347,8 +359,8 @@ pub struct TsaResponder {
     loaded: tokio::sync::RwLock<Option<Arc<LoadedTsa>>>,
 }
 
-fn system_failure(text: &str) -> Vec<u8> {
-    Rejection::new(PkiFailureInfo::SYSTEM_FAILURE, text).response_der()
+fn system_failure(ja: &str, en: &str) -> Vec<u8> {
+    Rejection::new(PkiFailureInfo::SYSTEM_FAILURE, ja, en).response_der()
 }
 
 impl TsaResponder {
@@ -406,7 +418,8 @@ impl TsaResponder {
             Err(CaError::NoTsa) => return Err(CaError::NoTsa),
             Err(_) => {
                 return Ok(system_failure(
-                    "the TSA key is not available / 鍵を読み込めません",
+                    "鍵を読み込めません",
+                    "the TSA key is not available",
                 ));
             }
         };
@@ -416,7 +429,8 @@ impl TsaResponder {
         };
         let Some(signer) = unit.signer.as_ref() else {
             return Ok(system_failure(
-                "the TSA key is not loaded / 鍵が読み込まれていません",
+                "鍵が読み込まれていません",
+                "the TSA key is not loaded",
             ));
         };
         for _ in 0..4 {
@@ -427,7 +441,8 @@ impl TsaResponder {
             // RFC 3161 §4: no token outside the validity of the TSA certificate.
             if secs < unit.not_before || secs >= unit.not_after {
                 return Ok(system_failure(
-                    "the TSA certificate is not valid now / タイムスタンプ局の証明書が有効期間外です",
+                    "タイムスタンプ局の証明書が有効期間外です",
+                    "the TSA certificate is not valid now",
                 ));
             }
             let millis = Duration::from_millis(now.as_millis() as u64);
@@ -436,7 +451,8 @@ impl TsaResponder {
                 crate::authority::random_serial(),
             ) else {
                 return Ok(system_failure(
-                    "no time or serial / 時刻またはシリアル番号を得られません",
+                    "時刻またはシリアル番号を得られません",
+                    "no time or serial",
                 ));
             };
             let signed = tst_info(
@@ -452,7 +468,7 @@ impl TsaResponder {
                 Ok((tst.to_der()?, token))
             });
             let Ok((tst_der, token)) = signed else {
-                return Ok(system_failure("signing failed / 署名に失敗しました"));
+                return Ok(system_failure("署名に失敗しました", "signing failed"));
             };
             let record = NewTimestamp {
                 serial_hex: serial_hex(&serial),
@@ -467,19 +483,21 @@ impl TsaResponder {
             match self.engine.store.record_timestamp(&record).await {
                 Ok(true) => {
                     return Ok(granted_response(token).unwrap_or_else(|_| {
-                        system_failure("encoding failed / 符号化に失敗しました")
+                        system_failure("符号化に失敗しました", "encoding failed")
                     }));
                 }
                 Ok(false) => continue, // serial taken: draw another
                 Err(_) => {
                     return Ok(system_failure(
-                        "the token could not be recorded / 記録できませんでした",
+                        "記録できませんでした",
+                        "the token could not be recorded",
                     ));
                 }
             }
         }
         Ok(system_failure(
-            "no free serial number / シリアル番号を割り当てられません",
+            "シリアル番号を割り当てられません",
+            "no free serial number",
         ))
     }
 }

@@ -65,6 +65,7 @@ mod wareki;
 
 use std::path::{Path, PathBuf};
 
+use hpki_text::{Localized, Text};
 pub use layout::{CERTIFICATION_EN, CERTIFICATION_JA, TITLE_EN, TITLE_JA, render_svg};
 pub use render::{Fonts, MAX_DPI, png_size, render_pdf, render_png};
 pub use wareki::{wareki, western};
@@ -85,10 +86,10 @@ pub const PNG_SIZE_300_DPI: (u32, u32) = (1011, 638);
 #[derive(Debug, thiserror::Error)]
 pub enum CardFaceError {
     /// The date cannot be written in 和暦 (before 1873, or an era this crate does not know).
-    #[error("{0} cannot be written in the Japanese calendar / この日付は和暦で表せません")]
+    #[error("{0} cannot be written in the Japanese calendar")]
     EraOutOfRange(time::Date),
     /// A field of the record is not what the card can carry.
-    #[error("invalid {field}: {reason} / 券面に記載できない値です")]
+    #[error("invalid {field}: {reason}")]
     InvalidField {
         /// Which field.
         field: &'static str,
@@ -96,18 +97,13 @@ pub enum CardFaceError {
         reason: String,
     },
     /// The photo is not a JPEG or PNG image whose size can be read.
-    #[error(
-        "the photo is not a readable JPEG or PNG image / 写真がJPEGまたはPNG画像として読めません"
-    )]
+    #[error("the photo is not a readable JPEG or PNG image")]
     Photo,
     /// The font bytes are not a usable font.
-    #[error("unusable font: {0} / フォントを使用できません")]
+    #[error("unusable font: {0}")]
     Font(String),
     /// The font has no glyph for a character of the card.
-    #[error(
-        "the font has no glyph for {ch:?} (U+{code:04X}) in {text:?} / フォントに文字がありません",
-        code = u32::from(*ch)
-    )]
+    #[error("the font has no glyph for {ch:?} (U+{code:04X}) in {text:?}", code = u32::from(*ch))]
     MissingGlyph {
         /// The character.
         ch: char,
@@ -115,11 +111,52 @@ pub enum CardFaceError {
         text: String,
     },
     /// The requested resolution is not between 1 and [`MAX_DPI`] dpi.
-    #[error("resolution {0} dpi out of range / 解像度が範囲外です")]
+    #[error("resolution {0} dpi out of range")]
     Dpi(f32),
     /// The SVG could not be turned into an image or PDF (a bug, reported with its cause).
-    #[error("rendering failed: {0} / 描画に失敗しました")]
+    #[error("rendering failed: {0}")]
     Render(String),
+}
+
+impl Localized for CardFaceError {
+    fn text(&self) -> Text {
+        match self {
+            CardFaceError::EraOutOfRange(f0) => Text::new(
+                format!("{f0} は和暦で表せません"),
+                format!("{f0} cannot be written in the Japanese calendar"),
+            ),
+            CardFaceError::InvalidField { field, reason } => Text::new(
+                format!("券面の項目 {field} に記載できない値です（{reason}）"),
+                format!("invalid {field}: {reason}"),
+            ),
+            CardFaceError::Photo => Text::new(
+                "写真がJPEGまたはPNG画像として読めません",
+                "the photo is not a readable JPEG or PNG image",
+            ),
+            CardFaceError::Font(f0) => Text::new(
+                format!("フォントを使用できません（{f0}）"),
+                format!("unusable font: {f0}"),
+            ),
+            CardFaceError::MissingGlyph { ch, text } => Text::new(
+                format!(
+                    "フォントに文字 {ch:?}（U+{:04X}）がありません（{text:?}）",
+                    u32::from(*ch)
+                ),
+                format!(
+                    "the font has no glyph for {ch:?} (U+{code:04X}) in {text:?}",
+                    code = u32::from(*ch)
+                ),
+            ),
+            CardFaceError::Dpi(f0) => Text::new(
+                format!("解像度 {f0} dpi は範囲外です（1〜{MAX_DPI} dpi）"),
+                format!("resolution {f0} dpi out of range"),
+            ),
+            CardFaceError::Render(f0) => Text::new(
+                format!("描画に失敗しました（{f0}）"),
+                format!("rendering failed: {f0}"),
+            ),
+        }
+    }
 }
 
 /// Which side of the card.

@@ -8,11 +8,13 @@
 //! `--config`), over the shipped table. Time-stamps and validation data come over HTTP
 //! (hpki-fetch): `--tsa` and the certificates of `--trust` / `--chain`. No CA key is opened.
 
+use crate::failure::{Context as _, fail, on_one_line};
+use hpki_text::Text;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::{Args, Subcommand};
 use hpki_archive::{
     Archive, ArchiveConfig, NewDocument, RenewalEvent, Sources, format_jst, parse_time,
@@ -162,9 +164,13 @@ fn config(dir: Option<&Path>, arg: &ConfigArg) -> Result<ArchiveConfig> {
         (None, Some(p)) if p.exists() => p,
         _ => return Ok(ArchiveConfig::default()),
     };
-    let text = String::from_utf8(read(&path)?)
-        .with_context(|| format!("{} is not UTF-8 / UTF-8ではありません", path.display()))?;
-    ArchiveConfig::from_toml(&text).with_context(|| path.display().to_string())
+    let text = String::from_utf8(read(&path)?).context_text(|| {
+        Text::new(
+            format!("{} は UTF-8 ではありません", path.display()),
+            format!("{} is not UTF-8", path.display()),
+        )
+    })?;
+    ArchiveConfig::from_toml(&text).context_text(|| Text::same(path.display().to_string()))
 }
 
 async fn archive(common: &Common, arg: &ConfigArg) -> Result<Archive> {
@@ -174,10 +180,10 @@ async fn archive(common: &Common, arg: &ConfigArg) -> Result<Archive> {
 }
 
 fn certificates(path: &Path) -> Result<Vec<Certificate>> {
-    hpki_verify::input::certificates(&read(path)?).with_context(|| {
-        format!(
-            "{} holds no certificate / 証明書を読めません",
-            path.display()
+    hpki_verify::input::certificates(&read(path)?).context_text(|| {
+        Text::new(
+            format!("{} から証明書を読めません", path.display()),
+            format!("{} holds no certificate", path.display()),
         )
     })
 }
@@ -369,7 +375,12 @@ pub(crate) async fn run(cmd: ArchiveCommand) -> Result<ExitCode> {
                 RenewalEvent::Failed(f) => {
                     line(
                         &pb,
-                        format!("  {} {}: FAILED / 失敗: {}", f.id, f.title, f.error),
+                        format!(
+                            "  {} {}: FAILED / 失敗: {}",
+                            f.id,
+                            f.title,
+                            on_one_line(&f.error)
+                        ),
                     );
                     pb.inc(1);
                 }
@@ -435,9 +446,12 @@ pub(crate) async fn run(cmd: ArchiveCommand) -> Result<ExitCode> {
                 (Some(_), None) => eprintln!(
                     "note: the signature is detached: --content-out writes its document / 注意: 分離署名です（--content-out で文書を書き出せます）"
                 ),
-                (None, Some(_)) => bail!(
-                    "document {id} has no detached content / 文書 {id} に分離した文書はありません"
-                ),
+                (None, Some(_)) => {
+                    return Err(fail(
+                        format!("文書 {id} に分離した文書はありません"),
+                        format!("document {id} has no detached content"),
+                    ));
+                }
                 (None, None) => {}
             }
             println!(

@@ -5,10 +5,12 @@
 //! terminal; the RA's unblocking code never leaves the register (it is opened with the operator
 //! passphrase only when a card is unblocked).
 
+use crate::failure::{Context as _, fail, on_one_line};
+use hpki_text::Text;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
 use der::Decode;
 use hpki_ca::cards::CardHolder;
@@ -181,13 +183,16 @@ fn pin(var: &str, prompt: &str, confirm: bool) -> Result<Zeroizing<String>> {
             let ask = |prompt: &str| {
                 rpassword::prompt_password(prompt)
                     .map(Zeroizing::new)
-                    .with_context(|| {
-                        format!("no PIN: set {var} or run on a terminal / 暗証番号がありません")
+                    .context_text(|| {
+                        Text::new(
+                            "暗証番号がありません",
+                            format!("no PIN: set {var} or run on a terminal"),
+                        )
                     })
             };
             let p = ask(prompt)?;
             if confirm && *ask("again / もう一度: ")? != *p {
-                bail!("the PINs differ / 暗証番号が一致しません");
+                return Err(fail("暗証番号が一致しません", "the PINs differ"));
             }
             p
         }
@@ -246,8 +251,12 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             photo,
             slot,
         } => {
-            let holder_json = String::from_utf8(read(&holder)?)
-                .with_context(|| format!("{} is not UTF-8 text", holder.display()))?;
+            let holder_json = String::from_utf8(read(&holder)?).context_text(|| {
+                Text::new(
+                    format!("{} は UTF-8 のテキストではありません", holder.display()),
+                    format!("{} is not UTF-8 text", holder.display()),
+                )
+            })?;
             let holder = CardHolder::from_json(&holder_json)?;
             let photo = photo.as_deref().map(read).transpose()?;
             let pin = card_pin(true)?;
@@ -366,12 +375,19 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
         } => {
             let engine = open(&common, false).await?;
             let face = engine.card_face(&engine.card_record(&card_id).await?)?;
-            let font = hpki_cardface::find_system_cjk_font().context(
-                "no Japanese font: install fonts-ipaexfont-gothic or set HPKI_CJK_FONT / 日本語フォントがありません",
-            )?;
+            let font = hpki_cardface::find_system_cjk_font().context_text(|| {
+                Text::new(
+                    "日本語フォントがありません",
+                    "no Japanese font: install fonts-ipaexfont-gothic or set HPKI_CJK_FONT",
+                )
+            })?;
             let fonts = hpki_cardface::Fonts::from_bytes(read(&font)?)?;
-            std::fs::create_dir_all(&out_dir)
-                .with_context(|| format!("cannot create {}", out_dir.display()))?;
+            std::fs::create_dir_all(&out_dir).context_text(|| {
+                Text::new(
+                    format!("{} を作成できません", out_dir.display()),
+                    format!("cannot create {}", out_dir.display()),
+                )
+            })?;
             for (side, name) in [
                 (hpki_cardface::Side::Front, "front.png"),
                 (hpki_cardface::Side::Back, "back.png"),
@@ -431,13 +447,13 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
                                 let tbs = c.tbs_certificate();
                                 println!(
                                     "{}: {} serial {} until {}",
-                                    key.name(),
+                                    on_one_line(&key.name()),
                                     tbs.subject(),
                                     hex_serial(tbs.serial_number().as_bytes()),
                                     tbs.validity().not_after
                                 );
                             }
-                            None => println!("{}: none / なし", key.name()),
+                            None => println!("{}: none / なし", on_one_line(&key.name())),
                         }
                     }
                 }
@@ -461,7 +477,7 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             let key = KeyUse::from(key);
             let der = card
                 .certificate(key)?
-                .ok_or(hpki_token::TokenError::NoCertificate(key.name()))?;
+                .ok_or(hpki_token::TokenError::NoCertificate(key))?;
             let cert = x509_cert::Certificate::from_der(&der)?;
             let mut challenge = [0u8; 32];
             hpki_ca::sealed::random(&mut challenge)?;
@@ -473,10 +489,15 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
                 &challenge,
                 &sig,
             )
-            .context("the card's signature does not verify with its certificate / 署名を証明書で検証できません")?;
+            .context_text(|| {
+                Text::new(
+                    "署名を証明書で検証できません",
+                    "the card's signature does not verify with its certificate",
+                )
+            })?;
             println!(
                 "signature by card {card_id} ({}) verifies with its certificate / 署名を確認しました",
-                key.name()
+                on_one_line(&key.name())
             );
         }
     }

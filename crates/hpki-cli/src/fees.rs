@@ -4,9 +4,11 @@
 //! The console operator acts as themselves (named in the audit log, as for `hpki office
 //! status`).
 
+use crate::failure::Context as _;
+use hpki_text::Text;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
 use hpki_ra::Lang;
 use hpki_registration::fees::{FeePolicy, FeeStatus, rfc3339_jst};
@@ -76,12 +78,22 @@ fn policy(dir: &Path, path: Option<&Path>) -> Result<FeePolicy> {
         None if default_path.exists() => default_path,
         None => return Ok(FeePolicy::default()),
     };
-    let text = String::from_utf8(read(&path)?)
-        .with_context(|| format!("{} is not UTF-8 / UTF-8ではありません", path.display()))?;
-    toml::from_str(&text).with_context(|| {
-        format!(
-            "{}: not a fee policy (member_yen, non_member_yen, member_first_year_free) / 年会費の設定として読めません",
-            path.display()
+    let text = String::from_utf8(read(&path)?).context_text(|| {
+        Text::new(
+            format!("{} は UTF-8 ではありません", path.display()),
+            format!("{} is not UTF-8", path.display()),
+        )
+    })?;
+    toml::from_str(&text).context_text(|| {
+        Text::new(
+            format!(
+                "{} を年会費の設定（member_yen, non_member_yen, member_first_year_free）として読めません",
+                path.display()
+            ),
+            format!(
+                "{}: not a fee policy (member_yen, non_member_yen, member_first_year_free)",
+                path.display()
+            ),
         )
     })
 }

@@ -4,12 +4,14 @@
 //! terminal. Every command accepts `--database-url` (or `HPKI_DATABASE_URL`) to use PostgreSQL
 //! instead of the configured database.
 
+use crate::failure::{Context as _, describe, fail, on_one_line};
+use hpki_text::Text;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hpki_ca::authority::KeyAccess;
 use hpki_ca::ceremony::{InitOptions, init};
@@ -29,6 +31,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod archive;
 mod card;
+mod failure;
 mod fees;
 mod pki;
 mod ra;
@@ -339,13 +342,19 @@ fn actor() -> String {
 fn passphrase() -> Result<String> {
     if let Ok(p) = std::env::var("HPKI_KEY_PASSPHRASE") {
         if p.is_empty() {
-            bail!("HPKI_KEY_PASSPHRASE is empty / HPKI_KEY_PASSPHRASE が空です");
+            return Err(fail(
+                "HPKI_KEY_PASSPHRASE が空です",
+                "HPKI_KEY_PASSPHRASE is empty",
+            ));
         }
         return Ok(p);
     }
-    rpassword::prompt_password("CA key passphrase / 鍵のパスフレーズ: ").context(
-        "no passphrase: set HPKI_KEY_PASSPHRASE or run on a terminal / パスフレーズがありません",
-    )
+    rpassword::prompt_password("CA key passphrase / 鍵のパスフレーズ: ").context_text(|| {
+        Text::new(
+            "パスフレーズがありません",
+            "no passphrase: set HPKI_KEY_PASSPHRASE or run on a terminal",
+        )
+    })
 }
 
 /// The HSM user PIN: `HPKI_HSM_PIN`, or asked on the terminal.
@@ -353,8 +362,12 @@ fn hsm_pin() -> Result<String> {
     if let Ok(p) = std::env::var("HPKI_HSM_PIN") {
         return Ok(p);
     }
-    rpassword::prompt_password("HSM user PIN / HSM の PIN: ")
-        .context("no HSM PIN: set HPKI_HSM_PIN or run on a terminal / HSM の PIN がありません")
+    rpassword::prompt_password("HSM user PIN / HSM の PIN: ").context_text(|| {
+        Text::new(
+            "HSM の PIN がありません",
+            "no HSM PIN: set HPKI_HSM_PIN or run on a terminal",
+        )
+    })
 }
 
 async fn open(common: &Common, keys: bool) -> Result<Engine> {
@@ -397,34 +410,54 @@ fn custodian_passphrase(name: &str, confirm: bool) -> Result<Zeroizing<String>> 
     );
     if let Ok(p) = std::env::var(&var) {
         if p.is_empty() {
-            bail!("{var} is empty / {var} が空です");
+            return Err(fail(format!("{var} が空です"), format!("{var} is empty")));
         }
         return Ok(Zeroizing::new(p));
     }
     let ask = |prompt: String| {
-        rpassword::prompt_password(prompt).map(Zeroizing::new).with_context(|| {
-            format!("no passphrase for custodian {name}: set {var} or run on a terminal / 保管者 {name} のパスフレーズがありません")
-        })
+        rpassword::prompt_password(prompt)
+            .map(Zeroizing::new)
+            .context_text(|| {
+                Text::new(
+                    format!("保管者 {name} のパスフレーズがありません"),
+                    format!("no passphrase for custodian {name}: set {var} or run on a terminal"),
+                )
+            })
     };
     let p = ask(format!(
         "passphrase of custodian {name} / 保管者 {name} のパスフレーズ: "
     ))?;
     if confirm && *ask(format!("again / もう一度 ({name}): "))? != *p {
-        bail!("the passphrases of {name} differ / {name} のパスフレーズが一致しません");
+        return Err(fail(
+            format!("{name} のパスフレーズが一致しません"),
+            format!("the passphrases of {name} differ"),
+        ));
     }
     if p.is_empty() {
-        bail!("empty passphrase for {name} / {name} のパスフレーズが空です");
+        return Err(fail(
+            format!("{name} のパスフレーズが空です"),
+            format!("empty passphrase for {name}"),
+        ));
     }
     Ok(p)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {
-    std::fs::read(path).with_context(|| format!("cannot read {} / 読み込めません", path.display()))
+    std::fs::read(path).context_text(|| {
+        Text::new(
+            format!("{} を読み込めません", path.display()),
+            format!("cannot read {}", path.display()),
+        )
+    })
 }
 
 fn write(path: &Path, data: &[u8]) -> Result<()> {
-    write_atomic(path, data, false)
-        .with_context(|| format!("cannot write {} / 書き込めません", path.display()))
+    write_atomic(path, data, false).context_text(|| {
+        Text::new(
+            format!("{} に書き込めません", path.display()),
+            format!("cannot write {}", path.display()),
+        )
+    })
 }
 
 fn spinner(msg: &str) -> ProgressBar {
@@ -440,7 +473,9 @@ async fn main() -> ExitCode {
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error / エラー: {e:#}");
+            let text = describe(&e);
+            eprintln!("エラー: {}", text.ja);
+            eprintln!("error: {}", text.en);
             ExitCode::FAILURE
         }
     }
@@ -476,8 +511,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 actor: actor(),
                 hsm,
             };
-            let engine = init(&dir, &opts, &mut |step: &str| {
-                pb.println(format!("  {step}"))
+            let engine = init(&dir, &opts, &mut |step: &Text| {
+                pb.println(format!("  {}", on_one_line(step)))
             })
             .await?;
             pb.finish_and_clear();
@@ -501,7 +536,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     actor: actor(),
                     hsm: None,
                 };
-                let engine = init(&dir, &opts, &mut |step: &str| println!("  {step}")).await?;
+                let engine = init(&dir, &opts, &mut |step: &Text| {
+                    println!("  {}", on_one_line(step))
+                })
+                .await?;
                 for f in hpki_ca::ceremony::issue_demo_subscriber(&engine, &opts.passphrase).await?
                 {
                     println!("  demo doctor 日医太郎: {}", f.display());
@@ -645,9 +683,18 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
             root,
         } => {
             let mut engine = open(&common, true).await?;
-            let cert_pem = String::from_utf8(read(&cert)?).context("certificate must be PEM")?;
-            let root_pem =
-                String::from_utf8(read(&root)?).context("root certificate must be PEM")?;
+            let cert_pem = String::from_utf8(read(&cert)?).context_text(|| {
+                Text::new(
+                    "証明書は PEM 形式で指定してください",
+                    "certificate must be PEM",
+                )
+            })?;
+            let root_pem = String::from_utf8(read(&root)?).context_text(|| {
+                Text::new(
+                    "ルート証明書は PEM 形式で指定してください",
+                    "root certificate must be PEM",
+                )
+            })?;
             engine
                 .install_ca_certificate(ca.into(), &cert_pem, &root_pem)
                 .await?;
@@ -668,8 +715,12 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
             let engine = open(&common, true).await?;
             engine.authority(ca.into())?;
             if let (Some(csr), Some(subject), Some(out)) = (csr, subject, out) {
-                let subject =
-                    String::from_utf8(read(&subject)?).context("subject JSON must be UTF-8")?;
+                let subject = String::from_utf8(read(&subject)?).context_text(|| {
+                    Text::new(
+                        "申請者情報の JSON は UTF-8 で指定してください",
+                        "subject JSON must be UTF-8",
+                    )
+                })?;
                 let issued = engine.issue(ca.into(), &read(&csr)?, &subject).await?;
                 write(&out, issued.pem().as_bytes())?;
                 println!(
@@ -680,16 +731,18 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
             } else if let (Some(dir), Some(out_dir)) = (csr_dir, out_dir) {
                 return issue_batch(Arc::new(engine), ca.into(), &dir, &out_dir).await;
             } else {
-                bail!(
-                    "give --csr, --subject and --out, or --csr-dir and --out-dir / 引数が不足しています"
-                );
+                return Err(fail(
+                    "引数が不足しています",
+                    "give --csr, --subject and --out, or --csr-dir and --out-dir",
+                ));
             }
         }
         CaCommand::Ceremony { common, threshold } => {
             if common.custodians.is_empty() {
-                bail!(
-                    "name the custodians with --custodian (M of N) / --custodian で鍵保管者を指定してください"
-                );
+                return Err(fail(
+                    "--custodian で鍵保管者を指定してください",
+                    "name the custodians with --custodian (M of N)",
+                ));
             }
             let keyless = Common {
                 custodians: Vec::new(),
@@ -791,7 +844,12 @@ async fn issue_batch(
     out_dir: &Path,
 ) -> Result<ExitCode> {
     let mut csrs: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read {}", dir.display()))?
+        .context_text(|| {
+            Text::new(
+                format!("{} を読み込めません", dir.display()),
+                format!("cannot read {}", dir.display()),
+            )
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             matches!(
@@ -801,8 +859,12 @@ async fn issue_batch(
         })
         .collect();
     csrs.sort();
-    std::fs::create_dir_all(out_dir)
-        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    std::fs::create_dir_all(out_dir).context_text(|| {
+        Text::new(
+            format!("{} を作成できません", out_dir.display()),
+            format!("cannot create {}", out_dir.display()),
+        )
+    })?;
     let pb = ProgressBar::new(csrs.len() as u64);
     pb.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} ({eta})")
@@ -829,8 +891,12 @@ async fn issue_batch(
             );
             let task = tokio::spawn(async move {
                 let subject_path = csr.with_extension("json");
-                let subject = String::from_utf8(read(&subject_path)?)
-                    .context("subject JSON must be UTF-8")?;
+                let subject = String::from_utf8(read(&subject_path)?).context_text(|| {
+                    Text::new(
+                        "申請者情報の JSON は UTF-8 で指定してください",
+                        "subject JSON must be UTF-8",
+                    )
+                })?;
                 let issued = engine.issue(ca, &read(&csr)?, &subject).await?;
                 write(&out, issued.pem().as_bytes())?;
                 Ok::<_, anyhow::Error>(issued.serial_hex)
@@ -843,13 +909,19 @@ async fn issue_batch(
         pb.set_message(stem.clone());
         let result = match task.await {
             Ok(result) => result,
-            Err(e) => Err(anyhow::anyhow!("internal error: {e}")),
+            Err(e) => Err(fail(
+                "内部エラーが発生しました",
+                format!("internal error: {e}"),
+            )),
         };
         match result {
             Ok(serial) => report(&pb, format!("  {stem}: issued {serial}")),
             Err(e) => {
                 failed += 1;
-                report(&pb, format!("  {stem}: FAILED / 失敗: {e:#}"));
+                report(
+                    &pb,
+                    format!("  {stem}: FAILED / 失敗: {}", on_one_line(&describe(&e))),
+                );
             }
         }
         pb.inc(1);

@@ -5,6 +5,8 @@
 //! chosen time, and checks revocation from the CRLs and OCSP responses given. Exit status:
 //! 0 valid, 1 invalid (the reason on stderr), 2 usage error (clap's, or an unreadable file).
 
+use crate::failure::on_one_line;
+use hpki_text::Localized;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
@@ -89,7 +91,7 @@ fn unreadable(path: &Path, e: std::io::Error) -> ExitCode {
 }
 
 fn invalid(e: &PathError) -> ExitCode {
-    eprintln!("INVALID / 無効: {e}");
+    eprintln!("INVALID / 無効: {}", on_one_line(&e.text()));
     ExitCode::FAILURE
 }
 
@@ -272,6 +274,6 @@ fn print_subscriber(path: &ValidPath) {
                 both(&s.organization, &s.organization_kanji)
             );
         }
-        Err(e) => println!("hcRole / 資格: {e}"),
+        Err(e) => println!("hcRole / 資格: {}", on_one_line(&e.text())),
     }
 }

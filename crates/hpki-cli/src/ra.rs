@@ -2,11 +2,13 @@
 //! authority's offices, officers, and bulk import of applications from CSV (see
 //! `docs/import.md`; done on behalf of the reception officer named with `--as`).
 
+use crate::failure::{Context as _, fail};
+use hpki_text::Text;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Subcommand;
 use hpki_ra::Lang;
 use hpki_ra::workflow::Role;
@@ -110,8 +112,13 @@ pub(crate) async fn office(cmd: OfficeCommand) -> Result<()> {
             office,
             status,
         } => {
-            let st = parse_status(&status).with_context(|| {
-                format!("unknown status {status:?}: not_opened, registered or accepting")
+            let st = parse_status(&status).context_text(|| {
+                Text::new(
+                    format!(
+                        "状態 {status:?} は不明です（not_opened・registered・accepting のいずれか）"
+                    ),
+                    format!("unknown status {status:?}: not_opened, registered or accepting"),
+                )
             })?;
             let ra = registration(&common).await?;
             ra.set_office_status_by_operator(&actor(), &office, st)
@@ -132,11 +139,16 @@ fn officer_password() -> Result<Zeroizing<String>> {
     }
     let p = Zeroizing::new(
         rpassword::prompt_password("password / パスワード: ")
-            .context("no password: set HPKI_OFFICER_PASSWORD or run on a terminal")?,
+            .context_text(|| {
+                Text::new(
+                    "パスワードがありません（HPKI_OFFICER_PASSWORD を設定するか端末で実行してください）",
+                    "no password: set HPKI_OFFICER_PASSWORD or run on a terminal",
+                )
+            })?,
     );
     let again = Zeroizing::new(rpassword::prompt_password("again / もう一度: ")?);
     if *p != *again {
-        bail!("the passwords differ / パスワードが一致しません");
+        return Err(fail("パスワードが一致しません", "the passwords differ"));
     }
     Ok(p)
 }
@@ -153,8 +165,11 @@ pub(crate) async fn officer(cmd: OfficerCommand) -> Result<()> {
         } => {
             let mut parsed = Vec::new();
             for r in &roles {
-                parsed.push(Role::parse(r.trim()).with_context(|| {
-                    format!("unknown role {r:?}: reception, pre_review, main_review, final_review, ca_operator, auditor, administrator")
+                parsed.push(Role::parse(r.trim()).context_text(|| {
+                    Text::new(
+                        format!("権限 {r:?} は不明です（reception・pre_review・main_review・final_review・ca_operator・auditor・administrator）"),
+                        format!("unknown role {r:?}: reception, pre_review, main_review, final_review, ca_operator, auditor, administrator"),
+                    )
                 })?);
             }
             let password = if no_password {
@@ -306,7 +321,10 @@ async fn import(
     let on_behalf = match ra.officer(&officer).await {
         Ok(o) => o,
         Err(RegistrationError::NotAuthenticated) => {
-            bail!("no active officer {officer:?} / 担当者 {officer} は存在しないか無効です")
+            return Err(fail(
+                format!("担当者 {officer} は存在しないか無効です"),
+                format!("no active officer {officer:?}"),
+            ));
         }
         Err(e) => return Err(e.into()),
     };

@@ -19,10 +19,12 @@
 //!   input by its file name; `--prescription` signs a Japanese e-prescription
 //!   (`Document/Prescription/…`, the signature in `PrescriptionSign`).
 
+use crate::failure::{Context as _, fail};
+use hpki_text::Text;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::{ArgGroup, Args, ValueEnum};
 use der::Decode;
 use hpki_keys::{Signer, SoftwareKey};
@@ -222,8 +224,12 @@ fn produce_xades(
 ) -> Result<Vec<u8>> {
     use hpki_sign::xades;
     let xml = || {
-        std::str::from_utf8(content)
-            .context("the document is not UTF-8 XML / 文書が UTF-8 の XML ではありません")
+        std::str::from_utf8(content).context_text(|| {
+            Text::new(
+                "文書が UTF-8 の XML ではありません",
+                "the document is not UTF-8 XML",
+            )
+        })
     };
     let signed = if options.prescription {
         xades::sign_prescription(ctx, xml()?, level)?
@@ -240,12 +246,17 @@ pub(crate) fn run(args: SignArgs) -> Result<()> {
     let produce = producer(args.format)?;
     let level = Level::from(args.level);
     if level >= Level::T && args.tsa.is_none() {
-        bail!(
-            "--level {} ({}) needs a time-stamping authority: give --tsa URL (e.g. http://127.0.0.1:8080/tsa) / {} にはタイムスタンプ局の URL (--tsa) が必要です",
-            format!("{:?}", args.level).to_lowercase(),
-            level.name(),
-            level.name()
-        );
+        return Err(fail(
+            format!(
+                "{} にはタイムスタンプ局の URL（--tsa、例: http://127.0.0.1:8080/tsa）が必要です",
+                level.name()
+            ),
+            format!(
+                "--level {} ({}) needs a time-stamping authority: give --tsa URL (e.g. http://127.0.0.1:8080/tsa)",
+                format!("{:?}", args.level).to_lowercase(),
+                level.name()
+            ),
+        ));
     }
     let packaging = if args.enveloping {
         Packaging::Enveloping
@@ -305,7 +316,7 @@ pub(crate) fn run(args: SignArgs) -> Result<()> {
             let cert_path = args
                 .cert
                 .as_deref()
-                .context("--key needs --cert / --key には --cert が必要です")?;
+                .context_text(|| Text::new("--key には --cert が必要です", "--key needs --cert"))?;
             let certificate = one_certificate(cert_path)?;
             let key = software_key(key, &args.passphrase_env)?;
             eprintln!(
@@ -322,7 +333,7 @@ pub(crate) fn run(args: SignArgs) -> Result<()> {
             }
             let der = card
                 .certificate(KeyUse::Signing)?
-                .ok_or(TokenError::NoCertificate(KeyUse::Signing.name()))?;
+                .ok_or(TokenError::NoCertificate(KeyUse::Signing))?;
             let certificate = Certificate::from_der(&der)?;
             let pin = card_pin(false)?;
             eprintln!(
@@ -333,9 +344,12 @@ pub(crate) fn run(args: SignArgs) -> Result<()> {
             let signer = hpki_token::CardKeySigner::current(&card, KeyUse::Signing, &pin)?;
             context(&signer, &certificate)?
         }
-        (None, None) => bail!(
-            "give --key and --cert, or --card / --key と --cert、または --card を指定してください"
-        ),
+        (None, None) => {
+            return Err(fail(
+                "--key と --cert、または --card を指定してください",
+                "give --key and --cert, or --card",
+            ));
+        }
     };
     write(&args.out, &der)?;
     report(&args.out, &der, args.format);
@@ -375,10 +389,10 @@ fn report(out: &Path, der: &[u8], format: Format) {
 
 /// Every certificate of a PEM (one or several) or DER file.
 fn certificates(path: &Path) -> Result<Vec<Certificate>> {
-    hpki_verify::input::certificates(&read(path)?).with_context(|| {
-        format!(
-            "{} holds no certificate / 証明書を読めません",
-            path.display()
+    hpki_verify::input::certificates(&read(path)?).context_text(|| {
+        Text::new(
+            format!("{} から証明書を読めません", path.display()),
+            format!("{} holds no certificate", path.display()),
         )
     })
 }
@@ -386,19 +400,19 @@ fn certificates(path: &Path) -> Result<Vec<Certificate>> {
 fn one_certificate(path: &Path) -> Result<Certificate> {
     match certificates(path)?.into_iter().next() {
         Some(c) => Ok(c),
-        None => bail!(
-            "{} holds no certificate / 証明書がありません",
-            path.display()
-        ),
+        None => Err(fail(
+            format!("{} に証明書がありません", path.display()),
+            format!("{} holds no certificate", path.display()),
+        )),
     }
 }
 
 /// A software key: encrypted PKCS#8 (passphrase from `var` or asked), or unencrypted PKCS#8.
 fn software_key(path: &Path, var: &str) -> Result<SoftwareKey> {
-    let pem = String::from_utf8(read(path)?).with_context(|| {
-        format!(
-            "{} is not a PEM key / PEM の鍵ではありません",
-            path.display()
+    let pem = String::from_utf8(read(path)?).context_text(|| {
+        Text::new(
+            format!("{} は PEM の鍵ではありません", path.display()),
+            format!("{} is not a PEM key", path.display()),
         )
     })?;
     if pem.contains("-----BEGIN PRIVATE KEY-----") {
@@ -406,19 +420,30 @@ fn software_key(path: &Path, var: &str) -> Result<SoftwareKey> {
             "note: {} is not encrypted / 注意: 鍵が暗号化されていません",
             path.display()
         );
-        let (_, der) = der::pem::decode_vec(pem.as_bytes())
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let (_, der) = der::pem::decode_vec(pem.as_bytes()).context_text(|| {
+            Text::new(
+                format!("{} を PEM として読めません", path.display()),
+                format!("{} is not PEM", path.display()),
+            )
+        })?;
         return Ok(SoftwareKey::from_pkcs8_der(&Zeroizing::new(der))?);
     }
     let passphrase = match std::env::var(var) {
         Ok(p) if !p.is_empty() => Zeroizing::new(p),
-        Ok(_) => bail!("{var} is empty / {var} が空です"),
+        Ok(_) => return Err(fail(format!("{var} が空です"), format!("{var} is empty"))),
         Err(_) => rpassword::prompt_password("signing key passphrase / 署名鍵のパスフレーズ: ")
             .map(Zeroizing::new)
-            .with_context(|| {
-                format!("no passphrase: set {var} or run on a terminal / パスフレーズがありません")
+            .context_text(|| {
+                Text::new(
+                    "パスフレーズがありません",
+                    format!("no passphrase: set {var} or run on a terminal"),
+                )
             })?,
     };
-    SoftwareKey::from_encrypted_pem(&pem, &passphrase)
-        .with_context(|| format!("cannot open the key {} / 鍵を開けません", path.display()))
+    SoftwareKey::from_encrypted_pem(&pem, &passphrase).context_text(|| {
+        Text::new(
+            format!("鍵 {} を開けません", path.display()),
+            format!("cannot open the key {}", path.display()),
+        )
+    })
 }

@@ -4,9 +4,11 @@
 //! subject; docs/configuration.md); these commands set up its key and certificate and show
 //! what it issued. The server answers at `POST /tsa`.
 
+use crate::failure::Context as _;
+use hpki_text::Text;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Subcommand;
 use der::Decode;
 use hpki_ca::issue::pem_encode;
@@ -173,9 +175,12 @@ pub(crate) async fn run(cmd: TsaCommand) -> Result<()> {
         } => {
             let engine = open(&common, true).await?;
             let issuer_pem = match issuer {
-                Some(p) => Some(
-                    String::from_utf8(read(&p)?).context("the issuer certificate must be PEM")?,
-                ),
+                Some(p) => Some(String::from_utf8(read(&p)?).context_text(|| {
+                    Text::new(
+                        "発行者の証明書は PEM 形式で指定してください",
+                        "the issuer certificate must be PEM",
+                    )
+                })?),
                 None => None,
             };
             let installed = engine

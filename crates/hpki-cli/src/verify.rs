@@ -14,6 +14,7 @@
 //! Exit status: 0 only for a fully valid document, 1 otherwise, 2 for a usage error or a file
 //! that cannot be read.
 
+use hpki_text::Localized;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
@@ -143,15 +144,15 @@ fn fetch(doc: &Document<'_>, trust: &[Certificate], notes: &mut Vec<Text>) -> Va
         match source.validation_data(cert) {
             Ok(d) => data.merge(d),
             Err(e) => {
-                let t = Text::bilingual(&e.to_string());
+                let t = e.text();
                 notes.push(Text::new(
-                    format!(
-                        "current revocation data for \"{subject}\" could not be fetched: {}",
-                        t.en
-                    ),
                     format!(
                         "「{subject}」の現在の失効情報を取得できませんでした: {}",
                         t.ja
+                    ),
+                    format!(
+                        "current revocation data for \"{subject}\" could not be fetched: {}",
+                        t.en
                     ),
                 ));
             }

@@ -13,6 +13,7 @@
 //! refused.
 #![forbid(unsafe_code)]
 
+use hpki_text::{Localized, Text};
 use std::time::Duration;
 
 use der::{Decode, Encode};
@@ -41,10 +42,10 @@ const ID_SHA256: const_oid::ObjectIdentifier =
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     /// Only plain HTTP is spoken.
-    #[error("only http:// URLs are fetched, not {0} / http:// 以外の URL は取得しません: {0}")]
+    #[error("only http:// URLs are fetched, not {0}")]
     NotHttp(String),
     /// The request failed or the server answered an error.
-    #[error("fetching {url} failed: {reason} / {url} の取得に失敗しました: {reason}")]
+    #[error("fetching {url} failed: {reason}")]
     Http {
         /// The URL.
         url: String,
@@ -53,9 +54,24 @@ pub enum FetchError {
     },
 }
 
+impl Localized for FetchError {
+    fn text(&self) -> Text {
+        match self {
+            FetchError::NotHttp(f0) => Text::new(
+                format!("http:// 以外の URL は取得しません: {f0}"),
+                format!("only http:// URLs are fetched, not {f0}"),
+            ),
+            FetchError::Http { url, reason } => Text::new(
+                format!("{url} の取得に失敗しました: {reason}"),
+                format!("fetching {url} failed: {reason}"),
+            ),
+        }
+    }
+}
+
 impl From<FetchError> for SignError {
     fn from(e: FetchError) -> Self {
-        SignError::Fetch(e.to_string())
+        SignError::Fetch(e.text())
     }
 }
 
@@ -133,8 +149,12 @@ impl HttpTimeStamper {
 impl TimeStamper for HttpTimeStamper {
     fn time_stamp(&self, algorithm: DigestAlgorithm, digest: &[u8]) -> Result<Vec<u8>, SignError> {
         let mut nonce = [0u8; 8];
-        aws_lc_rs::rand::fill(&mut nonce)
-            .map_err(|_| SignError::Fetch("random generator".into()))?;
+        aws_lc_rs::rand::fill(&mut nonce).map_err(|_| {
+            SignError::Fetch(Text::new(
+                "乱数を生成できません",
+                "the random generator failed",
+            ))
+        })?;
         let request = hpki_sign::ltv::time_stamp_request(algorithm, digest, &nonce)?;
         let response = post(&self.url, "application/timestamp-query", &request)?;
         token_from_response(&response, algorithm, digest)
@@ -270,9 +290,15 @@ impl ValidationSource for HttpValidationSource {
                 break;
             }
             let Some(issuer) = self.issuer_of(&current)? else {
-                return Err(SignError::Fetch(format!(
-                    "no issuer certificate for {} / 発行者の証明書が見つかりません",
-                    current.tbs_certificate().subject()
+                return Err(SignError::Fetch(Text::new(
+                    format!(
+                        "「{}」の発行者の証明書が見つかりません",
+                        current.tbs_certificate().subject()
+                    ),
+                    format!(
+                        "no issuer certificate for {}",
+                        current.tbs_certificate().subject()
+                    ),
                 )));
             };
             if self.crls {

@@ -15,31 +15,30 @@ pub use algorithm::SignatureAlgorithm;
 pub use software::{KeyKind, SoftwareKey};
 pub use verify::verify_signature;
 
+use hpki_text::{Localized, Text};
 use spki::SubjectPublicKeyInfoOwned;
 
 /// Everything that can go wrong with keys.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// The key could not be generated.
-    #[error("key generation failed / 鍵の生成に失敗しました")]
+    #[error("key generation failed")]
     Generation,
     /// The stored key could not be decrypted: almost always a wrong passphrase.
-    #[error(
-        "cannot decrypt the key: wrong passphrase? / 鍵を復号できません（パスフレーズの誤り？）"
-    )]
+    #[error("cannot decrypt the key: wrong passphrase?")]
     Decrypt,
     /// The stored key is not a key this signer supports.
-    #[error("unsupported or malformed private key: {0} / 対応していない鍵です")]
+    #[error("unsupported or malformed private key: {0}")]
     Unsupported(String),
     /// The signing operation failed.
-    #[error("signing failed / 署名に失敗しました")]
+    #[error("signing failed")]
     Signing,
     /// The device holding the key (an IC card, an HSM) refused: its own reason, e.g. a wrong
     /// PIN with the tries left.
     #[error("{0}")]
-    Device(String),
+    Device(Text),
     /// A signature did not verify.
-    #[error("signature does not verify / 署名を検証できません")]
+    #[error("signature does not verify")]
     BadSignature,
     /// A DER structure could not be encoded or decoded.
     #[error("DER error: {0}")]
@@ -47,6 +46,38 @@ pub enum KeyError {
     /// A PKCS#8 structure could not be processed.
     #[error("PKCS#8 error: {0}")]
     Pkcs8(String),
+}
+
+impl Localized for KeyError {
+    fn text(&self) -> Text {
+        match self {
+            KeyError::Generation => Text::new("鍵の生成に失敗しました", "key generation failed"),
+            KeyError::Decrypt => Text::new(
+                "鍵を復号できません（パスフレーズの誤り？）",
+                "cannot decrypt the key: wrong passphrase?",
+            ),
+            KeyError::Unsupported(f0) => Text::new(
+                "対応していない鍵です",
+                format!("unsupported or malformed private key: {f0}"),
+            ),
+            KeyError::Signing => Text::new("署名に失敗しました", "signing failed"),
+            KeyError::Device(t) => t.clone(),
+            KeyError::BadSignature => {
+                Text::new("署名を検証できません", "signature does not verify")
+            }
+            KeyError::Der(f0) => Text::new(
+                format!("DER 形式の誤りです{}", hpki_text::DETAIL_IN_ENGLISH),
+                format!("DER error: {f0}"),
+            ),
+            KeyError::Pkcs8(f0) => Text::new(
+                format!(
+                    "PKCS#8 の鍵を処理できません{}",
+                    hpki_text::DETAIL_IN_ENGLISH
+                ),
+                format!("PKCS#8 error: {f0}"),
+            ),
+        }
+    }
 }
 
 /// A private key that can sign, wherever it is kept.

@@ -3,6 +3,7 @@
 
 use der::Decode;
 use hpki_asn1::rsa::RsaPublicKey;
+use hpki_text::{Localized, Text};
 use spki::{ObjectIdentifier, SubjectPublicKeyInfoOwned};
 
 /// `rsaEncryption` (RFC 8017).
@@ -36,21 +37,37 @@ pub enum KeyType {
 #[derive(Debug, Eq, PartialEq, thiserror::Error)]
 pub enum KeyError {
     /// RSA modulus too small.
-    #[error(
-        "RSA key of {0} bits is too small: at least 2048 bits are required / RSA鍵長{0}ビットは短すぎます（2048ビット以上が必要）"
-    )]
+    #[error("RSA key of {0} bits is too small: at least 2048 bits are required")]
     RsaTooSmall(usize),
     /// An elliptic curve other than P-256.
-    #[error(
-        "unsupported elliptic curve {0} (P-256, P-384 or P-521) / 対応していない楕円曲線です（P-256・P-384・P-521のみ）"
-    )]
+    #[error("unsupported elliptic curve {0} (P-256, P-384 or P-521)")]
     UnsupportedCurve(String),
     /// Neither RSA nor EC.
-    #[error("unsupported key algorithm {0} / 対応していない鍵アルゴリズムです")]
+    #[error("unsupported key algorithm {0}")]
     UnsupportedAlgorithm(String),
     /// The key could not be parsed.
-    #[error("malformed public key / 公開鍵の形式が不正です")]
+    #[error("malformed public key")]
     Malformed,
+}
+
+impl Localized for KeyError {
+    fn text(&self) -> Text {
+        match self {
+            KeyError::RsaTooSmall(f0) => Text::new(
+                format!("RSA鍵長{f0}ビットは短すぎます（2048ビット以上が必要）"),
+                format!("RSA key of {f0} bits is too small: at least 2048 bits are required"),
+            ),
+            KeyError::UnsupportedCurve(f0) => Text::new(
+                format!("対応していない楕円曲線です（{f0}。P-256・P-384・P-521のみ）"),
+                format!("unsupported elliptic curve {f0} (P-256, P-384 or P-521)"),
+            ),
+            KeyError::UnsupportedAlgorithm(f0) => Text::new(
+                format!("対応していない鍵アルゴリズムです（{f0}）"),
+                format!("unsupported key algorithm {f0}"),
+            ),
+            KeyError::Malformed => Text::new("公開鍵の形式が不正です", "malformed public key"),
+        }
+    }
 }
 
 /// Classify a subject public key and refuse the ones HPKI does not allow.

@@ -29,9 +29,27 @@ pub enum ProfileError {
     #[error("DER encoding error: {0}")]
     Der(#[from] der::Error),
     /// A configured object identifier is not a valid dotted OID.
-    #[error("invalid OID in configuration: {0:?} / 設定のOIDが不正です")]
+    #[error("invalid OID in configuration: {0:?}")]
     BadOid(String),
     /// The subject input is invalid.
     #[error(transparent)]
     Subject(#[from] subject::SubjectError),
 }
+
+impl Localized for ProfileError {
+    fn text(&self) -> Text {
+        match self {
+            ProfileError::Der(f0) => Text::new(
+                format!("DER 形式に符号化できません{}", hpki_text::DETAIL_IN_ENGLISH),
+                format!("DER encoding error: {f0}"),
+            ),
+            ProfileError::BadOid(f0) => Text::new(
+                format!("設定のOIDが不正です（{f0:?}）"),
+                format!("invalid OID in configuration: {f0:?}"),
+            ),
+            ProfileError::Subject(e) => e.text(),
+        }
+    }
+}
+
+use hpki_text::{Localized, Text};

@@ -2,6 +2,7 @@
 //! `hcRole`, with its Japanese name. The table is data (`data/hpki-roles.toml`), replaceable
 //! by a deployment's own file, because the CP — not the code — defines it.
 
+use hpki_text::{Localized, Text};
 use serde::Deserialize;
 
 /// The table shipped with hpki (27 qualifications + 5 manager roles of the MHLW HPKI CP).
@@ -42,11 +43,26 @@ pub struct RoleTable {
 #[derive(Debug, thiserror::Error)]
 pub enum RoleTableError {
     /// Not valid TOML of the expected shape.
-    #[error("role table is not valid: {0} / 資格表の形式が不正です")]
+    #[error("role table is not valid: {0}")]
     Parse(String),
     /// The same English or Japanese name appears twice.
-    #[error("role {0:?} appears twice in the role table / 資格表に重複があります")]
+    #[error("role {0:?} appears twice in the role table")]
     Duplicate(String),
+}
+
+impl Localized for RoleTableError {
+    fn text(&self) -> Text {
+        match self {
+            RoleTableError::Parse(f0) => Text::new(
+                format!("資格表の形式が不正です{}", hpki_text::DETAIL_IN_ENGLISH),
+                format!("role table is not valid: {f0}"),
+            ),
+            RoleTableError::Duplicate(f0) => Text::new(
+                format!("資格 {f0:?} が資格表に重複しています"),
+                format!("role {f0:?} appears twice in the role table"),
+            ),
+        }
+    }
 }
 
 impl RoleTable {

@@ -9,6 +9,7 @@
 //! the HPKI convention `C=JP, O=<institution>, [OU=Director,] CN=<name>, serialNumber=<id>` in
 //! romaji; the kanji forms go into a `directoryName` subjectAltName.
 
+use hpki_text::{Localized, Text};
 use serde::{Deserialize, Serialize};
 use x509_cert::name::Name;
 
@@ -52,42 +53,73 @@ pub struct SubjectInput {
 #[derive(Debug, Eq, PartialEq, thiserror::Error)]
 pub enum SubjectError {
     /// Not valid JSON of the expected shape.
-    #[error("subject JSON is invalid: {0} / 申請者情報のJSONが不正です: {0}")]
+    #[error("subject JSON is invalid: {0}")]
     Json(String),
     /// A required field is empty.
-    #[error("{0} must not be empty / {0} が空です")]
+    #[error("{0} must not be empty")]
     Empty(&'static str),
     /// A field is too long for the certificate (ub-name 64 characters).
-    #[error("{0} is longer than 64 characters / {0} が64文字を超えています")]
+    #[error("{0} is longer than 64 characters")]
     TooLong(&'static str),
     /// The romaji name contains characters other than Latin letters, spaces, `-`, `'` and `.`.
-    #[error(
-        "{0} may contain only Latin letters, spaces and - ' . / {0} にはローマ字・空白・- ' . のみ使用できます"
-    )]
+    #[error("{0} may contain only Latin letters, spaces and - ' .")]
     NotRomaji(&'static str),
     /// The subscriber id is not a PrintableString.
-    #[error(
-        "subscriber_id may contain only A-Z a-z 0-9 and space ' ( ) + , - . / : = ? / subscriber_id に使用できない文字があります"
-    )]
+    #[error("subscriber_id may contain only A-Z a-z 0-9 and space ' ( ) + , - . / : = ?")]
     NotPrintable,
     /// The role is not in the HPKI role table.
-    #[error(
-        "unknown role {0:?}: not in the HPKI role list / 資格 {0:?} はHPKIの資格一覧にありません"
-    )]
+    #[error("unknown role {0:?}: not in the HPKI role list")]
     UnknownRole(String),
     /// No role given.
-    #[error("at least one role is required / 資格を指定してください")]
+    #[error("at least one role is required")]
     NoRole,
     /// A manager role was given without the institution.
-    #[error(
-        "role {0:?} requires organization_romaji and organization_kanji / 管理者資格 {0:?} には組織名（ローマ字・漢字）が必要です"
-    )]
+    #[error("role {0:?} requires organization_romaji and organization_kanji")]
     DirectorNeedsOrganization(String),
     /// Only one of the two organization forms was given.
-    #[error(
-        "organization_romaji and organization_kanji must be given together / 組織名はローマ字と漢字の両方を指定してください"
-    )]
+    #[error("organization_romaji and organization_kanji must be given together")]
     HalfOrganization,
+}
+
+impl Localized for SubjectError {
+    fn text(&self) -> Text {
+        match self {
+            SubjectError::Json(f0) => Text::new(
+                format!("申請者情報のJSONが不正です: {f0}"),
+                format!("subject JSON is invalid: {f0}"),
+            ),
+            SubjectError::Empty(f0) => {
+                Text::new(format!("{f0} が空です"), format!("{f0} must not be empty"))
+            }
+            SubjectError::TooLong(f0) => Text::new(
+                format!("{f0} が64文字を超えています"),
+                format!("{f0} is longer than 64 characters"),
+            ),
+            SubjectError::NotRomaji(f0) => Text::new(
+                format!("{f0} にはローマ字・空白・- ' . のみ使用できます"),
+                format!("{f0} may contain only Latin letters, spaces and - ' ."),
+            ),
+            SubjectError::NotPrintable => Text::new(
+                "subscriber_id に使用できない文字があります（A-Z a-z 0-9 と空白 ' ( ) + , - . / : = ? のみ）",
+                self.to_string(),
+            ),
+            SubjectError::UnknownRole(f0) => Text::new(
+                format!("資格 {f0:?} はHPKIの資格一覧にありません"),
+                format!("unknown role {f0:?}: not in the HPKI role list"),
+            ),
+            SubjectError::NoRole => {
+                Text::new("資格を指定してください", "at least one role is required")
+            }
+            SubjectError::DirectorNeedsOrganization(f0) => Text::new(
+                format!("管理者資格 {f0:?} には組織名（ローマ字・漢字）が必要です"),
+                format!("role {f0:?} requires organization_romaji and organization_kanji"),
+            ),
+            SubjectError::HalfOrganization => Text::new(
+                "組織名はローマ字と漢字の両方を指定してください",
+                "organization_romaji and organization_kanji must be given together",
+            ),
+        }
+    }
 }
 
 /// A validated subject, ready for a certificate.

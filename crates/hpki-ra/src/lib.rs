@@ -23,15 +23,4 @@ pub mod prefecture;
 pub mod stats;
 pub mod workflow;
 
-/// The language a message or a picture is written in: Japanese first, English available.
-#[derive(
-    Clone, Copy, Debug, Default, Eq, PartialEq, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// 日本語 (the default).
-    #[default]
-    Ja,
-    /// English.
-    En,
-}
+pub use hpki_text::Lang;

@@ -14,6 +14,7 @@
 //! same officer may not perform two different review steps (事前審査, 本審査, 最終審査) on one
 //! application: [`check_separation`].
 
+use hpki_text::{Localized, Text};
 use serde::{Deserialize, Serialize};
 
 use crate::Lang;
@@ -376,7 +377,7 @@ impl Action {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     /// The act is not possible at this stage.
-    #[error("{action} is not possible while the application is {stage} / 「{stage_ja}」の申請に「{action_ja}」はできません", action = .action.label(Lang::En), action_ja = .action.label(Lang::Ja), stage = .stage.label(Lang::En), stage_ja = .stage.label(Lang::Ja))]
+    #[error("{action} is not possible while the application is {stage}", action = .action.label(Lang::En), stage = .stage.label(Lang::En))]
     NotAllowed {
         /// The act.
         action: Action,
@@ -384,13 +385,17 @@ pub enum TransitionError {
         stage: Stage,
     },
     /// The officer lacks the role.
-    #[error("this needs the role {role} / この操作には「{role_ja}」の権限が必要です", role = .role.label(Lang::En), role_ja = .role.label(Lang::Ja))]
+    #[error("this needs the role {role}", role = .role.label(Lang::En))]
     MissingRole {
         /// The role needed.
         role: Role,
     },
     /// The same officer already performed another review step on this application.
-    #[error("separation of duties: you already performed the {done} of this application, so you may not also perform its {wanted} / 職務分掌: この申請の「{done_ja}」を行った担当者は「{wanted_ja}」を行えません", done = .done.label(Lang::En), done_ja = .done.label(Lang::Ja), wanted = .wanted.label(Lang::En), wanted_ja = .wanted.label(Lang::Ja))]
+    #[error(
+        "separation of duties: you already performed the {done} of this application, so you may not also perform its {wanted}",
+        done = .done.label(Lang::En),
+        wanted = .wanted.label(Lang::En)
+    )]
     SeparationOfDuties {
         /// The step the officer did.
         done: Action,
@@ -398,13 +403,45 @@ pub enum TransitionError {
         wanted: Action,
     },
     /// Final review before the mailed papers arrived at HQ.
-    #[error(
-        "the papers mailed by the prefectural office have not arrived at HQ yet / 本審査後に郵送された書類がまだ登録局に届いていません"
-    )]
+    #[error("the papers mailed by the prefectural office have not arrived at HQ yet")]
     PapersNotArrived,
     /// 差戻し and 却下 need a reason.
-    #[error("a reason is required / 理由を入力してください")]
+    #[error("a reason is required")]
     ReasonRequired,
+}
+
+impl Localized for TransitionError {
+    fn text(&self) -> Text {
+        match self {
+            TransitionError::NotAllowed { action, stage } => Text::new(
+                format!(
+                    "「{}」の申請に「{}」はできません",
+                    stage.label(Lang::Ja),
+                    action.label(Lang::Ja)
+                ),
+                self.to_string(),
+            ),
+            TransitionError::MissingRole { role } => Text::new(
+                format!("この操作には「{}」の権限が必要です", role.label(Lang::Ja)),
+                self.to_string(),
+            ),
+            TransitionError::SeparationOfDuties { done, wanted } => Text::new(
+                format!(
+                    "職務分掌: この申請の「{}」を行った担当者は「{}」を行えません",
+                    done.label(Lang::Ja),
+                    wanted.label(Lang::Ja)
+                ),
+                self.to_string(),
+            ),
+            TransitionError::PapersNotArrived => Text::new(
+                "本審査後に郵送された書類がまだ登録局に届いていません",
+                self.to_string(),
+            ),
+            TransitionError::ReasonRequired => {
+                Text::new("理由を入力してください", self.to_string())
+            }
+        }
+    }
 }
 
 /// The stage an act leads to from `stage`, or why it cannot. Only the state machine: roles,

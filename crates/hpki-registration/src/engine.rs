@@ -265,8 +265,8 @@ impl Registration {
     ) -> Result<OfficeRecord, RegistrationError> {
         if !(admin.is_hq() && admin.has(Role::Administrator)) {
             return Err(RegistrationError::forbidden(
-                "only an administrator of the registration authority changes office status",
                 "受付審査局の状態は登録局の管理者のみ変更できます",
+                "only an administrator of the registration authority changes office status",
             ));
         }
         self.set_office_status_by_operator(&admin.actor(), office_id, status)
@@ -282,7 +282,7 @@ impl Registration {
         status: OfficeStatus,
     ) -> Result<OfficeRecord, RegistrationError> {
         let mut office = self.store().office(office_id).await?.ok_or_else(|| {
-            RegistrationError::not_found(format!("office {office_id}"), format!("局 {office_id} "))
+            RegistrationError::not_found(format!("局 {office_id} "), format!("office {office_id}"))
         })?;
         let before = office.status.clone();
         office.status = status_str(status).into();
@@ -329,36 +329,39 @@ impl Registration {
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
         {
-            return Err(RegistrationError::BadInput(format!(
-                "login ID {login:?} must be 3-32 of a-z 0-9 . _ - / ログインIDは英小文字・数字・._- の3〜32文字です"
-            )));
+            return Err(RegistrationError::bad_input(
+                "ログインIDは英小文字・数字・._- の3〜32文字です",
+                format!("login ID {login:?} must be 3-32 of a-z 0-9 . _ -"),
+            ));
         }
         if name.trim().is_empty() {
-            return Err(RegistrationError::BadInput(
-                "the officer's name is required / 担当者名を入力してください".into(),
+            return Err(RegistrationError::bad_input(
+                "担当者名を入力してください",
+                "the officer's name is required",
             ));
         }
         let office = self.store().office(office_id).await?.ok_or_else(|| {
-            RegistrationError::not_found(format!("office {office_id}"), format!("局 {office_id} "))
+            RegistrationError::not_found(format!("局 {office_id} "), format!("office {office_id}"))
         })?;
         let kind = office_kind(&office)?;
         if roles.is_empty() {
-            return Err(RegistrationError::BadInput(
-                "at least one role is required / 権限を一つ以上指定してください".into(),
+            return Err(RegistrationError::bad_input(
+                "権限を一つ以上指定してください",
+                "at least one role is required",
             ));
         }
         for r in roles {
             if !kind.allows(*r) {
                 return Err(RegistrationError::forbidden(
                     format!(
-                        "the role {} is not available at a {}",
-                        r.label(Lang::En),
-                        kind.label(Lang::En)
-                    ),
-                    format!(
                         "{}に「{}」の権限は設定できません",
                         kind.label(Lang::Ja),
                         r.label(Lang::Ja)
+                    ),
+                    format!(
+                        "the role {} is not available at a {}",
+                        r.label(Lang::En),
+                        kind.label(Lang::En)
                     ),
                 ));
             }
@@ -381,9 +384,10 @@ impl Registration {
             json!({"office": office_id, "roles": rec.roles, "password_set": rec.password_hash.is_some()}),
         );
         match self.store().create_officer(&rec, &audit).await {
-            Err(hpki_store::StoreError::Conflict(_)) => Err(RegistrationError::BadInput(format!(
-                "login ID {login} is taken / ログインID {login} は使用済みです"
-            ))),
+            Err(hpki_store::StoreError::Conflict(_)) => Err(RegistrationError::bad_input(
+                format!("ログインID {login} は使用済みです"),
+                format!("login ID {login} is taken"),
+            )),
             other => Ok(other?),
         }
     }
@@ -538,7 +542,7 @@ impl Registration {
             .await?
             .filter(|a| Self::visible(officer, a))
             .ok_or_else(|| {
-                RegistrationError::not_found(format!("application {id}"), format!("申請 {id} "))
+                RegistrationError::not_found(format!("申請 {id} "), format!("application {id}"))
             })?;
         Application::from_record(rec)
     }
@@ -601,8 +605,8 @@ impl Registration {
     ) -> Result<Application, RegistrationError> {
         if !officer.has(Role::Reception) || officer.is_hq() {
             return Err(RegistrationError::forbidden(
-                "applications are received by the reception of a local office",
                 "申請の受付は受付審査局の受付担当者が行います",
+                "applications are received by the reception of a local office",
             ));
         }
         let review_office_id = match officer.kind {
@@ -673,8 +677,8 @@ impl Registration {
             || app.record.office_id != officer.office.id
         {
             return Err(RegistrationError::forbidden(
-                "only the receiving office's reception edits a draft or a returned application",
                 "下書きまたは差戻しの申請は受付した局の受付担当者のみ編集できます",
+                "only the receiving office's reception edits a draft or a returned application",
             ));
         }
         // A save without a new photo keeps the one received before.
@@ -859,12 +863,12 @@ impl Registration {
         if !Self::office_may(officer, app, action) {
             return Err(RegistrationError::forbidden(
                 format!(
-                    "{} of this application is not done at your office",
-                    action.label(Lang::En)
-                ),
-                format!(
                     "この申請の「{}」はあなたの局では行えません",
                     action.label(Lang::Ja)
+                ),
+                format!(
+                    "{} of this application is not done at your office",
+                    action.label(Lang::En)
                 ),
             ));
         }
@@ -929,9 +933,9 @@ impl Registration {
         input: &ActInput,
     ) -> Result<Application, RegistrationError> {
         if action == Action::Issue {
-            return Err(RegistrationError::BadInput(
-                "issuance needs the applicant's CSRs or a card / 発行にはCSRまたはカードが必要です"
-                    .into(),
+            return Err(RegistrationError::bad_input(
+                "発行にはCSRまたはカードが必要です",
+                "issuance needs the applicant's CSRs or a card",
             ));
         }
         let app = self.get(officer, id).await?;
@@ -1061,8 +1065,8 @@ impl Registration {
     ) -> Result<hpki_store::CardRecord, RegistrationError> {
         if !(officer.is_hq() && officer.has(Role::CaOperator)) {
             return Err(RegistrationError::forbidden(
-                "only a CA operator of the registration authority records a lost card",
                 "紛失届の処理は登録局の認証局運用者のみ行えます",
+                "only a CA operator of the registration authority records a lost card",
             ));
         }
         let card = self
@@ -1091,8 +1095,8 @@ impl Registration {
     ) -> Result<Vec<String>, RegistrationError> {
         if !(officer.is_hq() && officer.has(Role::CaOperator)) {
             return Err(RegistrationError::forbidden(
-                "only a CA operator of the registration authority revokes a doctor's certificates",
                 "医師の証明書の失効は登録局の認証局運用者のみ行えます",
+                "only a CA operator of the registration authority revokes a doctor's certificates",
             ));
         }
         let mut revoked = Vec::new();
@@ -1137,8 +1141,8 @@ impl Registration {
         }
         if revoked.is_empty() {
             return Err(RegistrationError::not_found(
-                format!("valid certificates of {subscriber_id}"),
                 format!("{subscriber_id} の有効な証明書"),
+                format!("valid certificates of {subscriber_id}"),
             ));
         }
         self.store()

@@ -181,9 +181,14 @@ pub const FIRST_BILLABLE_YEAR: i64 = 2000;
 fn check_year(year: i64) -> Result<(), RegistrationError> {
     let last = current_fiscal_year() + 1;
     if !(FIRST_BILLABLE_YEAR..=last).contains(&year) {
-        return Err(RegistrationError::BadInput(format!(
-            "fiscal year {year} cannot be billed: give a year from {FIRST_BILLABLE_YEAR} to {last} (April–March, named by its starting year) / {year}年度は請求できません（{FIRST_BILLABLE_YEAR}〜{last}年度を指定してください。年度は4月始まりで開始年で表します）"
-        )));
+        return Err(RegistrationError::bad_input(
+            format!(
+                "{year}年度は請求できません（{FIRST_BILLABLE_YEAR}〜{last}年度を指定してください。年度は4月始まりで開始年で表します）"
+            ),
+            format!(
+                "fiscal year {year} cannot be billed: give a year from {FIRST_BILLABLE_YEAR} to {last} (April–March, named by its starting year)"
+            ),
+        ));
     }
     Ok(())
 }
@@ -416,8 +421,8 @@ fn require_fee_admin(officer: &Officer) -> Result<(), RegistrationError> {
         Ok(())
     } else {
         Err(RegistrationError::forbidden(
-            "fees are billed, recorded and exported by administrators of the registration authority",
             "年会費の請求・入金記録・口座引落データの出力は登録局の管理者のみ行えます",
+            "fees are billed, recorded and exported by administrators of the registration authority",
         ))
     }
 }
@@ -428,8 +433,8 @@ fn require_fee_reader(officer: &Officer) -> Result<(), RegistrationError> {
         Ok(())
     } else {
         Err(RegistrationError::forbidden(
-            "the fees are seen by administrators and auditors of the registration authority",
             "年会費は登録局の管理者と監査担当者のみ閲覧できます",
+            "the fees are seen by administrators and auditors of the registration authority",
         ))
     }
 }
@@ -580,23 +585,31 @@ impl Registration {
             |fees: Vec<FeeRecord>| fees.into_iter().find(|f| f.subscriber_id == subscriber_id);
         let fee = find(store.fees(Some(year)).await?).ok_or_else(|| {
             RegistrationError::not_found(
-                format!("the fee of {subscriber_id} for fiscal year {year}"),
                 format!("{subscriber_id} の{year}年度の年会費"),
+                format!("the fee of {subscriber_id} for fiscal year {year}"),
             )
         })?;
         match FeeStatus::parse(&fee.status) {
             Some(FeeStatus::Billed) => {}
             Some(FeeStatus::Paid) => {
-                return Err(RegistrationError::BadInput(format!(
-                    "the fee of {subscriber_id} for fiscal year {year} was already paid on {} / {subscriber_id} の{year}年度の年会費は入金済です（{}）",
-                    rfc3339_jst(fee.paid_at.unwrap_or(0)),
-                    rfc3339_jst(fee.paid_at.unwrap_or(0))
-                )));
+                return Err(RegistrationError::bad_input(
+                    format!(
+                        "{subscriber_id} の{year}年度の年会費は入金済です（{}）",
+                        rfc3339_jst(fee.paid_at.unwrap_or(0))
+                    ),
+                    format!(
+                        "the fee of {subscriber_id} for fiscal year {year} was already paid on {}",
+                        rfc3339_jst(fee.paid_at.unwrap_or(0))
+                    ),
+                ));
             }
             Some(FeeStatus::Waived) => {
-                return Err(RegistrationError::BadInput(format!(
-                    "the fee of {subscriber_id} for fiscal year {year} is waived: nothing to pay / {subscriber_id} の{year}年度の年会費は免除です（入金不要）"
-                )));
+                return Err(RegistrationError::bad_input(
+                    format!("{subscriber_id} の{year}年度の年会費は免除です（入金不要）"),
+                    format!(
+                        "the fee of {subscriber_id} for fiscal year {year} is waived: nothing to pay"
+                    ),
+                ));
             }
             None => {
                 return Err(RegistrationError::Internal(format!(

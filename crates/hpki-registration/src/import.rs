@@ -27,6 +27,7 @@
 //! import itself is audited once at the end (`application.imported`, with the counts and the
 //! SHA-256 of the file).
 
+use hpki_text::{Localized, Text};
 use std::collections::HashSet;
 
 use hpki_ra::Lang;
@@ -122,29 +123,19 @@ pub mod codes {
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     /// The file is empty.
-    #[error(
-        "the CSV file is empty: it needs a header row / CSVファイルが空です（見出し行が必要です）"
-    )]
+    #[error("the CSV file is empty: it needs a header row")]
     NoHeader,
     /// The header is not UTF-8 (a spreadsheet saved it as Shift_JIS).
-    #[error(
-        "the CSV file is not UTF-8: save it as \"CSV UTF-8\" / CSVファイルがUTF-8ではありません（「CSV UTF-8」形式で保存してください）"
-    )]
+    #[error("the CSV file is not UTF-8: save it as \"CSV UTF-8\"")]
     NotUtf8,
     /// The header names columns that do not exist.
-    #[error(
-        "unknown column(s): {} (see docs/import.md) / 不明な列があります: {}",
-        .0.join(", "), .0.join("、")
-    )]
+    #[error("unknown column(s): {} (see docs/import.md)", .0.join(", "))]
     UnknownColumns(Vec<String>),
     /// The header names a column twice.
-    #[error("the column {0} appears twice / 列 {0} が重複しています")]
+    #[error("the column {0} appears twice")]
     DuplicateColumn(String),
     /// More than [`MAX_ROWS`] data rows.
-    #[error(
-        "the file has {0} rows; at most {max} per file / 行数が{0}行あります（1ファイル{max}行まで）",
-        max = MAX_ROWS
-    )]
+    #[error("the file has {0} rows; at most {max} per file", max = MAX_ROWS)]
     TooManyRows(usize),
     /// The CSV could not be read or written.
     #[error("CSV: {0}")]
@@ -152,6 +143,44 @@ pub enum ImportError {
     /// The officer may not import, or the engine failed.
     #[error(transparent)]
     Registration(#[from] RegistrationError),
+}
+
+impl Localized for ImportError {
+    fn text(&self) -> Text {
+        match self {
+            ImportError::NoHeader => Text::new(
+                "CSVファイルが空です（見出し行が必要です）",
+                "the CSV file is empty: it needs a header row",
+            ),
+            ImportError::NotUtf8 => Text::new(
+                "CSVファイルがUTF-8ではありません（「CSV UTF-8」形式で保存してください）",
+                "the CSV file is not UTF-8: save it as \"CSV UTF-8\"",
+            ),
+            ImportError::UnknownColumns(f0) => Text::new(
+                format!("不明な列があります: {}", f0.join("、")),
+                format!("unknown column(s): {} (see docs/import.md)", f0.join(", ")),
+            ),
+            ImportError::DuplicateColumn(f0) => Text::new(
+                format!("列 {f0} が重複しています"),
+                format!("the column {f0} appears twice"),
+            ),
+            ImportError::TooManyRows(f0) => Text::new(
+                format!(
+                    "行数が{f0}行あります（1ファイル{max}行まで）",
+                    max = MAX_ROWS
+                ),
+                format!(
+                    "the file has {f0} rows; at most {max} per file",
+                    max = MAX_ROWS
+                ),
+            ),
+            ImportError::Csv(f0) => Text::new(
+                format!("CSVを読み書きできません（{f0}）"),
+                format!("CSV: {f0}"),
+            ),
+            ImportError::Registration(e) => e.text(),
+        }
+    }
 }
 
 /// One problem with one row: the column (empty for the row as a whole), a stable code, and
@@ -640,8 +669,8 @@ impl Registration {
     ) -> Result<ImportReport, ImportError> {
         if !officer.has(Role::Reception) || officer.is_hq() {
             return Err(RegistrationError::forbidden(
-                "applications are imported on behalf of a reception officer of a local office",
                 "申請の一括登録は受付審査局の受付担当者として行います",
+                "applications are imported on behalf of a reception officer of a local office",
             )
             .into());
         }
@@ -719,10 +748,10 @@ impl Registration {
     }
 }
 
-/// A refusal of the engine as a row error (its message is bilingual already).
+/// A refusal of the engine as a row error, in both languages.
 fn engine_error(code: &str, e: &RegistrationError) -> RowError {
-    let text = e.to_string();
-    RowError::new("", code, text.clone(), text)
+    let text = e.text();
+    RowError::new("", code, text.ja, text.en)
 }
 
 #[cfg(test)]

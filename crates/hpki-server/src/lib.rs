@@ -40,22 +40,40 @@ use base64::Engine as _;
 use hpki_ca::ocsp_responder::OcspResponder;
 use hpki_ca::tsa::TsaResponder;
 use hpki_ca::{CaName, Engine, now_unix};
+use hpki_text::{Localized, Text};
 use tokio::sync::Mutex;
 
 /// Errors starting the server.
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     /// The listen address could not be bound.
-    #[error("cannot listen on {0}: {1} / {0} で待ち受けできません: {1}")]
+    #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
     /// The operator listener must stay on this machine.
-    #[error(
-        "the admin listener must be a loopback address, not {0} / 管理用の待ち受けはループバックアドレスに限ります: {0}"
-    )]
+    #[error("the admin listener must be a loopback address, not {0}")]
     AdminNotLoopback(SocketAddr),
     /// The server stopped with an I/O error.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+impl Localized for ServerError {
+    fn text(&self) -> Text {
+        match self {
+            ServerError::Bind(f0, f1) => Text::new(
+                format!("{f0} で待ち受けできません: {f1}"),
+                format!("cannot listen on {f0}: {f1}"),
+            ),
+            ServerError::AdminNotLoopback(f0) => Text::new(
+                format!("管理用の待ち受けはループバックアドレスに限ります: {f0}"),
+                format!("the admin listener must be a loopback address, not {f0}"),
+            ),
+            ServerError::Io(f0) => Text::new(
+                format!("サーバーのエラー：{}", hpki_text::io_error(f0).ja),
+                format!("server error: {f0}"),
+            ),
+        }
+    }
 }
 
 struct CrlCache {

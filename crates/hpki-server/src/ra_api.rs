@@ -18,6 +18,7 @@ use hpki_ra::application::{ApplicantPhoto, ApplicationForm, DocumentChecklist};
 use hpki_ra::workflow::{Action, Stage, TransitionError};
 use hpki_registration::engine::{parse_status, status_str};
 use hpki_registration::{ActInput, Application, Officer, Registration, RegistrationError};
+use hpki_text::{Localized, Text};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -85,14 +86,6 @@ pub fn classify(e: &RegistrationError) -> (StatusCode, &'static str) {
     }
 }
 
-/// The English and Japanese halves of a message written `English / 日本語`.
-pub fn split_message(m: &str) -> (String, String) {
-    match m.split_once(" / ") {
-        Some((en, ja)) => (en.to_owned(), ja.to_owned()),
-        None => (m.to_owned(), m.to_owned()),
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = classify(&self.0);
@@ -106,15 +99,15 @@ impl IntoResponse for ApiError {
                 .collect(),
             _ => Vec::new(),
         };
-        let message = self.0.to_string();
-        let (en, ja) = if fields.is_empty() {
-            split_message(&message)
+        let text = if fields.is_empty() {
+            self.0.text()
         } else {
-            (
-                "the application has errors; see fields".to_owned(),
-                "入力内容に誤りがあります（fields を参照）".to_owned(),
+            Text::new(
+                "入力内容に誤りがあります（fields を参照）",
+                "the application has errors; see fields",
             )
         };
+        let (message, en, ja) = (text.en.clone(), text.en, text.ja);
         (
             status,
             Json(json!({"error": {"code": code, "message": message,
@@ -140,10 +133,13 @@ where
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(e) => Err(ApiError(RegistrationError::BadInput(format!(
-                "the request body is not the JSON expected: {} / リクエストのJSONが不正です",
-                e.body_text()
-            )))),
+            Err(e) => Err(ApiError(RegistrationError::bad_input(
+                "リクエストのJSONが不正です",
+                format!(
+                    "the request body is not the JSON expected: {}",
+                    e.body_text()
+                ),
+            ))),
         }
     }
 }
@@ -230,10 +226,16 @@ async fn office_status(
 ) -> ApiResult<Json<Value>> {
     let o = officer(&ra, &headers).await?;
     let status = parse_status(&body.status).ok_or_else(|| {
-        RegistrationError::BadInput(format!(
-            "unknown office status {:?} (not_opened, registered, accepting) / 状態が不正です",
-            body.status
-        ))
+        RegistrationError::bad_input(
+            format!(
+                "局の状態 {:?} は不明です（not_opened・registered・accepting のいずれか）",
+                body.status
+            ),
+            format!(
+                "unknown office status {:?} (not_opened, registered, accepting)",
+                body.status
+            ),
+        )
     })?;
     let office = ra.set_office_status(&o, &id, status).await?;
     Ok(Json(json!({"id": office.id, "status": status_str(status)})))
@@ -259,7 +261,7 @@ async fn list(
     if let Some(s) = q.stage.as_deref().filter(|s| !s.is_empty()) {
         for part in s.split(',') {
             stages.push(Stage::parse(part.trim()).ok_or_else(|| {
-                RegistrationError::BadInput(format!("unknown stage {part:?} / 不明な状態です"))
+                RegistrationError::bad_input("不明な状態です", format!("unknown stage {part:?}"))
             })?);
         }
     }
@@ -296,9 +298,7 @@ fn decode_photo(b64: Option<&str>) -> Result<Option<Vec<u8>>, RegistrationError>
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
         .map_err(|_| {
-            RegistrationError::BadInput(
-                "photo_base64 is not base64 / 写真のデータが不正です".into(),
-            )
+            RegistrationError::bad_input("写真のデータが不正です", "photo_base64 is not base64")
         })?;
     Ok(Some(bytes))
 }
@@ -348,9 +348,9 @@ async fn save(
     ApiJson(body): ApiJson<DraftBody>,
 ) -> ApiResult<Json<Value>> {
     let o = officer(&ra, &headers).await?;
-    let version = body.version.ok_or_else(|| {
-        RegistrationError::BadInput("version is required / version が必要です".into())
-    })?;
+    let version = body
+        .version
+        .ok_or_else(|| RegistrationError::bad_input("version が必要です", "version is required"))?;
     let photo = decode_photo(body.photo_base64.as_deref())?;
     let form = with_photo(body.form, photo.as_deref())?;
     let app = ra
@@ -368,8 +368,8 @@ async fn photo(
     let app = ra.get(&o, id).await?;
     let bytes = app.record.photo.ok_or_else(|| {
         RegistrationError::not_found(
-            format!("the photo of application {id}"),
             format!("申請 {id} の写真"),
+            format!("the photo of application {id}"),
         )
     })?;
     let ct = if bytes.starts_with(&[0xFF, 0xD8]) {
@@ -414,7 +414,7 @@ async fn act(
 ) -> ApiResult<Json<Value>> {
     let o = officer(&ra, &headers).await?;
     let action = Action::parse(&action).ok_or_else(|| {
-        RegistrationError::BadInput(format!("unknown action {action:?} / 不明な操作です"))
+        RegistrationError::bad_input("不明な操作です", format!("unknown action {action:?}"))
     })?;
     let input = ActInput {
         reason: body.reason,

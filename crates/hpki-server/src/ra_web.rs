@@ -15,6 +15,7 @@
 //! The session is an HttpOnly, SameSite=Strict cookie; every form carries the session's CSRF
 //! token, checked before anything changes.
 
+use hpki_text::Localized;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -159,11 +160,7 @@ struct ErrorPage {
 
 fn error_page(lang: Lang, officer: Option<(&Officer, &str)>, e: &RegistrationError) -> Response {
     let (status, _) = crate::ra_api::classify(e);
-    let (en, ja) = crate::ra_api::split_message(&e.to_string());
-    let message = match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    };
+    let message = e.text().get(lang).to_owned();
     render(
         ErrorPage {
             c: chrome(lang, officer, "", "/ra/"),
@@ -257,11 +254,10 @@ async fn login(
         }
         Err(e) => {
             let (status, _) = crate::ra_api::classify(&e);
-            let (en, ja) = crate::ra_api::split_message(&e.to_string());
             render(
                 LoginPage {
                     c: chrome(lang, None, "login", "/ra/login"),
-                    error: Some(if lang == Lang::Ja { ja } else { en }),
+                    error: Some(e.text().get(lang).to_owned()),
                     login: f.login,
                 },
                 status,
@@ -779,7 +775,7 @@ async fn read_multipart(mut mp: Multipart) -> Result<Posted, RegistrationError> 
     let mut fields = HashMap::new();
     let mut photo = None;
     let bad = |e: axum::extract::multipart::MultipartError| {
-        RegistrationError::BadInput(format!("form upload: {e} / 送信データを読めません"))
+        RegistrationError::bad_input("送信データを読めません", format!("form upload: {e}"))
     };
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_owned();
@@ -998,12 +994,12 @@ async fn save(
                 Ok(a) => a,
                 Err(e) => return error_page(lang, Some((&officer, &csrf)), &e),
             };
-            let (en, ja) = crate::ra_api::split_message(&e.to_string());
+            let text = e.text();
             let conflict = FieldError {
                 field: "form",
                 code: "version_conflict",
-                message_ja: ja,
-                message_en: en,
+                message_ja: text.ja,
+                message_en: text.en,
             };
             let page = app_page(
                 &Viewer {
@@ -1055,7 +1051,10 @@ async fn act(
         return error_page(
             lang,
             Some((&officer, &csrf)),
-            &RegistrationError::BadInput(format!("unknown action {:?} / 不明な操作です", f.action)),
+            &RegistrationError::bad_input(
+                format!("操作 {:?} は不明です", f.action),
+                format!("unknown action {:?}", f.action),
+            ),
         );
     };
     let result = if action == Action::Issue {

@@ -657,6 +657,41 @@ async fn document_rules_and_data_kept_on_return_and_rejection(b: Backend) {
     api.finish().await;
 }
 
+/// A storage error deep in the engine (the table of applications is gone under the running
+/// server) reaches the API's client as Japanese with no English in it and English with no
+/// Japanese in it: `RegistrationError::Store(StoreError::Database(…))`, each layer's words in
+/// each language.
+async fn a_storage_error_reaches_the_api_whole_in_each_language(b: Backend) {
+    let Some(api) = setup(b).await else { return };
+    let (status, _) = api.get("tokyo-reception", "/api/v1/applications").await;
+    assert_eq!(status, StatusCode::OK);
+    let url = api
+        .db_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/ca/hpki.db", api._dir.path().display()));
+    sqlx_exec(
+        &url,
+        "DROP TABLE application_events; DROP TABLE applications",
+    )
+    .await;
+    let (status, v) = api.get("tokyo-reception", "/api/v1/applications").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{v}");
+    let ja = v["error"]["message_ja"].as_str().unwrap_or_default();
+    let en = v["error"]["message_en"].as_str().unwrap_or_default();
+    assert!(ja.starts_with("データベースの誤り："), "{ja}");
+    assert!(
+        !ja.chars().any(|c| c.is_ascii_alphabetic()),
+        "English in the Japanese message: {ja}"
+    );
+    assert!(en.starts_with("storage error: database error:"), "{en}");
+    assert!(
+        !hpki_text::has_japanese(en),
+        "Japanese in the English message: {en}"
+    );
+    assert_eq!(v["error"]["code"], "internal");
+    api.finish().await;
+}
+
 async fn sqlx_exec(url: &str, sql: &str) {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
@@ -855,5 +890,6 @@ both!(
     every_transition_from_reception_to_an_active_card,
     separation_of_duties_and_office_scoping,
     document_rules_and_data_kept_on_return_and_rejection,
-    reissue_after_loss_and_revocation_when_the_qualification_is_lost
+    reissue_after_loss_and_revocation_when_the_qualification_is_lost,
+    a_storage_error_reaches_the_api_whole_in_each_language
 );

@@ -127,24 +127,8 @@ pub fn augment(
     time_stamper: Option<&dyn TimeStamper>,
     validation: Option<&dyn ValidationSource>,
 ) -> Result<Vec<u8>, SignError> {
-    let need_tsa = || {
-        time_stamper.ok_or_else(|| {
-            SignError::Fetch(format!(
-                "{} needs a time-stamping authority (--tsa) / {} にはタイムスタンプ局が必要です",
-                to.name(),
-                to.name()
-            ))
-        })
-    };
-    let need_validation = || {
-        validation.ok_or_else(|| {
-            SignError::Fetch(format!(
-                "{} needs validation data (certificates, CRLs, OCSP) / {} には検証情報が必要です",
-                to.name(),
-                to.name()
-            ))
-        })
-    };
+    let need_tsa = || time_stamper.ok_or_else(|| SignError::NeedsTimeStamper(to.name()));
+    let need_validation = || validation.ok_or_else(|| SignError::NeedsValidationData(to.name()));
     let info = inspect(existing)?;
     let mut der = existing.to_vec();
     if to >= Level::T && info.signature_time_stamps.is_empty() {

@@ -92,24 +92,14 @@ pub struct SignContext<'a> {
 impl SignContext<'_> {
     /// The TSA, or the error that `level` needs one.
     pub fn time_stamper_for(&self, level: Level) -> Result<&dyn TimeStamper, SignError> {
-        self.time_stamper.ok_or_else(|| {
-            SignError::Fetch(format!(
-                "{} needs a time-stamping authority (--tsa) / {} にはタイムスタンプ局が必要です",
-                level.name(),
-                level.name()
-            ))
-        })
+        self.time_stamper
+            .ok_or_else(|| SignError::NeedsTimeStamper(level.name()))
     }
 
     /// The validation source, or the error that `level` needs one.
     pub fn validation_for(&self, level: Level) -> Result<&dyn ValidationSource, SignError> {
-        self.validation.ok_or_else(|| {
-            SignError::Fetch(format!(
-                "{} needs validation data (certificates, CRLs, OCSP) / {} には検証情報が必要です",
-                level.name(),
-                level.name()
-            ))
-        })
+        self.validation
+            .ok_or_else(|| SignError::NeedsValidationData(level.name()))
     }
 }
 

@@ -30,6 +30,7 @@ use hpki_asn1::tsp::{
     TimeStampReq, TimeStampResp, TstInfo,
 };
 use hpki_keys::Signer;
+use hpki_text::Text;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 use x509_cert::ext::pkix::name::GeneralName;
@@ -73,22 +74,26 @@ impl TsaPolicy {
 pub struct Rejection {
     /// Why (RFC 3161 §2.4.2 `PKIFailureInfo`).
     pub fail_info: PkiFailureInfo,
-    /// Human-readable reason (English / Japanese).
-    pub text: String,
+    /// Why, for people; the `statusString` carries it as two UTF8Strings, English then
+    /// Japanese (RFC 4210 `PKIFreeText` is a sequence of texts).
+    pub text: Text,
 }
 
 impl Rejection {
-    /// A rejection with `fail_info` and `text`.
-    pub fn new(fail_info: PkiFailureInfo, text: impl Into<String>) -> Self {
+    /// A rejection with `fail_info` and its reason in Japanese and English.
+    pub fn new(fail_info: PkiFailureInfo, ja: impl Into<String>, en: impl Into<String>) -> Self {
         Rejection {
             fail_info,
-            text: text.into(),
+            text: Text::new(ja, en),
         }
     }
 
     /// The `TimeStampResp` with status `rejection` (RFC 3161 §2.4.2).
     pub fn response(&self) -> TimeStampResp {
-        TimeStampResp::rejection(self.fail_info, Some(self.text.clone()))
+        TimeStampResp::rejection(
+            self.fail_info,
+            vec![self.text.en.clone(), self.text.ja.clone()],
+        )
     }
 
     /// Its DER. Never fails: a rejection that could not be encoded (it always can) becomes the
@@ -96,7 +101,9 @@ impl Rejection {
     pub fn response_der(&self) -> Vec<u8> {
         self.response()
             .to_der()
-            .or_else(|_| TimeStampResp::rejection(PkiFailureInfo::SYSTEM_FAILURE, None).to_der())
+            .or_else(|_| {
+                TimeStampResp::rejection(PkiFailureInfo::SYSTEM_FAILURE, Vec::new()).to_der()
+            })
             .unwrap_or_default()
     }
 }
@@ -113,16 +120,18 @@ pub fn check_request(
     let req = TimeStampReq::from_der(der).map_err(|_| {
         Rejection::new(
             PkiFailureInfo::BAD_DATA_FORMAT,
-            "the request is not a DER TimeStampReq / タイムスタンプ要求の形式が不正です",
+            "タイムスタンプ要求の形式が不正です",
+            "the request is not a DER TimeStampReq",
         )
     })?;
     if req.version != TSP_V1 {
         return Err(Rejection::new(
             PkiFailureInfo::BAD_REQUEST,
             format!(
-                "unsupported version {} (only v1) / 要求のバージョン {} には対応していません",
-                req.version, req.version
+                "要求のバージョン {} には対応していません（v1 のみ）",
+                req.version
             ),
+            format!("unsupported version {} (only v1)", req.version),
         ));
     }
     let alg = &req.message_imprint.hash_algorithm;
@@ -133,8 +142,12 @@ pub fn check_request(
             Rejection::new(
                 PkiFailureInfo::BAD_ALG,
                 format!(
-                    "hash algorithm {} is not accepted (SHA-256, SHA-384, SHA-512) / ハッシュアルゴリズム {} は受け付けません",
-                    alg.oid, alg.oid
+                    "ハッシュアルゴリズム {} は受け付けません（SHA-256・SHA-384・SHA-512 のみ）",
+                    alg.oid
+                ),
+                format!(
+                    "hash algorithm {} is not accepted (SHA-256, SHA-384, SHA-512)",
+                    alg.oid
                 ),
             )
         })?;
@@ -143,7 +156,12 @@ pub fn check_request(
         return Err(Rejection::new(
             PkiFailureInfo::BAD_DATA_FORMAT,
             format!(
-                "a {} hash has {} octets, not {len} / ハッシュ値の長さが不正です",
+                "ハッシュ値の長さが不正です（{} は {} オクテット、要求は {len} オクテット）",
+                digest.name(),
+                digest.output_len()
+            ),
+            format!(
+                "a {} hash has {} octets, not {len}",
                 digest.name(),
                 digest.output_len()
             ),
@@ -155,9 +173,8 @@ pub fn check_request(
         Some(p) => {
             return Err(Rejection::new(
                 PkiFailureInfo::UNACCEPTED_POLICY,
-                format!(
-                    "policy {p} is not offered by this TSA / ポリシー {p} には対応していません"
-                ),
+                format!("ポリシー {p} には対応していません"),
+                format!("policy {p} is not offered by this TSA"),
             ));
         }
     };
@@ -165,7 +182,8 @@ pub fn check_request(
     if req.extensions.as_ref().is_some_and(|e| !e.is_empty()) {
         return Err(Rejection::new(
             PkiFailureInfo::UNACCEPTED_EXTENSION,
-            "request extensions are not supported / 要求の拡張には対応していません",
+            "要求の拡張には対応していません",
+            "request extensions are not supported",
         ));
     }
     Ok((req, token_policy))
@@ -244,20 +262,23 @@ pub fn check_tsa_certificate(certificate: &Certificate) -> Result<(), SignError>
         .filter(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_EXT_KEY_USAGE)
         .collect();
     let [ext] = ekus[..] else {
-        return Err(SignError::NotTsaCertificate(
-            "exactly one extendedKeyUsage extension is required".into(),
-        ));
+        return Err(SignError::NotTsaCertificate(Text::new(
+            "extendedKeyUsage 拡張がちょうど1つ必要です",
+            "exactly one extendedKeyUsage extension is required",
+        )));
     };
     if !ext.critical {
-        return Err(SignError::NotTsaCertificate(
-            "extendedKeyUsage must be critical".into(),
-        ));
+        return Err(SignError::NotTsaCertificate(Text::new(
+            "extendedKeyUsage 拡張は critical でなければなりません",
+            "extendedKeyUsage must be critical",
+        )));
     }
     let eku = ExtendedKeyUsage::from_der(ext.extn_value.as_bytes())?;
     if eku.0 != [ID_KP_TIME_STAMPING] {
-        return Err(SignError::NotTsaCertificate(
-            "extendedKeyUsage must be id-kp-timeStamping only".into(),
-        ));
+        return Err(SignError::NotTsaCertificate(Text::new(
+            "extendedKeyUsage は id-kp-timeStamping のみでなければなりません",
+            "extendedKeyUsage must be id-kp-timeStamping only",
+        )));
     }
     Ok(())
 }

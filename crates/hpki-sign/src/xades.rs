@@ -94,6 +94,7 @@ mod build;
 mod dom;
 mod read;
 
+use hpki_text::Text;
 use std::time::SystemTime;
 
 use der::Encode;
@@ -238,8 +239,9 @@ pub fn sign_prescription(
         Some(id) => (prescription_xml.to_owned(), id.to_owned()),
         None => {
             if parsed.has_id(PRESCRIPTION_DOCUMENT_ID) {
-                return Err(SignError::Prescription(format!(
-                    "another element has the ID {PRESCRIPTION_DOCUMENT_ID}"
+                return Err(SignError::Prescription(Text::new(
+                    format!("ID {PRESCRIPTION_DOCUMENT_ID} は別の要素が使っています"),
+                    format!("another element has the ID {PRESCRIPTION_DOCUMENT_ID}"),
                 )));
             }
             (
@@ -254,10 +256,10 @@ pub fn sign_prescription(
     let with_marker = match layout.sign {
         Some(sign) => {
             if !parsed.child_elements(sign).is_empty() || !parsed.text_of(sign).trim().is_empty() {
-                return Err(SignError::Prescription(
-                    "PrescriptionSign is not empty (already signed?) / PrescriptionSign が空ではありません"
-                        .into(),
-                ));
+                return Err(SignError::Prescription(Text::new(
+                    "PrescriptionSign が空ではありません（署名済みではありませんか）",
+                    "PrescriptionSign is not empty (already signed?)",
+                )));
             }
             parsed.insert_last(sign, marker)?
         }

@@ -345,7 +345,7 @@ fn archive_time_stamps_are_renewed_and_every_one_stays_valid() {
     let t = cades::sign(&ctx, LETTER, Packaging::Detached, Level::T).unwrap();
     assert!(matches!(
         cades::augment(&t, Level::Lt, Some(&tsa), None),
-        Err(SignError::Fetch(_))
+        Err(SignError::NeedsValidationData("B-LT"))
     ));
     let lta = cades::augment(&t, Level::Lta, Some(&tsa), Some(&validation)).unwrap();
     assert_eq!(inspect(&lta).unwrap().level, Level::Lta);

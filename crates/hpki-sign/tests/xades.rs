@@ -772,7 +772,7 @@ fn bad_input_is_refused_before_the_key_is_used() {
     };
     assert!(matches!(
         xades::sign_enveloped(&no_tsa, REFERRAL_LETTER, Level::T),
-        Err(SignError::Fetch(_))
+        Err(SignError::NeedsTimeStamper("B-T"))
     ));
     let wrong_key = SignContext {
         certificate: &f.ec_doctor,

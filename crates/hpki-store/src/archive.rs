@@ -179,8 +179,9 @@ impl Store {
     ) -> Result<i64, StoreError> {
         check_event(audit)?;
         if doc.signed.is_empty() {
-            return Err(StoreError::InvalidInput(
-                "no signed bytes to archive".into(),
+            return Err(StoreError::invalid(
+                "保管する署名済みデータがありません",
+                "no signed bytes to archive",
             ));
         }
         let mut tx = self.begin_write().await?;
@@ -306,7 +307,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         check_event(audit)?;
         if renewal.signed.is_empty() {
-            return Err(StoreError::InvalidInput("no signed bytes".into()));
+            return Err(StoreError::invalid(
+                "署名済みデータがありません",
+                "no signed bytes",
+            ));
         }
         let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
@@ -324,9 +328,10 @@ impl Store {
         .await?;
         if updated.rows_affected() != 1 {
             tx.rollback().await?;
-            return Err(StoreError::Conflict(format!(
-                "archive document {id} was deleted or renewed meanwhile / 文書 {id} は他の処理で変更されました"
-            )));
+            return Err(StoreError::conflict(
+                format!("文書 {id} は他の処理で削除または更新されました"),
+                format!("archive document {id} was deleted or renewed meanwhile"),
+            ));
         }
         self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
@@ -371,13 +376,17 @@ impl Store {
                 .is_some();
             tx.rollback().await?;
             return Err(if exists {
-                StoreError::Conflict(format!(
-                    "archive document {id} is deleted already or still within its retention period / 文書 {id} は削除済みか保存期間内です"
-                ))
+                StoreError::conflict(
+                    format!("文書 {id} は削除済みか保存期間内です"),
+                    format!(
+                        "archive document {id} is deleted already or still within its retention period"
+                    ),
+                )
             } else {
-                StoreError::InvalidInput(format!(
-                    "no archive document {id} / 文書 {id} はありません"
-                ))
+                StoreError::invalid(
+                    format!("文書 {id} はありません"),
+                    format!("no archive document {id}"),
+                )
             });
         }
         self.append_audit_in(&mut tx, audit).await?;

@@ -51,7 +51,12 @@ impl CardStatus {
             "active" => CardStatus::Active,
             "lost" => CardStatus::Lost,
             "revoked" => CardStatus::Revoked,
-            other => return Err(StoreError::Corrupt(format!("card status {other:?}"))),
+            other => {
+                return Err(StoreError::corrupt(
+                    format!("カードの状態 {other:?} は不明です"),
+                    format!("unknown card status {other:?}"),
+                ));
+            }
         })
     }
 }
@@ -132,16 +137,20 @@ fn next_card_id(prefix: &str, last: Option<&str>) -> Result<String, StoreError> 
         None => 1,
         Some(id) => {
             let digits = id.strip_prefix(prefix).unwrap_or("");
-            let n: u32 = digits
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("card ID {id:?}")))?;
+            let n: u32 = digits.parse().map_err(|_| {
+                StoreError::corrupt(
+                    format!("カードID {id:?} を読み取れません"),
+                    format!("unreadable card ID {id:?}"),
+                )
+            })?;
             n + 1
         }
     };
     if n > 99_999 {
-        return Err(StoreError::Conflict(format!(
-            "card IDs {prefix}00001-99999 are all used"
-        )));
+        return Err(StoreError::conflict(
+            format!("カードID {prefix}00001〜99999 はすべて使用済みです"),
+            format!("card IDs {prefix}00001-99999 are all used"),
+        ));
     }
     Ok(format!("{prefix}{n:05}"))
 }
@@ -156,9 +165,10 @@ impl Store {
         audit: &AuditEvent,
     ) -> Result<String, StoreError> {
         if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(StoreError::InvalidInput(format!(
-                "card ID prefix {prefix:?}"
-            )));
+            return Err(StoreError::invalid(
+                format!("カードIDの接頭辞 {prefix:?} は使えません"),
+                format!("unusable card ID prefix {prefix:?}"),
+            ));
         }
         check_event(audit)?;
         let mut tx = self.begin_write().await?;
@@ -220,7 +230,10 @@ impl Store {
         .await?;
         if updated.rows_affected() != 1 {
             tx.rollback().await?;
-            return Err(StoreError::InvalidInput(format!("no card {card_id}")));
+            return Err(StoreError::invalid(
+                format!("カード {card_id} は登録されていません"),
+                format!("no card {card_id}"),
+            ));
         }
         self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;

@@ -41,6 +41,8 @@ pub use ra::{
 pub use testing::{drop_postgres_schema, fresh_postgres_url, test_database_url};
 pub use tsa::{NewTimestamp, TimestampRecord, TimestampStats, TsaUnitRecord};
 
+use hpki_text::{Localized, Text};
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -59,28 +61,29 @@ pub const MAX_SERIAL_BATCH: usize = 64;
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Everything that can go wrong in the store.
+///
+/// `Display` is English (logs); a person reads [`Localized::text`], Japanese or English, each
+/// whole.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database URL is not one the store understands.
-    #[error(
-        "unsupported database URL (expected sqlite: or postgres://): {0} / 対応していないデータベースURLです"
-    )]
+    /// The database URL is not one the store understands; holds the scheme given.
+    #[error("unsupported database URL (expected sqlite: or postgres://): scheme {0:?}")]
     UnsupportedUrl(String),
     /// An argument was malformed (a serial that is not hex, an unknown revocation reason...).
-    #[error("invalid input: {0} / 入力が不正です")]
-    InvalidInput(String),
+    #[error("invalid input: {0}")]
+    InvalidInput(Text),
     /// The row already exists where the store must not overwrite it (a certificate for a serial
-    /// already issued, a CRL number already recorded).
-    #[error("already exists: {0} / 既に存在します")]
-    Conflict(String),
-    /// The database holds something this build cannot accept (a missing audit head, a newer
-    /// schema, a value out of range).
-    #[error("inconsistent database: {0} / データベースの内容が不整合です")]
-    Corrupt(String),
+    /// already issued, a CRL number already recorded), or it changed meanwhile.
+    #[error("{0}")]
+    Conflict(Text),
+    /// The database holds something this build cannot accept (a missing audit head, a changed
+    /// migration, a value out of range).
+    #[error("inconsistent database: {0}")]
+    Corrupt(Text),
     /// The database is at an older schema version than this build: it must be migrated
     /// (`hpki migrate`) before use; nothing was changed.
     #[error(
-        "the database is at schema version {database}, this build needs {build}: back it up and run `hpki migrate`; nothing was changed / データベースのスキーマは版 {database} で、このプログラムには版 {build} が必要です。バックアップの上 `hpki migrate` を実行してください（何も変更していません）"
+        "the database is at schema version {database}, this build needs {build}: back it up and run `hpki migrate`; nothing was changed"
     )]
     SchemaBehind {
         /// The version the database is at.
@@ -90,7 +93,7 @@ pub enum StoreError {
     },
     /// The database was written by a newer build; this one refuses it untouched.
     #[error(
-        "the database is at schema version {database}, newer than this build's {build}: use a newer hpki; nothing was changed / データベースのスキーマ（版 {database}）はこのプログラム（版 {build}）より新しいため使えません。新しい hpki を使ってください（何も変更していません）"
+        "the database is at schema version {database}, newer than this build's {build}: use a newer hpki; nothing was changed"
     )]
     SchemaAhead {
         /// The version the database is at.
@@ -99,8 +102,63 @@ pub enum StoreError {
         build: i64,
     },
     /// The database driver reported an error.
-    #[error("database error: {0} / データベースエラー")]
+    #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// [`StoreError::InvalidInput`] in Japanese and English.
+    pub fn invalid(ja: impl Into<String>, en: impl Into<String>) -> StoreError {
+        StoreError::InvalidInput(Text::new(ja, en))
+    }
+
+    /// [`StoreError::Conflict`] in Japanese and English.
+    pub fn conflict(ja: impl Into<String>, en: impl Into<String>) -> StoreError {
+        StoreError::Conflict(Text::new(ja, en))
+    }
+
+    /// [`StoreError::Corrupt`] in Japanese and English.
+    pub fn corrupt(ja: impl Into<String>, en: impl Into<String>) -> StoreError {
+        StoreError::Corrupt(Text::new(ja, en))
+    }
+}
+
+impl Localized for StoreError {
+    fn text(&self) -> Text {
+        match self {
+            StoreError::UnsupportedUrl(scheme) => Text::new(
+                format!(
+                    "対応していないデータベースURLです（sqlite: または postgres:// を指定してください）：{scheme:?}"
+                ),
+                self.to_string(),
+            ),
+            StoreError::InvalidInput(t) => t
+                .clone()
+                .after(Text::new("入力が不正です", "invalid input")),
+            StoreError::Conflict(t) => t.clone(),
+            StoreError::Corrupt(t) => t.clone().after(Text::new(
+                "データベースの内容が不整合です",
+                "inconsistent database",
+            )),
+            StoreError::SchemaBehind { database, build } => Text::new(
+                format!(
+                    "データベースのスキーマは版 {database} で、このプログラムには版 {build} が必要です。バックアップの上 `hpki migrate` を実行してください（何も変更していません）"
+                ),
+                self.to_string(),
+            ),
+            StoreError::SchemaAhead { database, build } => Text::new(
+                format!(
+                    "データベースのスキーマ（版 {database}）はこのプログラム（版 {build}）より新しいため使えません。新しい hpki を使ってください（何も変更していません）"
+                ),
+                self.to_string(),
+            ),
+            // The driver speaks English only: its words stay in the English text.
+            StoreError::Database(_) => Text::new(
+                "データベースでエラーが発生しました（詳細は英語のメッセージにあります）",
+                self.to_string(),
+            ),
+        }
+    }
 }
 
 /// The database behind a [`Store`].
@@ -469,10 +527,16 @@ impl Store {
     ) -> Result<Vec<String>, StoreError> {
         let ca = normalize_ca(ca)?;
         if serials_hex.len() > MAX_SERIAL_BATCH {
-            return Err(StoreError::InvalidInput(format!(
-                "{} serials in one reservation (at most {MAX_SERIAL_BATCH})",
-                serials_hex.len()
-            )));
+            return Err(StoreError::invalid(
+                format!(
+                    "一度に予約できるシリアル番号は{MAX_SERIAL_BATCH}個までです（{}個）",
+                    serials_hex.len()
+                ),
+                format!(
+                    "{} serials in one reservation (at most {MAX_SERIAL_BATCH})",
+                    serials_hex.len()
+                ),
+            ));
         }
         let mut wanted: Vec<String> = Vec::with_capacity(serials_hex.len());
         for s in serials_hex {
@@ -576,9 +640,10 @@ impl Store {
             .rows_affected();
         }
         if inserted != 1 {
-            return Err(StoreError::Conflict(format!(
-                "certificate {serial} of CA {ca}"
-            )));
+            return Err(StoreError::conflict(
+                format!("認証局 {ca} のシリアル番号 {serial} の証明書は既に記録されています"),
+                format!("certificate {serial} of CA {ca} is recorded already"),
+            ));
         }
         self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
@@ -674,9 +739,10 @@ impl Store {
         let ca = normalize_ca(ca)?;
         let serial = normalize_serial(serial_hex)?;
         if !(0..=10).contains(&reason) || reason == 7 {
-            return Err(StoreError::InvalidInput(format!(
-                "revocation reason {reason} is not an RFC 5280 CRLReason"
-            )));
+            return Err(StoreError::invalid(
+                format!("失効理由 {reason} は RFC 5280 の CRLReason ではありません"),
+                format!("revocation reason {reason} is not an RFC 5280 CRLReason"),
+            ));
         }
         check_event(audit)?;
         let mut tx = self.begin_write().await?;
@@ -766,9 +832,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         let ca = normalize_ca(ca)?;
         if number < 1 {
-            return Err(StoreError::InvalidInput(format!(
-                "CRL number {number} is not positive"
-            )));
+            return Err(StoreError::invalid(
+                format!("CRL番号 {number} は正の数ではありません"),
+                format!("CRL number {number} is not positive"),
+            ));
         }
         check_event(audit)?;
         let mut tx = self.begin_write().await?;
@@ -783,7 +850,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() != 1 {
-            return Err(StoreError::Conflict(format!("CRL {number} of CA {ca}")));
+            return Err(StoreError::conflict(
+                format!("認証局 {ca} のCRL番号 {number} は既に記録されています"),
+                format!("CRL {number} of CA {ca} is recorded already"),
+            ));
         }
         self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
@@ -876,7 +946,7 @@ fn backend_of(url: &str) -> Result<Backend, StoreError> {
         Ok(Backend::Postgres)
     } else {
         let scheme = url.split(':').next().unwrap_or_default();
-        Err(StoreError::UnsupportedUrl(format!("scheme {scheme:?}")))
+        Err(StoreError::UnsupportedUrl(scheme.to_owned()))
     }
 }
 
@@ -909,13 +979,17 @@ fn sqlite_file_url(url: &str) -> Result<String, StoreError> {
         path.to_owned()
     } else {
         let cwd = std::env::current_dir().map_err(|e| {
-            StoreError::InvalidInput(format!(
-                "relative SQLite path but no current directory: {e}"
-            ))
+            StoreError::invalid(
+                "SQLiteのパスが相対パスですが、カレントディレクトリがありません",
+                format!("relative SQLite path but no current directory: {e}"),
+            )
         })?;
-        let cwd = cwd
-            .to_str()
-            .ok_or_else(|| StoreError::InvalidInput("the current directory is not UTF-8".into()))?;
+        let cwd = cwd.to_str().ok_or_else(|| {
+            StoreError::invalid(
+                "カレントディレクトリの名前が UTF-8 ではありません",
+                "the current directory is not UTF-8",
+            )
+        })?;
         // The directory is a plain path: escape what a URL would otherwise interpret.
         let cwd = cwd
             .replace('%', "%25")
@@ -1009,9 +1083,10 @@ async fn set_wal(pool: &AnyPool) -> Result<(), StoreError> {
                 if mode.eq_ignore_ascii_case("wal") {
                     return Ok(());
                 }
-                return Err(StoreError::Corrupt(format!(
-                    "SQLite refused WAL mode (journal mode is {mode})"
-                )));
+                return Err(StoreError::corrupt(
+                    format!("SQLite が WAL モードを拒否しました（ジャーナルモード {mode}）"),
+                    format!("SQLite refused WAL mode (journal mode is {mode})"),
+                ));
             }
             Err(e) if is_busy(&e) && tokio::time::Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -1047,8 +1122,9 @@ async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
         .await?;
     let schema: Option<String> = row.try_get(0)?;
     let Some(schema) = schema else {
-        return Err(StoreError::Corrupt(
-            "PostgreSQL search_path names no existing schema".into(),
+        return Err(StoreError::corrupt(
+            "PostgreSQL の search_path に存在するスキーマがありません",
+            "PostgreSQL search_path names no existing schema",
         ));
     };
     let store = Store {
@@ -1075,8 +1151,9 @@ async fn audit_head(conn: &mut AnyConnection) -> Result<(i64, String), StoreErro
         .fetch_optional(&mut *conn)
         .await?;
     let Some(row) = row else {
-        return Err(StoreError::Corrupt(
-            "the audit head marker is missing".into(),
+        return Err(StoreError::corrupt(
+            "監査ログの末尾の記録（audit_head）がありません",
+            "the audit head marker is missing",
         ));
     };
     Ok((row.try_get(0)?, row.try_get(1)?))
@@ -1168,9 +1245,12 @@ fn next_link(
     event: &AuditEvent,
     details: &str,
 ) -> Result<(i64, String), StoreError> {
-    let seq = last_seq
-        .checked_add(1)
-        .ok_or_else(|| StoreError::Corrupt("audit sequence overflow".into()))?;
+    let seq = last_seq.checked_add(1).ok_or_else(|| {
+        StoreError::corrupt(
+            "監査ログの通し番号があふれました",
+            "audit sequence overflow",
+        )
+    })?;
     let hash = record_hash(
         prev_hash,
         seq,
@@ -1231,8 +1311,12 @@ fn audit_from_row(row: &AnyRow) -> Result<AuditRecord, StoreError> {
 
 /// Narrows a stored reason code; the store only writes valid ones.
 fn reason_from(stored: i64) -> Result<i32, StoreError> {
-    i32::try_from(stored)
-        .map_err(|_| StoreError::Corrupt(format!("revocation reason {stored} out of range")))
+    i32::try_from(stored).map_err(|_| {
+        StoreError::corrupt(
+            format!("記録された失効理由 {stored} は範囲外です"),
+            format!("revocation reason {stored} out of range"),
+        )
+    })
 }
 
 /// Now, Unix seconds.
@@ -1253,9 +1337,10 @@ fn normalize_ca(name: &str) -> Result<String, StoreError> {
     if ok {
         Ok(name.to_owned())
     } else {
-        Err(StoreError::InvalidInput(format!(
-            "CA name {name:?} (expected 1-64 of A-Z a-z 0-9 - _)"
-        )))
+        Err(StoreError::invalid(
+            format!("認証局名 {name:?} は使えません（A-Z a-z 0-9 - _ の1〜64文字）"),
+            format!("CA name {name:?} (expected 1-64 of A-Z a-z 0-9 - _)"),
+        ))
     }
 }
 
@@ -1275,18 +1360,23 @@ pub fn normalize_serial(serial: &str) -> Result<String, StoreError> {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(StoreError::InvalidInput(format!(
-            "serial {serial:?} is not hexadecimal"
-        )));
+        return Err(StoreError::invalid(
+            format!("シリアル番号 {serial:?} は16進数ではありません"),
+            format!("serial {serial:?} is not hexadecimal"),
+        ));
     }
     let significant = digits.trim_start_matches('0');
     if significant.is_empty() {
-        return Err(StoreError::InvalidInput("serial number zero".into()));
+        return Err(StoreError::invalid(
+            "シリアル番号 0 は使えません",
+            "serial number zero",
+        ));
     }
     if significant.len() > 40 {
-        return Err(StoreError::InvalidInput(format!(
-            "serial {serial:?} is longer than 20 octets"
-        )));
+        return Err(StoreError::invalid(
+            format!("シリアル番号 {serial:?} は20オクテットを超えています"),
+            format!("serial {serial:?} is longer than 20 octets"),
+        ));
     }
     Ok(significant.to_owned())
 }
@@ -1294,7 +1384,10 @@ pub fn normalize_serial(serial: &str) -> Result<String, StoreError> {
 /// Checks an audit event before any transaction starts.
 fn check_event(event: &AuditEvent) -> Result<(), StoreError> {
     if event.action.trim().is_empty() {
-        return Err(StoreError::InvalidInput("audit action is empty".into()));
+        return Err(StoreError::invalid(
+            "監査記録の操作名が空です",
+            "audit action is empty",
+        ));
     }
     Ok(())
 }
@@ -1302,6 +1395,39 @@ fn check_event(event: &AuditEvent) -> Result<(), StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each error says itself in Japanese with no English where no outside detail is involved,
+    /// and in English with no Japanese, whatever it wraps.
+    #[test]
+    fn errors_speak_each_language_whole() {
+        let all = [
+            StoreError::UnsupportedUrl("mysql".into()),
+            StoreError::invalid("シリアル番号 0 は使えません", "serial number zero"),
+            StoreError::conflict("既に存在します", "exists already"),
+            StoreError::corrupt(
+                "監査ログの通し番号があふれました",
+                "audit sequence overflow",
+            ),
+            StoreError::SchemaBehind {
+                database: 1,
+                build: 3,
+            },
+            StoreError::SchemaAhead {
+                database: 4,
+                build: 3,
+            },
+            StoreError::Database(sqlx::Error::PoolTimedOut),
+        ];
+        for e in &all {
+            let t = e.text();
+            assert!(hpki_text::has_japanese(&t.ja), "{e:?}: {}", t.ja);
+            assert!(!hpki_text::has_japanese(&t.en), "{e:?}: {}", t.en);
+            assert_eq!(t.en, e.to_string());
+        }
+        let db = StoreError::Database(sqlx::Error::PoolTimedOut).text();
+        assert!(!db.ja.chars().any(|c| c.is_ascii_alphabetic()), "{}", db.ja);
+        assert!(db.en.contains("pool timed out"), "{}", db.en);
+    }
     use sqlx::Connection;
 
     #[test]
@@ -1369,7 +1495,8 @@ mod tests {
     /// start one.
     #[tokio::test]
     async fn sqlite_begin_immediate_takes_the_write_lock() -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let dir =
+            tempfile::tempdir().map_err(|e| StoreError::InvalidInput(Text::same(e.to_string())))?;
         let url = format!("sqlite://{}/lock.db", dir.path().display());
         let store = Store::connect(&url).await?;
         let tx = store.begin_write().await?;
@@ -1394,8 +1521,10 @@ mod tests {
     /// file is created and gets WAL, the busy timeout and foreign keys.
     #[tokio::test]
     async fn sqlite_relative_url_and_pragmas() -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
-        let cwd = std::env::current_dir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let dir =
+            tempfile::tempdir().map_err(|e| StoreError::InvalidInput(Text::same(e.to_string())))?;
+        let cwd = std::env::current_dir()
+            .map_err(|e| StoreError::InvalidInput(Text::same(e.to_string())))?;
         let ups = "../".repeat(cwd.components().count().saturating_sub(1));
         let target = dir.path().display().to_string();
         let relative = format!("{ups}{}", target.trim_start_matches('/'));
@@ -1478,7 +1607,8 @@ mod tests {
     /// back to the general path with the same outcome, leaving nothing half-written or locked.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_insert_at_once_and_its_fallbacks() -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let dir =
+            tempfile::tempdir().map_err(|e| StoreError::InvalidInput(Text::same(e.to_string())))?;
         let (url, store) = sqlite_file_store(&dir).await?;
 
         // The first write learns the audit head; the next insertions go in one command.
@@ -1545,7 +1675,8 @@ mod tests {
     /// Concurrent insertions through one store all take the group commit and chain in order.
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn sqlite_concurrent_inserts_through_one_store() -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let dir =
+            tempfile::tempdir().map_err(|e| StoreError::InvalidInput(Text::same(e.to_string())))?;
         let (_url, store) = sqlite_file_store(&dir).await?;
         store.append_audit(&event("start")).await?;
         let mut tasks = Vec::new();
@@ -1564,7 +1695,7 @@ mod tests {
         }
         for t in tasks {
             t.await
-                .map_err(|e| StoreError::InvalidInput(e.to_string()))??;
+                .map_err(|e| StoreError::InvalidInput(Text::same(e.to_string())))??;
         }
         assert_eq!(store.certificates(Some("sign")).await?.len(), 80);
         assert_eq!(committed_at_once(&store), 80);
@@ -1582,7 +1713,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_abandoned_insert_is_committed_and_leaves_no_transaction()
     -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let dir =
+            tempfile::tempdir().map_err(|e| StoreError::InvalidInput(Text::same(e.to_string())))?;
         let (url, store) = sqlite_file_store(&dir).await?;
         store
             .reserve_serials("sign", &["c1".into(), "c2".into(), "c3".into()])
@@ -1621,7 +1753,8 @@ mod tests {
     /// transaction for all of them, each answered only once it is committed, chained in order.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite_waiting_insertions_share_one_commit() -> Result<(), StoreError> {
-        let dir = tempfile::tempdir().map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let dir =
+            tempfile::tempdir().map_err(|e| StoreError::InvalidInput(Text::same(e.to_string())))?;
         let (url, store) = sqlite_file_store(&dir).await?;
         let serials: Vec<String> = (0..6).map(|i| format!("e{i}")).collect();
         store.reserve_serials("sign", &serials).await?;
@@ -1650,7 +1783,7 @@ mod tests {
         lock.rollback().await?;
         for t in tasks {
             t.await
-                .map_err(|e| StoreError::InvalidInput(e.to_string()))??;
+                .map_err(|e| StoreError::InvalidInput(Text::same(e.to_string())))??;
         }
         assert_eq!(committed_at_once(&store), 5);
         assert_eq!(

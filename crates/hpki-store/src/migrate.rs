@@ -171,8 +171,9 @@ async fn schema_state(
         .await?;
     match row {
         Some(row) => Ok(SchemaState::At(row.try_get(0)?)),
-        None => Err(StoreError::Corrupt(
-            "the table hpki_schema has no version row".into(),
+        None => Err(StoreError::corrupt(
+            "表 hpki_schema にスキーマの版がありません",
+            "the table hpki_schema has no version row",
         )),
     }
 }
@@ -189,15 +190,26 @@ async fn check_history(conn: &mut AnyConnection) -> Result<(), StoreError> {
         match ours {
             Some(m) if m.sha256() == sha256 => {}
             Some(m) => {
-                return Err(StoreError::Corrupt(format!(
-                    "migration {version} ({}) applied to this database differs from this build's",
-                    m.name
-                )));
+                return Err(StoreError::corrupt(
+                    format!(
+                        "このデータベースに適用済みの移行 {version}（{}）が、このプログラムのものと異なります",
+                        m.name
+                    ),
+                    format!(
+                        "migration {version} ({}) applied to this database differs from this build's",
+                        m.name
+                    ),
+                ));
             }
             None => {
-                return Err(StoreError::Corrupt(format!(
-                    "the database records migration {version}, which this build does not have"
-                )));
+                return Err(StoreError::corrupt(
+                    format!(
+                        "このデータベースには、このプログラムにない移行 {version} が記録されています"
+                    ),
+                    format!(
+                        "the database records migration {version}, which this build does not have"
+                    ),
+                ));
             }
         }
     }
@@ -291,8 +303,9 @@ impl Store {
         on_applied: &mut (dyn FnMut(&Migration) + Send),
     ) -> Result<MigrationReport, StoreError> {
         if actor.trim().is_empty() {
-            return Err(StoreError::InvalidInput(
-                "the actor must not be empty".into(),
+            return Err(StoreError::invalid(
+                "実行者を指定してください",
+                "the actor must not be empty",
             ));
         }
         let latest = latest_version();
@@ -326,8 +339,9 @@ impl Store {
             let mut tx = self.begin_write().await?;
             // Another process may have migrated meanwhile: decide under the write lock.
             let SchemaState::At(at) = schema_state(&mut tx, self.backend).await? else {
-                return Err(StoreError::Corrupt(
-                    "the schema disappeared while migrating".into(),
+                return Err(StoreError::corrupt(
+                    "移行中にスキーマが失われました",
+                    "the schema disappeared while migrating",
                 ));
             };
             if at >= migration.version {

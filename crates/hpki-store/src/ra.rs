@@ -312,7 +312,10 @@ impl Store {
         .await?;
         if inserted.rows_affected() != 1 {
             tx.rollback().await?;
-            return Err(StoreError::Conflict(format!("officer {}", officer.login)));
+            return Err(StoreError::conflict(
+                format!("担当者 {} は既に登録されています", officer.login),
+                format!("officer {} exists already", officer.login),
+            ));
         }
         self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
@@ -383,7 +386,10 @@ impl Store {
         .await?;
         if updated.rows_affected() != 1 {
             tx.rollback().await?;
-            return Err(StoreError::InvalidInput(format!("no officer {login}")));
+            return Err(StoreError::invalid(
+                format!("担当者 {login} はいません"),
+                format!("no officer {login}"),
+            ));
         }
         self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
@@ -538,15 +544,24 @@ impl Store {
         .await?;
         let Some(row) = row else {
             tx.rollback().await?;
-            return Err(StoreError::InvalidInput(format!("no application {id}")));
+            return Err(StoreError::invalid(
+                format!("申請 {id} はありません"),
+                format!("no application {id}"),
+            ));
         };
         let mut app = application_from_row(&row)?;
         if app.version != expected_version {
             tx.rollback().await?;
-            return Err(StoreError::Conflict(format!(
-                "application {id} was changed by someone else (version {} is not {expected_version})",
-                app.version
-            )));
+            return Err(StoreError::conflict(
+                format!(
+                    "申請 {id} は他の担当者が更新しました（版 {} は {expected_version} ではありません）",
+                    app.version
+                ),
+                format!(
+                    "application {id} was changed by someone else (version {} is not {expected_version})",
+                    app.version
+                ),
+            ));
         }
         if let Some(s) = &change.stage {
             app.stage = s.clone();
@@ -795,9 +810,10 @@ impl Store {
         .await?;
         if r.rows_affected() != 1 {
             tx.rollback().await?;
-            return Err(StoreError::InvalidInput(format!(
-                "no unpaid fee of {subscriber_id} for fiscal year {fiscal_year}"
-            )));
+            return Err(StoreError::invalid(
+                format!("{subscriber_id} の{fiscal_year}年度の未納の年会費はありません"),
+                format!("no unpaid fee of {subscriber_id} for fiscal year {fiscal_year}"),
+            ));
         }
         self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;

@@ -27,8 +27,9 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 pub async fn fresh_postgres_url(base: &str) -> Result<String, StoreError> {
     sqlx::any::install_default_drivers();
     if backend_of(base)? != Backend::Postgres {
-        return Err(StoreError::InvalidInput(
-            "fresh_postgres_url needs a postgres:// URL".into(),
+        return Err(StoreError::invalid(
+            "fresh_postgres_url には postgres:// のURLが必要です",
+            "fresh_postgres_url needs a postgres:// URL",
         ));
     }
     let nanos = SystemTime::now()
@@ -81,8 +82,9 @@ pub async fn test_database_url(postgres: bool) -> Option<Option<String>> {
 pub async fn drop_postgres_schema(url: &str) -> Result<(), StoreError> {
     sqlx::any::install_default_drivers();
     if backend_of(url)? != Backend::Postgres {
-        return Err(StoreError::InvalidInput(
-            "drop_postgres_schema needs a postgres:// URL".into(),
+        return Err(StoreError::invalid(
+            "drop_postgres_schema には postgres:// のURLが必要です",
+            "drop_postgres_schema needs a postgres:// URL",
         ));
     }
     let mut conn = AnyConnection::connect(url).await?;
@@ -97,9 +99,12 @@ pub async fn drop_postgres_schema(url: &str) -> Result<(), StoreError> {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
     if !valid {
         conn.close().await?;
-        return Err(StoreError::InvalidInput(format!(
-            "refusing to drop schema {schema:?}: not made by fresh_postgres_url"
-        )));
+        return Err(StoreError::invalid(
+            format!(
+                "スキーマ {schema:?} は fresh_postgres_url が作ったものではないため削除しません"
+            ),
+            format!("refusing to drop schema {schema:?}: not made by fresh_postgres_url"),
+        ));
     }
     sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
         .execute(&mut conn)

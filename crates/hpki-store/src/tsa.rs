@@ -88,7 +88,10 @@ impl Store {
     ) -> Result<(), StoreError> {
         check_event(audit)?;
         if unit.name.is_empty() {
-            return Err(StoreError::InvalidInput("TSA unit name is empty".into()));
+            return Err(StoreError::invalid(
+                "タイムスタンプ局の名前が空です",
+                "TSA unit name is empty",
+            ));
         }
         let mut tx = self.begin_write().await?;
         sqlx::query(

@@ -212,7 +212,7 @@ mod scenarios {
                 .err(),
         ] {
             assert!(
-                matches!(&result, Some(StoreError::Corrupt(m)) if m.contains("migration 2")),
+                matches!(&result, Some(StoreError::Corrupt(m)) if m.en.contains("migration 2") && m.ja.contains("移行 2")),
                 "{result:?}"
             );
         }

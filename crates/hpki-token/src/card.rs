@@ -26,6 +26,7 @@
 //! certificate; if the card is pulled in between, the certificate with the latest notBefore is
 //! the current one.
 
+use hpki_text::{Localized, Text};
 use std::sync::Arc;
 
 use cryptoki::error::RvError;
@@ -69,11 +70,11 @@ impl KeyUse {
         }
     }
 
-    /// English and Japanese name, for messages.
-    pub fn name(self) -> &'static str {
+    /// Its name for messages, in both languages.
+    pub fn name(self) -> Text {
         match self {
-            KeyUse::Signing => "signing / 署名",
-            KeyUse::Authentication => "authentication / 認証",
+            KeyUse::Signing => Text::new("署名", "signing"),
+            KeyUse::Authentication => Text::new("認証", "authentication"),
         }
     }
 
@@ -238,7 +239,10 @@ impl Pkcs11Card {
     ) -> Result<Pkcs11Card, TokenError> {
         check_pin(pin)?;
         if max_tries == 0 {
-            return Err(TokenError::Malformed("PIN retry limit 0".into()));
+            return Err(TokenError::Malformed(Text::new(
+                "暗証番号の再試行回数の上限が 0 です",
+                "PIN retry limit 0",
+            )));
         }
         let _init = module.init_guard();
         if module.slot_of(card_id).is_ok() {
@@ -286,8 +290,11 @@ impl Pkcs11Card {
             }
         }
         let Some((handle, mut status)) = lowest else {
-            return Err(TokenError::Malformed(format!(
-                "no {PIN_STATE_LABEL} object: not a card personalised by hpki"
+            return Err(TokenError::Malformed(Text::new(
+                format!(
+                    "{PIN_STATE_LABEL} オブジェクトがありません（hpki が発行したカードではありません）"
+                ),
+                format!("no {PIN_STATE_LABEL} object: not a card personalised by hpki"),
             )));
         };
         if self
@@ -386,7 +393,7 @@ impl Pkcs11Card {
         object::find(s, ObjectClass::PRIVATE_KEY, key.label(), Some(id))?
             .first()
             .copied()
-            .ok_or(TokenError::NoKey(key.name()))
+            .ok_or(TokenError::NoKey(key))
     }
 }
 
@@ -409,7 +416,7 @@ impl Card for Pkcs11Card {
         self.as_holder(pin, |s| {
             let current = self
                 .current(s, key)?
-                .ok_or(TokenError::NoCertificate(key.name()))?;
+                .ok_or(TokenError::NoCertificate(key))?;
             let handle = self.private_key(s, key, &current.id)?;
             object::sign_sha256_rsa(s, handle, message)
         })
@@ -518,9 +525,15 @@ fn decode_state(v: &[u8]) -> Result<PinStatus, TokenError> {
             max_tries: *max,
             remaining: *remaining,
         }),
-        _ => Err(TokenError::Malformed(format!(
-            "{PIN_STATE_LABEL} holds {} bytes of an unknown form",
-            v.len()
+        _ => Err(TokenError::Malformed(Text::new(
+            format!(
+                "{PIN_STATE_LABEL} の内容（{} バイト）の形式が不明です",
+                v.len()
+            ),
+            format!(
+                "{PIN_STATE_LABEL} holds {} bytes of an unknown form",
+                v.len()
+            ),
         ))),
     }
 }
@@ -554,7 +567,7 @@ impl<'a> CardKeySigner<'a> {
     pub fn current(card: &'a dyn Card, key: KeyUse, pin: &str) -> Result<Self, TokenError> {
         let der = card
             .certificate(key)?
-            .ok_or(TokenError::NoCertificate(key.name()))?;
+            .ok_or(TokenError::NoCertificate(key))?;
         let cert = x509_cert::Certificate::from_der(&der)?;
         Ok(CardKeySigner {
             card,
@@ -580,7 +593,7 @@ impl Signer for CardKeySigner<'_> {
             Target::Current(k) => self.card.sign(*k, &self.pin, message),
         }
         // The card's own reason (a wrong PIN and the tries left, a blocked PIN) is kept.
-        .map_err(|e| KeyError::Device(e.to_string()))
+        .map_err(|e| KeyError::Device(e.text()))
     }
 }
 

@@ -5,6 +5,7 @@
 //! the login lasts, and lends further sessions to concurrent signers. Dropping the last
 //! [`HsmToken`] (and every [`Pkcs11Signer`] made from it) logs out.
 
+use hpki_text::Text;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -180,7 +181,10 @@ impl HsmToken {
                 return Err(if keys.is_empty() {
                     TokenError::NoHsmKey(key_label.to_owned())
                 } else {
-                    TokenError::Malformed(format!("{} keys labelled {key_label:?}", keys.len()))
+                    TokenError::Malformed(Text::new(
+                        format!("ラベル {key_label:?} の鍵が {} 個あります", keys.len()),
+                        format!("{} keys labelled {key_label:?}", keys.len()),
+                    ))
                 });
             };
             Ok((key, object::rsa_spki(s, key)?))

@@ -5,6 +5,7 @@ use cryptoki::object::{Attribute, AttributeType, CertificateType, ObjectClass, O
 use cryptoki::session::Session;
 use der::asn1::{BitString, UintRef};
 use der::{Decode, Encode};
+use hpki_text::Text;
 use spki::{AlgorithmIdentifierOwned, ObjectIdentifier, SubjectPublicKeyInfoOwned};
 
 use crate::TokenError;
@@ -41,8 +42,9 @@ pub(crate) fn bytes(
             _ => {}
         }
     }
-    Err(TokenError::Malformed(format!(
-        "object without {kind:?} / {kind:?} がありません"
+    Err(TokenError::Malformed(Text::new(
+        format!("{kind:?} のないオブジェクトがあります"),
+        format!("object without {kind:?}"),
     )))
 }
 
@@ -64,9 +66,10 @@ pub(crate) fn rsa_spki(
         }
     }
     let (Some(modulus), Some(exponent)) = (modulus, exponent) else {
-        return Err(TokenError::Malformed(
-            "RSA key without modulus or exponent / RSA 鍵の公開情報がありません".into(),
-        ));
+        return Err(TokenError::Malformed(Text::new(
+            "RSA 鍵の公開情報（modulus・exponent）がありません",
+            "RSA key without modulus or exponent",
+        )));
     };
     let pkcs1 = hpki_asn1::rsa::RsaPublicKey {
         modulus: UintRef::new(&modulus)?,

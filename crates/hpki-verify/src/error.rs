@@ -1,5 +1,6 @@
 //! Why a certification path is not valid.
 
+use hpki_text::{Localized, Text};
 use std::time::SystemTime;
 
 use const_oid::ObjectIdentifier;
@@ -15,7 +16,7 @@ use crate::time::display;
 #[non_exhaustive]
 pub enum PathError {
     /// An input could not be decoded.
-    #[error("cannot read {what}: {detail} / {what} を読み取れません")]
+    #[error("cannot read {what}: {detail}")]
     Malformed {
         /// What was being read.
         what: String,
@@ -25,7 +26,7 @@ pub enum PathError {
     /// No chain of issuers leads from the leaf to one of the trust anchors (RFC 5280 §6.1: the
     /// path must begin with a certificate issued by a trust anchor).
     #[error(
-        "no path to a trust anchor: the issuer \"{issuer}\" of \"{subject}\" is neither a trust anchor nor among the intermediates / 信頼するルート認証局までの証明書パスを構築できません（「{subject}」の発行者「{issuer}」が見つかりません）"
+        "no path to a trust anchor: the issuer \"{issuer}\" of \"{subject}\" is neither a trust anchor nor among the intermediates"
     )]
     UntrustedRoot {
         /// The certificate whose issuer was not found.
@@ -34,9 +35,7 @@ pub enum PathError {
         issuer: String,
     },
     /// The validation time is after `notAfter` (RFC 5280 §6.1.3 (a)(2)).
-    #[error(
-        "certificate [{index}] \"{subject}\" expired at {} / 証明書[{index}]の有効期限が切れています", display(*.not_after)
-    )]
+    #[error("certificate [{index}] \"{subject}\" expired at {}", display(*.not_after))]
     Expired {
         /// Position in the path (0 = leaf).
         index: usize,
@@ -46,9 +45,7 @@ pub enum PathError {
         not_after: SystemTime,
     },
     /// The validation time is before `notBefore` (RFC 5280 §6.1.3 (a)(2)).
-    #[error(
-        "certificate [{index}] \"{subject}\" is not valid before {} / 証明書[{index}]はまだ有効期間の開始前です", display(*.not_before)
-    )]
+    #[error("certificate [{index}] \"{subject}\" is not valid before {}", display(*.not_before))]
     NotYetValid {
         /// Position in the path (0 = leaf).
         index: usize,
@@ -59,7 +56,7 @@ pub enum PathError {
     },
     /// The issuer name does not match the subject of the next certificate (RFC 5280 §6.1.3 (a)(4)).
     #[error(
-        "certificate [{index}] \"{subject}\": its issuer name does not match the next certificate's subject / 証明書[{index}]の発行者名が上位の証明書と一致しません"
+        "certificate [{index}] \"{subject}\": its issuer name does not match the next certificate's subject"
     )]
     IssuerMismatch {
         /// Position in the path (0 = leaf).
@@ -69,7 +66,7 @@ pub enum PathError {
     },
     /// The certificate is signed with an algorithm hpki does not verify (see [`crate::signature`]).
     #[error(
-        "certificate [{index}] \"{subject}\" is signed with an unsupported algorithm ({detail}) / 証明書[{index}]の署名アルゴリズムに対応していません"
+        "certificate [{index}] \"{subject}\" is signed with an unsupported algorithm ({detail})"
     )]
     UnsupportedAlgorithm {
         /// Position in the path (0 = leaf).
@@ -81,7 +78,7 @@ pub enum PathError {
     },
     /// The signature does not verify with the issuer's key (RFC 5280 §6.1.3 (a)(1)).
     #[error(
-        "certificate [{index}] \"{subject}\": the signature does not verify with the issuer's key / 証明書[{index}]の署名を発行者の公開鍵で検証できません（改ざんまたは発行者の誤り）"
+        "certificate [{index}] \"{subject}\": the signature does not verify with the issuer's key"
     )]
     BadSignature {
         /// Position in the path (0 = leaf).
@@ -92,7 +89,7 @@ pub enum PathError {
     /// A certificate that issues another is not a CA: basicConstraints absent or cA false
     /// (RFC 5280 §6.1.4 (k)).
     #[error(
-        "certificate [{index}] \"{subject}\" issues a certificate but is not a CA (basicConstraints) / 証明書[{index}]はCA証明書ではないのに証明書を発行しています"
+        "certificate [{index}] \"{subject}\" issues a certificate but is not a CA (basicConstraints)"
     )]
     NotACa {
         /// Position in the path (0 = leaf).
@@ -102,7 +99,7 @@ pub enum PathError {
     },
     /// More CA certificates follow than a pathLenConstraint allows (RFC 5280 §6.1.4 (l), (m)).
     #[error(
-        "certificate [{index}] \"{subject}\" exceeds the path length allowed by a pathLenConstraint / 証明書[{index}]でパス長制約を超えています"
+        "certificate [{index}] \"{subject}\" exceeds the path length allowed by a pathLenConstraint"
     )]
     PathLenExceeded {
         /// Position in the path (0 = leaf).
@@ -112,7 +109,7 @@ pub enum PathError {
     },
     /// A CA certificate's keyUsage lacks keyCertSign (RFC 5280 §6.1.4 (n)).
     #[error(
-        "certificate [{index}] \"{subject}\": keyUsage does not allow signing certificates (keyCertSign) / 証明書[{index}]の鍵用途に証明書署名（keyCertSign）がありません"
+        "certificate [{index}] \"{subject}\": keyUsage does not allow signing certificates (keyCertSign)"
     )]
     KeyUsage {
         /// Position in the path (0 = leaf).
@@ -122,7 +119,7 @@ pub enum PathError {
     },
     /// A key that verifies signatures in the path is too small (RSA below 2048 bits).
     #[error(
-        "certificate [{index}] \"{subject}\" has a key that is too small (RSA below 2048 bits) / 証明書[{index}]の鍵長が不足しています"
+        "certificate [{index}] \"{subject}\" has a key that is too small (RSA below 2048 bits)"
     )]
     WeakKey {
         /// Position in the path (0 = leaf).
@@ -131,9 +128,7 @@ pub enum PathError {
         subject: String,
     },
     /// A critical extension the validator does not process (RFC 5280 §6.1.4 (o), §6.1.5 (f)).
-    #[error(
-        "certificate [{index}] \"{subject}\" has an unrecognised critical extension {oid} / 証明書[{index}]に処理できない重要（critical）拡張 {oid} があります"
-    )]
+    #[error("certificate [{index}] \"{subject}\" has an unrecognised critical extension {oid}")]
     UnknownCriticalExtension {
         /// Position in the path (0 = leaf).
         index: usize,
@@ -144,9 +139,7 @@ pub enum PathError {
     },
     /// The caller required an explicit policy (initial-explicit-policy) and no policy of the
     /// initial policy set is valid for the path (RFC 5280 §6.1.5 (g), §6.1.6).
-    #[error(
-        "no acceptable certificate policy is valid for the path (acceptable: {}; checked at certificate [{index}]) / 証明書パスに有効な受入可能な証明書ポリシーがありません", policy_list(.acceptable)
-    )]
+    #[error("no acceptable certificate policy is valid for the path (acceptable: {}; checked at certificate [{index}])", policy_list(.acceptable))]
     NoValidPolicy {
         /// Where the valid policy set became empty.
         index: usize,
@@ -156,7 +149,7 @@ pub enum PathError {
     /// A CA's policyConstraints (requireExplicitPolicy) requires a valid policy and there is
     /// none (RFC 5280 §6.1.4 (i), §6.1.5 (b)).
     #[error(
-        "certificate [{index}] \"{subject}\": a CA requires an explicit policy and no policy is valid for the path / 上位CAが明示的なポリシーを要求していますが、有効なポリシーがありません"
+        "certificate [{index}] \"{subject}\": a CA requires an explicit policy and no policy is valid for the path"
     )]
     ExplicitPolicyRequired {
         /// Where the valid policy set became empty.
@@ -165,9 +158,7 @@ pub enum PathError {
         subject: String,
     },
     /// A policyMappings extension maps to or from anyPolicy (RFC 5280 §6.1.4 (a)).
-    #[error(
-        "certificate [{index}] \"{subject}\" maps anyPolicy in policyMappings / 証明書[{index}]のポリシーマッピングが不正です"
-    )]
+    #[error("certificate [{index}] \"{subject}\" maps anyPolicy in policyMappings")]
     InvalidPolicyMapping {
         /// Position in the path (0 = leaf).
         index: usize,
@@ -175,9 +166,7 @@ pub enum PathError {
         subject: String,
     },
     /// A name is outside the permitted or inside the excluded subtrees (RFC 5280 §6.1.3 (b), (c)).
-    #[error(
-        "certificate [{index}] \"{subject}\" violates a name constraint / 証明書[{index}]が名前制約に違反しています"
-    )]
+    #[error("certificate [{index}] \"{subject}\" violates a name constraint")]
     NameConstraints {
         /// Position in the path (0 = leaf).
         index: usize,
@@ -185,9 +174,7 @@ pub enum PathError {
         subject: String,
     },
     /// The certificate was revoked at or before the validation time (RFC 5280 §6.3, RFC 6960).
-    #[error(
-        "certificate [{index}] \"{subject}\" (serial {serial}) was revoked at {}{} / 証明書[{index}]は失効しています（{}）", display(*.revoked_at), reason.as_deref().map(|r| format!(", reason {r}")).unwrap_or_default(), display(*.revoked_at)
-    )]
+    #[error("certificate [{index}] \"{subject}\" (serial {serial}) was revoked at {}{}", display(*.revoked_at), reason.as_deref().map(|r| format!(", reason {r}")).unwrap_or_default())]
     Revoked {
         /// Position in the path (0 = leaf).
         index: usize,
@@ -201,9 +188,7 @@ pub enum PathError {
         reason: Option<String>,
     },
     /// No CRL or OCSP response given determines the certificate's status at the validation time.
-    #[error(
-        "revocation status of certificate [{index}] \"{subject}\" is unknown: {detail} / 証明書[{index}]の失効状態を確認できません"
-    )]
+    #[error("revocation status of certificate [{index}] \"{subject}\" is unknown: {detail}")]
     RevocationUnknown {
         /// Position in the path (0 = leaf).
         index: usize,
@@ -213,13 +198,180 @@ pub enum PathError {
         detail: String,
     },
     /// Any other failure reported by path validation.
-    #[error("certificate path is not valid: {detail} / 証明書パスが無効です")]
+    #[error("certificate path is not valid: {detail}")]
     Other {
         /// Position in the path (0 = leaf), when known.
         index: Option<usize>,
         /// certval's status.
         detail: String,
     },
+}
+
+impl Localized for PathError {
+    fn text(&self) -> Text {
+        match self {
+            PathError::Malformed { what, detail } => Text::new(
+                format!("{what} を読み取れません"),
+                format!("cannot read {what}: {detail}"),
+            ),
+            PathError::UntrustedRoot { subject, issuer } => Text::new(
+                format!(
+                    "信頼するルート認証局までの証明書パスを構築できません（「{subject}」の発行者「{issuer}」が見つかりません）"
+                ),
+                format!(
+                    "no path to a trust anchor: the issuer \"{issuer}\" of \"{subject}\" is neither a trust anchor nor among the intermediates"
+                ),
+            ),
+            PathError::Expired {
+                index,
+                subject,
+                not_after,
+            } => Text::new(
+                format!(
+                    "証明書[{index}]「{subject}」の有効期限が切れています（{}）",
+                    display(*not_after)
+                ),
+                format!(
+                    "certificate [{index}] \"{subject}\" expired at {}",
+                    display(*not_after)
+                ),
+            ),
+            PathError::NotYetValid {
+                index,
+                subject,
+                not_before,
+            } => Text::new(
+                format!(
+                    "証明書[{index}]「{subject}」はまだ有効期間の開始前です（{}から有効）",
+                    display(*not_before)
+                ),
+                format!(
+                    "certificate [{index}] \"{subject}\" is not valid before {}",
+                    display(*not_before)
+                ),
+            ),
+            PathError::IssuerMismatch { index, subject } => Text::new(
+                format!("証明書[{index}]の発行者名が上位の証明書と一致しません"),
+                format!(
+                    "certificate [{index}] \"{subject}\": its issuer name does not match the next certificate's subject"
+                ),
+            ),
+            PathError::UnsupportedAlgorithm {
+                index,
+                subject,
+                detail,
+            } => Text::new(
+                format!("証明書[{index}]の署名アルゴリズムに対応していません"),
+                format!(
+                    "certificate [{index}] \"{subject}\" is signed with an unsupported algorithm ({detail})"
+                ),
+            ),
+            PathError::BadSignature { index, subject } => Text::new(
+                format!(
+                    "証明書[{index}]の署名を発行者の公開鍵で検証できません（改ざんまたは発行者の誤り）"
+                ),
+                format!(
+                    "certificate [{index}] \"{subject}\": the signature does not verify with the issuer's key"
+                ),
+            ),
+            PathError::NotACa { index, subject } => Text::new(
+                format!("証明書[{index}]はCA証明書ではないのに証明書を発行しています"),
+                format!(
+                    "certificate [{index}] \"{subject}\" issues a certificate but is not a CA (basicConstraints)"
+                ),
+            ),
+            PathError::PathLenExceeded { index, subject } => Text::new(
+                format!("証明書[{index}]でパス長制約を超えています"),
+                format!(
+                    "certificate [{index}] \"{subject}\" exceeds the path length allowed by a pathLenConstraint"
+                ),
+            ),
+            PathError::KeyUsage { index, subject } => Text::new(
+                format!("証明書[{index}]の鍵用途に証明書署名（keyCertSign）がありません"),
+                format!(
+                    "certificate [{index}] \"{subject}\": keyUsage does not allow signing certificates (keyCertSign)"
+                ),
+            ),
+            PathError::WeakKey { index, subject } => Text::new(
+                format!("証明書[{index}]の鍵長が不足しています"),
+                format!(
+                    "certificate [{index}] \"{subject}\" has a key that is too small (RSA below 2048 bits)"
+                ),
+            ),
+            PathError::UnknownCriticalExtension {
+                index,
+                subject,
+                oid,
+            } => Text::new(
+                format!("証明書[{index}]に処理できない重要（critical）拡張 {oid} があります"),
+                format!(
+                    "certificate [{index}] \"{subject}\" has an unrecognised critical extension {oid}"
+                ),
+            ),
+            PathError::NoValidPolicy { index, acceptable } => Text::new(
+                format!(
+                    "証明書パスに有効な受入可能な証明書ポリシーがありません（受入可能: {}、証明書[{index}]で確認）",
+                    policy_list(acceptable)
+                ),
+                format!(
+                    "no acceptable certificate policy is valid for the path (acceptable: {}; checked at certificate [{index}])",
+                    policy_list(acceptable)
+                ),
+            ),
+            PathError::ExplicitPolicyRequired { index, subject } => Text::new(
+                "上位CAが明示的なポリシーを要求していますが、有効なポリシーがありません",
+                format!(
+                    "certificate [{index}] \"{subject}\": a CA requires an explicit policy and no policy is valid for the path"
+                ),
+            ),
+            PathError::InvalidPolicyMapping { index, subject } => Text::new(
+                format!("証明書[{index}]のポリシーマッピングが不正です"),
+                format!("certificate [{index}] \"{subject}\" maps anyPolicy in policyMappings"),
+            ),
+            PathError::NameConstraints { index, subject } => Text::new(
+                format!("証明書[{index}]が名前制約に違反しています"),
+                format!("certificate [{index}] \"{subject}\" violates a name constraint"),
+            ),
+            PathError::Revoked {
+                index,
+                subject,
+                serial,
+                revoked_at,
+                reason,
+            } => Text::new(
+                format!(
+                    "証明書[{index}]「{subject}」（シリアル番号 {serial}）は失効しています（{}{}）",
+                    display(*revoked_at),
+                    reason
+                        .as_deref()
+                        .map(|r| format!("、理由 {r}"))
+                        .unwrap_or_default()
+                ),
+                format!(
+                    "certificate [{index}] \"{subject}\" (serial {serial}) was revoked at {}{}",
+                    display(*revoked_at),
+                    reason
+                        .as_deref()
+                        .map(|r| format!(", reason {r}"))
+                        .unwrap_or_default()
+                ),
+            ),
+            PathError::RevocationUnknown {
+                index,
+                subject,
+                detail,
+            } => Text::new(
+                format!("証明書[{index}]の失効状態を確認できません"),
+                format!(
+                    "revocation status of certificate [{index}] \"{subject}\" is unknown: {detail}"
+                ),
+            ),
+            PathError::Other { detail, .. } => Text::new(
+                format!("証明書パスが無効です{}", hpki_text::DETAIL_IN_ENGLISH),
+                format!("certificate path is not valid: {detail}"),
+            ),
+        }
+    }
 }
 
 fn policy_list(p: &[ObjectIdentifier]) -> String {

@@ -20,6 +20,7 @@ use aws_lc_rs::signature::{
 };
 use const_oid::ObjectIdentifier;
 use der::asn1::BitString;
+use hpki_text::{Localized, Text};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 /// `rsaEncryption` (RFC 8017 §A.1).
@@ -49,9 +50,7 @@ const SECP521R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35")
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
     /// The algorithm, or its combination with the key, is not one hpki accepts.
-    #[error(
-        "unsupported signature algorithm {algorithm} for a {key} key / 対応していない署名アルゴリズムです"
-    )]
+    #[error("unsupported signature algorithm {algorithm} for a {key} key")]
     Unsupported {
         /// The signature algorithm OID.
         algorithm: String,
@@ -59,8 +58,22 @@ pub enum SignatureError {
         key: String,
     },
     /// The signature does not verify with the key.
-    #[error("the signature does not verify / 署名を検証できません")]
+    #[error("the signature does not verify")]
     Invalid,
+}
+
+impl Localized for SignatureError {
+    fn text(&self) -> Text {
+        match self {
+            SignatureError::Unsupported { algorithm, key } => Text::new(
+                format!("{key} 鍵の署名アルゴリズム {algorithm} には対応していません"),
+                format!("unsupported signature algorithm {algorithm} for a {key} key"),
+            ),
+            SignatureError::Invalid => {
+                Text::new("署名を検証できません", "the signature does not verify")
+            }
+        }
+    }
 }
 
 /// The aws-lc-rs algorithm for a signature `algorithm` and the signer's key, or why there is none.

@@ -15,6 +15,7 @@ use hpki_profile::name::{
     COMMON_NAME, ORGANIZATION, ORGANIZATIONAL_UNIT, SERIAL_NUMBER, attribute_values,
 };
 use hpki_profile::roles::RoleTable;
+use hpki_text::{Localized, Text};
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{SubjectAltName, SubjectDirectoryAttributes};
@@ -22,12 +23,21 @@ use x509_cert::name::Name;
 
 /// A certificate's content could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("malformed {extension} extension: {detail} / {extension} 拡張を読み取れません")]
+#[error("malformed {extension} extension: {detail}")]
 pub struct ContentError {
     /// The extension.
     pub extension: &'static str,
     /// The decoder's message.
     pub detail: String,
+}
+
+impl Localized for ContentError {
+    fn text(&self) -> Text {
+        Text::new(
+            format!("{} 拡張を読み取れません", self.extension),
+            self.to_string(),
+        )
+    }
 }
 
 /// One healthcare role (`HCActor`) of the certificate holder.

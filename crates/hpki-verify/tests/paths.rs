@@ -2,6 +2,7 @@
 
 mod common;
 
+use hpki_text::Localized;
 use std::time::{Duration, SystemTime};
 
 use common::*;
@@ -74,10 +75,10 @@ fn wrong_policy_with_explicit_policy_is_no_valid_policy() {
         matches!(&err, PathError::NoValidPolicy { acceptable, .. } if acceptable == &vec![oid(SIGN_POLICY)]),
         "{err:?}"
     );
-    let msg = err.to_string();
+    let msg = err.text();
     assert!(
-        msg.contains(SIGN_POLICY) && msg.contains("ポリシー"),
-        "{msg}"
+        msg.en.contains(SIGN_POLICY) && msg.ja.contains(SIGN_POLICY) && msg.ja.contains("ポリシー"),
+        "{msg:?}"
     );
     let err = validate(
         &f.leaf,
@@ -125,7 +126,8 @@ fn expired_after_not_after() {
             not_after: not_after(&f.leaf),
         }
     );
-    assert!(err.to_string().contains("有効期限"), "{err}");
+    assert!(err.text().ja.contains("有効期限"), "{err}");
+    assert!(err.to_string().contains("expired"), "{err}");
     // One second after notAfter is already too late; notAfter itself is still valid.
     assert!(validate(&f.leaf, &sign_options(not_after(&f.leaf))).is_ok());
     assert!(
@@ -387,7 +389,7 @@ fn crl_good_and_revoked_around_the_revocation_time() {
         matches!(&err, PathError::Revoked { index: 0, reason: Some(r), .. } if r == "keyCompromise"),
         "{err:?}"
     );
-    assert!(err.to_string().contains("失効"), "{err}");
+    assert!(err.text().ja.contains("失効"), "{err}");
     // The issuing CA is good by the root's CRL.
     assert!(matches!(
         report.certificates[1].status,

@@ -12,7 +12,7 @@ use std::time::{Duration, SystemTime};
 
 use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
 
-use super::incremental::{Update, pdf_error};
+use super::incremental::{Update, pdf_refusal};
 use crate::{DigestAlgorithm, SignError};
 
 /// A visible signature.
@@ -103,12 +103,14 @@ fn page_id(update: &Update<'_, '_>, index: usize) -> Result<ObjectId, SignError>
         .ok()
         .and_then(|n| pages.get(&n).copied())
         .ok_or_else(|| {
-            pdf_error(format!(
-                "no page {} (the document has {}) / {} ページ目はありません",
-                index + 1,
-                pages.len(),
-                index + 1
-            ))
+            pdf_refusal(
+                format!(
+                    "{} ページ目はありません（文書は {} ページ）",
+                    index + 1,
+                    pages.len()
+                ),
+                format!("no page {} (the document has {})", index + 1, pages.len()),
+            )
         })
 }
 
@@ -129,8 +131,9 @@ pub(crate) fn visible_widget(
     let [x1, y1, x2, y2] = appearance.rect;
     let (width, height) = ((x2 - x1).abs(), (y2 - y1).abs());
     if !(width.is_finite() && height.is_finite()) || width < 1.0 || height < 1.0 {
-        return Err(pdf_error(
-            "the signature rectangle is empty / 署名欄の矩形が空です",
+        return Err(pdf_refusal(
+            "署名欄の矩形が空です",
+            "the signature rectangle is empty",
         ));
     }
     let font = match &appearance.font {
@@ -225,7 +228,12 @@ impl EmbeddedFont {
 
     /// The subset of `data` (font collection member 0) for the characters of `lines`.
     fn new(data: &[u8], lines: &[String]) -> Result<Self, SignError> {
-        let bad = |e: &dyn std::fmt::Display| pdf_error(format!("font: {e} / フォント: {e}"));
+        let bad = |e: &dyn std::fmt::Display| {
+            pdf_refusal(
+                format!("フォントを使えません{}", hpki_text::DETAIL_IN_ENGLISH),
+                format!("font: {e}"),
+            )
+        };
         let face = ttf_parser::Face::parse(data, 0).map_err(|e| bad(&e))?;
         let scale = 1000.0 / f32::from(face.units_per_em());
         let mut remapper = subsetter::GlyphRemapper::new();

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use super::form::decode_text;
-use super::incremental::{Prior, pdf_error};
+use super::incremental::{Prior, pdf_refusal};
 use crate::SignError;
 
 /// The catalog entries an update may set: the DSS, the form (checked on its own) and the
@@ -63,8 +63,9 @@ impl Changes {
 /// [`SignError::Pdf`] when either revision cannot be read.
 pub fn changes_after(pdf: &[u8], revision_end: usize) -> Result<Changes, SignError> {
     let signed = pdf.get(..revision_end).ok_or_else(|| {
-        pdf_error(
-            "the signed revision ends after the file / 署名された版がファイルの外で終わります",
+        pdf_refusal(
+            "署名された版がファイルの外で終わります",
+            "the signed revision ends after the file",
         )
     })?;
     let before = Prior::load(signed)?;

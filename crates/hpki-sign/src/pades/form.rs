@@ -5,7 +5,7 @@
 use lopdf::{Dictionary, Object, ObjectId};
 
 use super::appearance::Widget;
-use super::incremental::{Prior, Update, pdf_error};
+use super::incremental::{Prior, Update, pdf_error, pdf_refusal};
 use super::text_string;
 use crate::SignError;
 
@@ -41,9 +41,10 @@ pub(super) fn add_field(
     let existing = field_names(prior, &form);
     let name = match name {
         Some(n) if existing.iter().any(|e| e == n) => {
-            return Err(pdf_error(format!(
-                "a field named {n} exists already / フィールド {n} は既にあります"
-            )));
+            return Err(pdf_refusal(
+                format!("フィールド {n} は既にあります"),
+                format!("a field named {n} exists already"),
+            ));
         }
         Some(n) => n.to_owned(),
         None => (1..)

@@ -10,6 +10,7 @@
 //! (§7.5.4) after a table, a cross-reference stream (§7.5.8) after a stream, so that readers
 //! which refuse to mix the two in one chain (pyHanko in strict mode) accept the result.
 
+use hpki_text::Text;
 use std::collections::BTreeMap;
 use std::fmt::Display;
 
@@ -20,7 +21,15 @@ use crate::SignError;
 
 /// A PDF error with `what` as its message.
 pub(crate) fn pdf_error(what: impl Display) -> SignError {
-    SignError::Pdf(what.to_string())
+    SignError::Pdf(Text::new(
+        format!("PDF の構造を読めません{}", hpki_text::DETAIL_IN_ENGLISH),
+        what.to_string(),
+    ))
+}
+
+/// A PDF hpki refuses, with the reason in Japanese and English.
+pub(crate) fn pdf_refusal(ja: impl Into<String>, en: impl Into<String>) -> SignError {
+    SignError::Pdf(Text::new(ja, en))
 }
 
 /// The file an update is appended to, as read.
@@ -43,8 +52,9 @@ impl<'a> Prior<'a> {
     /// readers use, so offsets in the update would not match theirs).
     pub fn load(bytes: &'a [u8]) -> Result<Self, SignError> {
         if !bytes.starts_with(b"%PDF-") {
-            return Err(pdf_error(
-                "not a PDF file (no %PDF- header) / PDF ではありません",
+            return Err(pdf_refusal(
+                "PDF ではありません",
+                "not a PDF file (no %PDF- header)",
             ));
         }
         let options = LoadOptions {
@@ -53,13 +63,15 @@ impl<'a> Prior<'a> {
         };
         let doc = Document::load_mem_with_options(bytes, options).map_err(pdf_error)?;
         if doc.trailer.has(b"Encrypt") || doc.encryption_state.is_some() {
-            return Err(pdf_error(
-                "encrypted PDF files are not supported / 暗号化された PDF には対応していません",
+            return Err(pdf_refusal(
+                "暗号化された PDF には対応していません",
+                "encrypted PDF files are not supported",
             ));
         }
         if doc.xref_recovery.is_some() || doc.xref_start == 0 {
-            return Err(pdf_error(
-                "the cross-reference data is damaged / 相互参照表が壊れています",
+            return Err(pdf_refusal(
+                "相互参照表が壊れています",
+                "the cross-reference data is damaged",
             ));
         }
         let xref_stream = matches!(
@@ -91,7 +103,7 @@ impl<'a> Prior<'a> {
             .trailer
             .get(b"Root")
             .and_then(Object::as_reference)
-            .map_err(|_| pdf_error("the trailer has no /Root / トレーラに /Root がありません"))
+            .map_err(|_| pdf_refusal("トレーラに /Root がありません", "the trailer has no /Root"))
     }
 
     /// The catalog dictionary.

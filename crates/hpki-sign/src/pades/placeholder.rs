@@ -3,7 +3,7 @@
 
 use lopdf::{Object, Writer};
 
-use super::incremental::pdf_error;
+use super::incremental::{pdf_error, pdf_refusal};
 use crate::{DigestAlgorithm, SignError};
 
 /// A signature dictionary with room for `reserve` octets of `/Contents`, and where to patch it.
@@ -69,8 +69,9 @@ impl Prepared {
         let byte_range = [0, lt, after, bytes.len() - after];
         let text = format!("[0 {} {} {}]", byte_range[1], byte_range[2], byte_range[3]);
         if text.len() > BYTE_RANGE_LEN {
-            return Err(pdf_error(
-                "the file is too large to sign / ファイルが大きすぎます",
+            return Err(pdf_refusal(
+                "ファイルが大きすぎます",
+                "the file is too large to sign",
             ));
         }
         let at = body_offset + placeholder.byte_range_at;

@@ -3,6 +3,7 @@
 
 use der::{Decode, Encode};
 use hpki_keys::SignatureAlgorithm;
+use hpki_text::Text;
 use spki::AlgorithmIdentifierOwned;
 use x509_cert::Certificate;
 
@@ -172,10 +173,10 @@ pub fn verify_prescription(
         _ => false,
     };
     if !inside || !signs_document {
-        return Err(SignError::Prescription(
-            "the signature in PrescriptionSign does not sign this PrescriptionDocument / PrescriptionSign の署名がこの処方箋本体を対象としていません"
-                .into(),
-        ));
+        return Err(SignError::Prescription(Text::new(
+            "PrescriptionSign の署名がこの処方箋本体を対象としていません",
+            "the signature in PrescriptionSign does not sign this PrescriptionDocument",
+        )));
     }
     let content = super::PrescriptionContent {
         version: layout.version,
@@ -296,7 +297,7 @@ pub(super) struct PrescriptionLayout {
 /// Finds `Document/Prescription/{PrescriptionManagement, PrescriptionDocument,
 /// PrescriptionSign?}` (by local name) and checks the version, the ID and the base64.
 pub(super) fn prescription_layout(xml: &Xml<'_>) -> Result<PrescriptionLayout, SignError> {
-    let bad = |m: &str| SignError::Prescription(m.to_owned());
+    let bad = |ja: String, en: String| SignError::Prescription(Text::new(ja, en));
     let by_local = |parent, local: &str| -> Vec<bergshamra::xml::NodeId> {
         xml.child_elements(parent)
             .into_iter()
@@ -308,15 +309,24 @@ pub(super) fn prescription_layout(xml: &Xml<'_>) -> Result<PrescriptionLayout, S
     };
     let one = |parent, local: &str| match by_local(parent, local)[..] {
         [one] => Ok(one),
-        [] => Err(bad(&format!("{local} is missing"))),
-        _ => Err(bad(&format!("{local} appears more than once"))),
+        [] => Err(bad(
+            format!("{local} がありません"),
+            format!("{local} is missing"),
+        )),
+        _ => Err(bad(
+            format!("{local} が複数あります"),
+            format!("{local} appears more than once"),
+        )),
     };
     let root = xml.root_element()?;
     if xml
         .element(root)
         .is_none_or(|e| *e.name.local_name != *"Document")
     {
-        return Err(bad("the document element is not Document"));
+        return Err(bad(
+            "文書要素が Document ではありません".into(),
+            "the document element is not Document".into(),
+        ));
     }
     let prescription = one(root, "Prescription")?;
     let management = one(prescription, "PrescriptionManagement")?;
@@ -329,24 +339,40 @@ pub(super) fn prescription_layout(xml: &Xml<'_>) -> Result<PrescriptionLayout, S
     };
     let version = value(one(management, "Version")?);
     if version != PRESCRIPTION_VERSION {
-        return Err(bad(&format!(
-            "version {version:?} is not {PRESCRIPTION_VERSION}"
-        )));
+        return Err(bad(
+            format!("版 {version:?} は {PRESCRIPTION_VERSION} ではありません"),
+            format!("version {version:?} is not {PRESCRIPTION_VERSION}"),
+        ));
     }
     let prescription_id = value(one(management, "PrescriptionId")?);
     if prescription_id.is_empty() {
-        return Err(bad("PrescriptionId is empty"));
+        return Err(bad(
+            "PrescriptionId が空です".into(),
+            "PrescriptionId is empty".into(),
+        ));
     }
     let document = one(prescription, "PrescriptionDocument")?;
-    let csv = unb64(&xml.text_of(document), "PrescriptionDocument")
-        .map_err(|_| bad("PrescriptionDocument is not base64"))?;
+    let csv = unb64(&xml.text_of(document), "PrescriptionDocument").map_err(|_| {
+        bad(
+            "PrescriptionDocument が base64 ではありません".into(),
+            "PrescriptionDocument is not base64".into(),
+        )
+    })?;
     if csv.is_empty() {
-        return Err(bad("PrescriptionDocument is empty"));
+        return Err(bad(
+            "PrescriptionDocument が空です".into(),
+            "PrescriptionDocument is empty".into(),
+        ));
     }
     let sign = match by_local(prescription, "PrescriptionSign")[..] {
         [] => None,
         [one] => Some(one),
-        _ => return Err(bad("PrescriptionSign appears more than once")),
+        _ => {
+            return Err(bad(
+                "PrescriptionSign が複数あります".into(),
+                "PrescriptionSign appears more than once".into(),
+            ));
+        }
     };
     Ok(PrescriptionLayout {
         document,

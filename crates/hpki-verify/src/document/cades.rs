@@ -17,25 +17,25 @@ fn der_of(content: &[u8]) -> Result<Vec<u8>, Failure> {
         return Ok(content.to_vec());
     }
     let text = std::str::from_utf8(content).map_err(|_| Failure::Unreadable {
-        detail: Text::new("not DER nor PEM", "DER でも PEM でもありません"),
+        detail: Text::new("DER でも PEM でもありません", "not DER nor PEM"),
     })?;
     let start = text
         .find("-----BEGIN ")
         .ok_or_else(|| Failure::Unreadable {
-            detail: Text::new("no PEM block", "PEM ブロックがありません"),
+            detail: Text::new("PEM ブロックがありません", "no PEM block"),
         })?;
     let (label, der) =
         pem_rfc7468::decode_vec(text[start..].trim_end().as_bytes()).map_err(|e| {
             Failure::Unreadable {
-                detail: Text::new(format!("PEM: {e}"), format!("PEM を読めません: {e}")),
+                detail: Text::new(format!("PEM を読めません: {e}"), format!("PEM: {e}")),
             }
         })?;
     match label {
         "PKCS7" | "CMS" => Ok(der),
         other => Err(Failure::Unreadable {
             detail: Text::new(
-                format!("a PEM {other} block, not PKCS7 or CMS"),
                 format!("PEM ブロック {other} は署名（PKCS7/CMS）ではありません"),
+                format!("a PEM {other} block, not PKCS7 or CMS"),
             ),
         }),
     }
@@ -83,10 +83,10 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         if unverified_archive > 0 {
             found.notes.push(Text::new(
                 format!(
-                    "{unverified_archive} archive time-stamp(s) of this signer were not verified: hpki verifies those of the first signer only"
+                    "この署名者のアーカイブタイムスタンプ {unverified_archive} 件は検証していません（検証するのは最初の署名者のもののみです）"
                 ),
                 format!(
-                    "この署名者のアーカイブタイムスタンプ {unverified_archive} 件は検証していません（検証するのは最初の署名者のもののみです）"
+                    "{unverified_archive} archive time-stamp(s) of this signer were not verified: hpki verifies those of the first signer only"
                 ),
             ));
         }
@@ -108,8 +108,8 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
             (false, given) => {
                 if given.is_some() {
                     found.notes.push(Text::new(
-                        "the signature encapsulates its content; the detached content given was not used",
                         "署名は内容を含んでいます。指定された分離データは使用していません",
+                        "the signature encapsulates its content; the detached content given was not used",
                     ));
                 }
                 Some(ContentSource::Encapsulated)
@@ -120,8 +120,8 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
             (None, Some(_)) => {
                 found.integrity = super::Integrity::Unknown {
                     reason: Text::new(
-                        "the signer's certificate is missing",
                         "署名者の証明書がありません",
+                        "the signer's certificate is missing",
                     ),
                 };
             }

@@ -76,6 +76,7 @@ use der::{Decode, Encode};
 use hpki_sign::SignError;
 use hpki_sign::ltv::ValidationData;
 use hpki_sign::tsp::VerifiedTimeStamp;
+use hpki_text::Localized;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 
@@ -243,8 +244,8 @@ pub fn verify(document: &Document<'_>, trust: &TrustAnchors, options: &VerifyOpt
             now,
             Failure::Unreadable {
                 detail: Text::new(
-                    "neither a CMS signature, a PDF nor an XML document",
                     "CMS 署名、PDF、XML のいずれでもありません",
+                    "neither a CMS signature, a PDF nor an XML document",
                 ),
             },
         );
@@ -328,8 +329,8 @@ impl Found {
             SignError::NoContent => {
                 self.integrity = Integrity::Unknown {
                     reason: Text::new(
-                        "the signed content was not given",
                         "署名対象の内容が指定されていません",
+                        "the signed content was not given",
                     ),
                 };
                 self.failures.push(Failure::ContentMissing);
@@ -340,13 +341,13 @@ impl Found {
             | SignError::Der(_)
             | SignError::Xml(_)
             | SignError::Pdf(_) => {
-                let detail = Text::bilingual(&e.to_string());
+                let detail = e.text();
                 self.integrity = Integrity::Unknown {
                     reason: detail.clone(),
                 };
                 self.failures.push(Failure::Unreadable { detail });
             }
-            _ => self.tampered(Text::bilingual(&e.to_string())),
+            _ => self.tampered(e.text()),
         }
     }
 }
@@ -366,9 +367,7 @@ pub(crate) fn signer_certificate(
 
 /// A readable failure of a whole file.
 pub(crate) fn unreadable(e: &SignError) -> Failure {
-    Failure::Unreadable {
-        detail: Text::bilingual(&e.to_string()),
-    }
+    Failure::Unreadable { detail: e.text() }
 }
 
 /// An RFC 3339 `xsd:dateTime` (`2026-11-30T09:15:00Z`, `…+09:00`, fractions allowed) or a PDF
@@ -516,8 +515,8 @@ fn revocations(path: &ValidPath, data: &ParsedRevocationData, at: SystemTime) ->
                 c.subject.clone(),
                 if reasons.is_empty() {
                     Text::new(
-                        "no CRL or OCSP response for it",
                         "該当する CRL・OCSP 応答がありません",
+                        "no CRL or OCSP response for it",
                     )
                 } else {
                     Text::new(reasons.join("; "), reasons.join("; "))
@@ -549,9 +548,7 @@ fn current_at(source: &StatusSource, at: SystemTime) -> bool {
 /// A path error of the signer's certificate as a failure.
 fn path_failure(e: &PathError, at: SystemTime) -> Failure {
     match e {
-        PathError::UntrustedRoot { .. } => Failure::UntrustedRoot {
-            detail: Text::bilingual(&e.to_string()),
-        },
+        PathError::UntrustedRoot { .. } => Failure::UntrustedRoot { detail: e.text() },
         PathError::Expired {
             index: 0,
             not_after,
@@ -568,9 +565,7 @@ fn path_failure(e: &PathError, at: SystemTime) -> Failure {
             not_before: *not_before,
             at,
         },
-        _ => Failure::CertificatePath {
-            detail: Text::bilingual(&e.to_string()),
-        },
+        _ => Failure::CertificatePath { detail: e.text() },
     }
 }
 
@@ -671,12 +666,12 @@ impl<'a> Context<'a> {
         if g > self.now {
             failures.push(invalid(Text::new(
                 format!(
-                    "it was made at {}, after the validation time",
-                    format_time(g, Lang::En)
-                ),
-                format!(
                     "検証時刻より後の {} に作成されています",
                     format_time(g, Lang::Ja)
+                ),
+                format!(
+                    "it was made at {}, after the validation time",
+                    format_time(g, Lang::En)
                 ),
             )));
             return false;
@@ -688,18 +683,18 @@ impl<'a> Context<'a> {
         );
         if g < nb || g > na {
             failures.push(invalid(Text::new(
-                "its TSA certificate was not valid at the time-stamp's time",
                 "タイムスタンプの時刻に TSA 証明書が有効期間外です",
+                "its TSA certificate was not valid at the time-stamp's time",
             )));
             return false;
         }
         let path = match self.validate(&v.tsa_certificate_der, inputs, at, false) {
             Ok(p) => p,
             Err(e) => {
-                let t = Text::bilingual(&e.to_string());
+                let t = e.text();
                 failures.push(invalid(Text::new(
-                    format!("its TSA certificate: {}", t.en),
                     format!("TSA 証明書: {}", t.ja),
+                    format!("its TSA certificate: {}", t.en),
                 )));
                 return false;
             }
@@ -708,8 +703,8 @@ impl<'a> Context<'a> {
         if let Some(f) = r.failures.into_iter().next() {
             let t = f.text();
             failures.push(invalid(Text::new(
-                format!("its TSA: {}", t.en),
                 format!("TSA: {}", t.ja),
+                format!("its TSA: {}", t.en),
             )));
             return false;
         }
@@ -718,12 +713,12 @@ impl<'a> Context<'a> {
             if is_now || !self.options.revocation_check {
                 notes.push(Text::new(
                     format!(
-                        "the current revocation status of the TSA certificate \"{subject}\" is not known ({}); it is within its validity period",
-                        kind.text_en()
-                    ),
-                    format!(
                         "TSA 証明書「{subject}」の現在の失効状態は確認できません（{}）。有効期間内です",
                         kind.text_ja()
+                    ),
+                    format!(
+                        "the current revocation status of the TSA certificate \"{subject}\" is not known ({}); it is within its validity period",
+                        kind.text_en()
                     ),
                 ));
             } else {
@@ -812,7 +807,7 @@ impl<'a> Context<'a> {
                         }
                         other => Failure::TimeStampInvalid {
                             time_stamp: t.kind,
-                            detail: Text::bilingual(&other.to_string()),
+                            detail: other.text(),
                         },
                     });
                     if t.kind != TimeStampKind::Signature {
@@ -855,12 +850,12 @@ impl<'a> Context<'a> {
         {
             notes.push(Text::new(
                 format!(
-                    "the signer's claimed signing time {} is after the time-stamp's time",
-                    format_time(c, Lang::En)
-                ),
-                format!(
                     "署名者が申告した署名時刻 {} はタイムスタンプの時刻より後です",
                     format_time(c, Lang::Ja)
+                ),
+                format!(
+                    "the signer's claimed signing time {} is after the time-stamp's time",
+                    format_time(c, Lang::En)
                 ),
             ));
         }
@@ -881,8 +876,8 @@ impl<'a> Context<'a> {
                             signer_failures.push(Failure::RevocationUnknown { subject, detail });
                         } else {
                             notes.push(Text::new(
-                                format!("the revocation status of \"{subject}\" was not checked (--no-revocation-check)"),
                                 format!("「{subject}」の失効状態は確認していません（--no-revocation-check）"),
+                                format!("the revocation status of \"{subject}\" was not checked (--no-revocation-check)"),
                             ));
                         }
                     }
@@ -977,12 +972,12 @@ impl<'a> Context<'a> {
         {
             notes.push(Text::new(
                 format!(
-                    "the document is built as {} but only {} was established (e.g. the embedded validation data does not cover the signer; current data was used)",
+                    "文書は {} の構成ですが、確認できたのは {} までです（埋め込まれた検証情報で署名者の失効状態を確認できないため、現在の情報を使いました）",
                     structure_level.name(),
                     l.name()
                 ),
                 format!(
-                    "文書は {} の構成ですが、確認できたのは {} までです（埋め込まれた検証情報で署名者の失効状態を確認できないため、現在の情報を使いました）",
+                    "the document is built as {} but only {} was established (e.g. the embedded validation data does not cover the signer; current data was used)",
                     structure_level.name(),
                     l.name()
                 ),
@@ -1030,7 +1025,7 @@ impl<'a> Context<'a> {
         let Some(path) = path else {
             let Some(der) = signer else {
                 return StatusNow::Invalid {
-                    reason: Text::new("no signer certificate", "署名者の証明書がありません"),
+                    reason: Text::new("署名者の証明書がありません", "no signer certificate"),
                 };
             };
             return match self.validate(der, inputs, self.now, true) {
@@ -1089,8 +1084,8 @@ impl<'a> Context<'a> {
                 let subject = crate::dn::display(c.tbs_certificate().subject());
                 return StatusNow::Invalid {
                     reason: Text::new(
-                        format!("the CA certificate \"{subject}\" is outside its validity period"),
                         format!("認証局の証明書「{subject}」が有効期間外です"),
+                        format!("the CA certificate \"{subject}\" is outside its validity period"),
                     ),
                 };
             }
@@ -1102,12 +1097,12 @@ impl<'a> Context<'a> {
             let d = describe_source(source);
             notes.push(Text::new(
                 format!(
-                    "no revocation data current at the validation time: not revoked according to the latest data ({})",
-                    d.en
-                ),
-                format!(
                     "検証時刻に有効な失効情報はありません。最新の失効情報（{}）では失効していません",
                     d.ja
+                ),
+                format!(
+                    "no revocation data current at the validation time: not revoked according to the latest data ({})",
+                    d.en
                 ),
             ));
         }
@@ -1169,15 +1164,6 @@ fn describe_source(source: &StatusSource) -> Text {
             ..
         } => Text::new(
             format!(
-                "CRL{} of {} issued {}",
-                number
-                    .as_deref()
-                    .map(|n| format!(" #{n}"))
-                    .unwrap_or_default(),
-                cn(issuer),
-                format_time(*this_update, Lang::En)
-            ),
-            format!(
                 "{} の CRL（{}{} 発行）",
                 cn(issuer),
                 number
@@ -1186,6 +1172,15 @@ fn describe_source(source: &StatusSource) -> Text {
                     .unwrap_or_default(),
                 format_time(*this_update, Lang::Ja)
             ),
+            format!(
+                "CRL{} of {} issued {}",
+                number
+                    .as_deref()
+                    .map(|n| format!(" #{n}"))
+                    .unwrap_or_default(),
+                cn(issuer),
+                format_time(*this_update, Lang::En)
+            ),
         ),
         StatusSource::Ocsp {
             responder,
@@ -1193,25 +1188,25 @@ fn describe_source(source: &StatusSource) -> Text {
             ..
         } => {
             let who = match responder {
-                crate::Responder::Issuer => Text::new("the issuing CA", "発行元の認証局"),
+                crate::Responder::Issuer => Text::new("発行元の認証局", "the issuing CA"),
                 crate::Responder::Delegated { subject } => Text::new(cn(subject), cn(subject)),
             };
             Text::new(
-                format!(
-                    "OCSP response of {} at {}",
-                    who.en,
-                    format_time(*this_update, Lang::En)
-                ),
                 format!(
                     "OCSP 応答（{}、{}）",
                     who.ja,
                     format_time(*this_update, Lang::Ja)
                 ),
+                format!(
+                    "OCSP response of {} at {}",
+                    who.en,
+                    format_time(*this_update, Lang::En)
+                ),
             )
         }
         StatusSource::NoCheck => Text::new(
-            "a responder certificate with id-pkix-ocsp-nocheck",
             "id-pkix-ocsp-nocheck の応答者証明書",
+            "a responder certificate with id-pkix-ocsp-nocheck",
         ),
     }
 }

@@ -29,10 +29,10 @@ fn document_time_stamp(pdf: &[u8], ts: &PdfSignature) -> Token {
     let result = if ts.byte_range_ok {
         hpki_sign::tsp::verify_token_digesting(&ts.contents, &|alg| Ok(ts.digest(pdf, alg)))
     } else {
-        Err(hpki_sign::SignError::Pdf(
-            "the /ByteRange of the document time-stamp is not sound / 文書タイムスタンプの /ByteRange が不正です"
-                .into(),
-        ))
+        Err(hpki_sign::SignError::Pdf(hpki_text::Text::new(
+            "文書タイムスタンプの /ByteRange が不正です",
+            "the /ByteRange of the document time-stamp is not sound",
+        )))
     };
     Token {
         kind: TimeStampKind::Document,
@@ -79,8 +79,8 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         found.signer = signer_certificate.as_ref().map(|(_, der)| der.clone());
         if !sig.byte_range_ok {
             found.tampered(Text::new(
-                "the /ByteRange does not cover the file as signed",
                 "/ByteRange が署名された範囲を正しく示していません",
+                "the /ByteRange does not cover the file as signed",
             ));
         } else if let Some(cert) = certificate {
             let digest = sig.digest(pdf, info.digest_algorithm);
@@ -115,10 +115,10 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
                         let what = signed_since.join(", ");
                         found.tampered(Text::new(
                             format!(
-                                "its author certified this PDF permitting no changes (DocMDP P=1), but signature fields were added or signed after it ({what}); only validation data and document time-stamps may be added"
+                                "作成者はこの PDF を変更不可（DocMDP P=1）として証明していますが、その後に署名欄が追加・署名されています（{what}）。追加できるのは検証情報と文書タイムスタンプのみです"
                             ),
                             format!(
-                                "作成者はこの PDF を変更不可（DocMDP P=1）として証明していますが、その後に署名欄が追加・署名されています（{what}）。追加できるのは検証情報と文書タイムスタンプのみです"
+                                "its author certified this PDF permitting no changes (DocMDP P=1), but signature fields were added or signed after it ({what}); only validation data and document time-stamps may be added"
                             ),
                         ));
                     }
@@ -127,10 +127,10 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
                     let what = changes.other.join("; ");
                     found.tampered(Text::new(
                         format!(
-                            "the file was changed after this signature in a way that can change what it shows ({what}); the signed revision itself is intact"
+                            "この署名の後に、表示内容を変え得る変更がファイルに加えられています（{what}）。署名された版そのものは改ざんされていません"
                         ),
                         format!(
-                            "この署名の後に、表示内容を変え得る変更がファイルに加えられています（{what}）。署名された版そのものは改ざんされていません"
+                            "the file was changed after this signature in a way that can change what it shows ({what}); the signed revision itself is intact"
                         ),
                     ));
                 }
@@ -177,10 +177,10 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         let extra = pdf.len() - covered;
         last.notes.push(Text::new(
             format!(
-                "the last {extra} bytes of the file were added after the last signature or time-stamp and are covered by none; they add only validation data, metadata or signature fields, which do not change what was signed"
+                "ファイル末尾の {extra} バイトは最後の署名・タイムスタンプの後に追加され、どの署名の対象でもありません。追加されたのは検証情報・メタデータ・署名欄のみで、署名された内容は変わりません"
             ),
             format!(
-                "ファイル末尾の {extra} バイトは最後の署名・タイムスタンプの後に追加され、どの署名の対象でもありません。追加されたのは検証情報・メタデータ・署名欄のみで、署名された内容は変わりません"
+                "the last {extra} bytes of the file were added after the last signature or time-stamp and are covered by none; they add only validation data, metadata or signature fields, which do not change what was signed"
             ),
         ));
     }

@@ -14,83 +14,7 @@ use serde::{Serialize, Serializer};
 
 use crate::time::display;
 
-/// The language of a rendered report.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// 日本語 (the default).
-    #[default]
-    Ja,
-    /// English.
-    En,
-}
-
-impl Lang {
-    /// `ja` or `en` (anything else: `None`).
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "ja" | "jp" | "japanese" => Some(Lang::Ja),
-            "en" | "english" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The other language.
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Ja => Lang::En,
-            Lang::En => Lang::Ja,
-        }
-    }
-
-    /// `ja` / `en`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Ja => "ja",
-            Lang::En => "en",
-        }
-    }
-
-    fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Ja => ja,
-            Lang::En => en,
-        }
-    }
-}
-
-/// A text in both languages.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Text {
-    /// English.
-    pub en: String,
-    /// Japanese.
-    pub ja: String,
-}
-
-impl Text {
-    /// A text from its English and Japanese versions.
-    pub fn new(en: impl Into<String>, ja: impl Into<String>) -> Text {
-        Text {
-            en: en.into(),
-            ja: ja.into(),
-        }
-    }
-
-    /// A message of the form hpki's errors use, `English / 日本語`, split at its first
-    /// ` / ` (the whole message in both when it has none).
-    pub fn bilingual(message: &str) -> Text {
-        match message.split_once(" / ") {
-            Some((en, ja)) => Text::new(en.trim(), ja.trim()),
-            None => Text::new(message, message),
-        }
-    }
-
-    /// The text in `lang`.
-    pub fn get(&self, lang: Lang) -> &str {
-        lang.pick(&self.ja, &self.en)
-    }
-}
+pub use hpki_text::{Lang, Localized, Text};
 
 /// A time as RFC 3339 UTC (`2026-11-30T09:15:00Z`) in JSON.
 fn ser_time<S: Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
@@ -206,9 +130,9 @@ pub enum TimeStampKind {
 impl TimeStampKind {
     fn text(self) -> Text {
         match self {
-            TimeStampKind::Signature => Text::new("signature time-stamp", "署名タイムスタンプ"),
-            TimeStampKind::Archive => Text::new("archive time-stamp", "アーカイブタイムスタンプ"),
-            TimeStampKind::Document => Text::new("document time-stamp", "文書タイムスタンプ"),
+            TimeStampKind::Signature => Text::new("署名タイムスタンプ", "signature time-stamp"),
+            TimeStampKind::Archive => Text::new("アーカイブタイムスタンプ", "archive time-stamp"),
+            TimeStampKind::Document => Text::new("文書タイムスタンプ", "document time-stamp"),
         }
     }
 }
@@ -325,84 +249,84 @@ impl Failure {
         use Failure::*;
         match self {
             Unreadable { detail } => Text::new(
-                format!("not a signature hpki can read: {}", detail.en),
                 format!("署名として読み取れません: {}", detail.ja),
+                format!("not a signature hpki can read: {}", detail.en),
             ),
             NoSignature => Text::new(
-                "the document carries no signature",
                 "文書に署名がありません",
+                "the document carries no signature",
             ),
             ContentMissing => Text::new(
-                "the signature is detached: give the signed document (--detached) to check it",
                 "分離署名です。署名対象の文書を指定してください（--detached）",
+                "the signature is detached: give the signed document (--detached) to check it",
             ),
             Tampered { detail } => Text::new(
-                format!(
-                    "tampered: the document was changed after signing — {}",
-                    detail.en
-                ),
                 format!(
                     "改ざんされています: 署名後に文書が変更されています — {}",
                     detail.ja
                 ),
-            ),
-            SignerCertificateMissing => Text::new(
-                "the signer's certificate is not in the signature",
-                "署名者の証明書が署名に含まれていません",
-            ),
-            UntrustedRoot { detail } => Text::new(
                 format!(
-                    "untrusted: the signer's certificate does not chain to a trusted root ({})",
+                    "tampered: the document was changed after signing — {}",
                     detail.en
                 ),
+            ),
+            SignerCertificateMissing => Text::new(
+                "署名者の証明書が署名に含まれていません",
+                "the signer's certificate is not in the signature",
+            ),
+            UntrustedRoot { detail } => Text::new(
                 format!(
                     "信頼できません: 署名者の証明書が信頼するルート認証局につながりません（{}）",
                     detail.ja
                 ),
+                format!(
+                    "untrusted: the signer's certificate does not chain to a trusted root ({})",
+                    detail.en
+                ),
             ),
             CertificatePath { detail } => Text::new(
-                format!("the certificate path is not valid: {}", detail.en),
                 format!("証明書パスが有効ではありません: {}", detail.ja),
+                format!("the certificate path is not valid: {}", detail.en),
             ),
             SignerExpired { not_after, at } => Text::new(
-                format!(
-                    "the signer's certificate had expired ({}) at the validation time {}",
-                    format_time(*not_after, Lang::En),
-                    format_time(*at, Lang::En)
-                ),
                 format!(
                     "署名者の証明書は検証時刻 {} に有効期限（{}）が切れています",
                     format_time(*at, Lang::Ja),
                     format_time(*not_after, Lang::Ja)
                 ),
-            ),
-            SignerNotYetValid { not_before, at } => Text::new(
                 format!(
-                    "the signer's certificate was not yet valid (from {}) at {}",
-                    format_time(*not_before, Lang::En),
+                    "the signer's certificate had expired ({}) at the validation time {}",
+                    format_time(*not_after, Lang::En),
                     format_time(*at, Lang::En)
                 ),
+            ),
+            SignerNotYetValid { not_before, at } => Text::new(
                 format!(
                     "署名者の証明書は {} の時点でまだ有効期間前です（{} から有効）",
                     format_time(*at, Lang::Ja),
                     format_time(*not_before, Lang::Ja)
                 ),
+                format!(
+                    "the signer's certificate was not yet valid (from {}) at {}",
+                    format_time(*not_before, Lang::En),
+                    format_time(*at, Lang::En)
+                ),
             ),
             SignerRevoked { revoked_at, reason } => Text::new(
-                format!(
-                    "revoked: the signer's certificate was revoked at {}{} (before the signing time)",
-                    format_time(*revoked_at, Lang::En),
-                    reason
-                        .as_deref()
-                        .map(|r| format!(", reason {r}"))
-                        .unwrap_or_default()
-                ),
                 format!(
                     "失効: 署名者の証明書は署名時刻より前の {} に失効しています{}",
                     format_time(*revoked_at, Lang::Ja),
                     reason
                         .as_deref()
                         .map(|r| format!("（理由 {r}）"))
+                        .unwrap_or_default()
+                ),
+                format!(
+                    "revoked: the signer's certificate was revoked at {}{} (before the signing time)",
+                    format_time(*revoked_at, Lang::En),
+                    reason
+                        .as_deref()
+                        .map(|r| format!(", reason {r}"))
                         .unwrap_or_default()
                 ),
             ),
@@ -412,14 +336,6 @@ impl Failure {
                 reason,
             } => Text::new(
                 format!(
-                    "revoked: the CA certificate \"{subject}\" was revoked at {}{}",
-                    format_time(*revoked_at, Lang::En),
-                    reason
-                        .as_deref()
-                        .map(|r| format!(", reason {r}"))
-                        .unwrap_or_default()
-                ),
-                format!(
                     "失効: 認証局の証明書「{subject}」は {} に失効しています{}",
                     format_time(*revoked_at, Lang::Ja),
                     reason
@@ -427,44 +343,52 @@ impl Failure {
                         .map(|r| format!("（理由 {r}）"))
                         .unwrap_or_default()
                 ),
+                format!(
+                    "revoked: the CA certificate \"{subject}\" was revoked at {}{}",
+                    format_time(*revoked_at, Lang::En),
+                    reason
+                        .as_deref()
+                        .map(|r| format!(", reason {r}"))
+                        .unwrap_or_default()
+                ),
             ),
             RevocationUnknown { subject, detail } => Text::new(
-                format!(
-                    "revocation status unknown: no CRL or OCSP response establishes the status of \"{subject}\" at the validation time ({})",
-                    detail.en
-                ),
                 format!(
                     "失効状態を確認できません: 「{subject}」の検証時刻における失効情報（CRL・OCSP）がありません（{}）",
                     detail.ja
                 ),
+                format!(
+                    "revocation status unknown: no CRL or OCSP response establishes the status of \"{subject}\" at the validation time ({})",
+                    detail.en
+                ),
             ),
             NoHcRole => Text::new(
-                "not a certificate of a healthcare professional (no hcRole)",
                 "保健医療福祉分野の資格を示す証明書ではありません（hcRole がありません）",
+                "not a certificate of a healthcare professional (no hcRole)",
             ),
             TimeStampOverOtherData { time_stamp } => {
                 let k = time_stamp.text();
                 Text::new(
                     format!(
-                        "the {} is a time-stamp over other data (its message imprint does not match)",
-                        k.en
-                    ),
-                    format!(
                         "{}は別のデータに対するタイムスタンプです（メッセージインプリントが一致しません）",
                         k.ja
+                    ),
+                    format!(
+                        "the {} is a time-stamp over other data (its message imprint does not match)",
+                        k.en
                     ),
                 )
             }
             TimeStampInvalid { time_stamp, detail } => {
                 let k = time_stamp.text();
                 Text::new(
-                    format!("the {} is not valid: {}", k.en, detail.en),
                     format!("{}が有効ではありません: {}", k.ja, detail.ja),
+                    format!("the {} is not valid: {}", k.en, detail.en),
                 )
             }
             Prescription { detail } => Text::new(
-                format!("e-prescription: {}", detail.en),
                 format!("電子処方箋: {}", detail.ja),
+                format!("e-prescription: {}", detail.en),
             ),
         }
     }
@@ -1100,8 +1024,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bilingual_messages_split_and_failures_speak_both() {
-        let t = Text::bilingual("the signature does not verify / 署名を検証できません");
+    fn failures_speak_both() {
+        let t = Text::new("署名を検証できません", "the signature does not verify");
         assert_eq!(t.en, "the signature does not verify");
         assert_eq!(t.ja, "署名を検証できません");
         let f = Failure::Tampered { detail: t };

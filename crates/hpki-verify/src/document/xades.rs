@@ -76,7 +76,7 @@ fn is_prescription(text: &str) -> bool {
 /// The XAdES signature of `document`.
 pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
     let text = std::str::from_utf8(document.content).map_err(|_| Failure::Unreadable {
-        detail: Text::new("the XML is not UTF-8", "XML が UTF-8 ではありません"),
+        detail: Text::new("XML が UTF-8 ではありません", "the XML is not UTF-8"),
     })?;
     let info = match document.detached {
         Some(data) => xades::inspect_detached(text, data),
@@ -135,7 +135,7 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
                 })
             }
             Err(SignError::Prescription(m)) => {
-                let detail = Text::bilingual(&m);
+                let detail = m;
                 found.integrity = super::Integrity::Broken {
                     reason: detail.clone(),
                 };

@@ -127,7 +127,7 @@ impl TimeStamper for Tsa {
         let response = self
             .rt
             .block_on(self.tsa.respond(&request))
-            .map_err(|e| SignError::Fetch(e.to_string()))?;
+            .map_err(|e| SignError::Fetch(hpki_text::Text::same(e.to_string())))?;
         hpki_sign::ltv::token_from_response(&response, algorithm, digest)
     }
 }
@@ -158,12 +158,15 @@ impl ValidationSource for Validation {
                         .is_ok_and(|a| a.ca.cert.tbs_certificate().subject() == tbs.issuer())
                 })
             else {
-                return Err(SignError::Fetch("unknown issuer".into()));
+                return Err(SignError::Fetch(hpki_text::Text::new(
+                    "発行者が不明です",
+                    "unknown issuer",
+                )));
             };
             let issuer = self
                 .engine
                 .authority(ca)
-                .map_err(|e| SignError::Fetch(e.to_string()))?;
+                .map_err(|e| SignError::Fetch(hpki_text::Text::same(e.to_string())))?;
             if let Some((_, crl)) = self.crls.iter().find(|(c, _)| *c == ca) {
                 data.crls.push(crl.clone());
             }
