@@ -9,12 +9,12 @@
 //! 2028-02-29, with no corresponding day in 2033) from 2033-03-01 00:00 JST.
 
 use hpki_text::Text;
-use time::{Date, Month, OffsetDateTime, Time, UtcOffset};
+use time::{Date, Month, OffsetDateTime, Time};
 
 use crate::ArchiveError;
 
 /// Japan Standard Time, UTC+9 (no daylight saving).
-pub const JST: UtcOffset = time::macros::offset!(+9);
+pub use hpki_clock::jst::OFFSET as JST;
 
 /// The first moment (Unix seconds, 00:00 JST) a document of `from` (Unix seconds) kept
 /// `years` years may be deleted.

@@ -109,7 +109,7 @@ impl Demo {
             signer: &self.key,
             certificate: &self.cert,
             chain: &self.chain[..1],
-            signing_time: SystemTime::now(),
+            signing_time: hpki_clock::Clock::now(&hpki_clock::SystemClock),
             time_stamper: Some(&stamper),
             validation: None,
         };
@@ -137,7 +137,7 @@ impl TimeStamper for Flaky {
 }
 
 fn now() -> i64 {
-    SystemTime::now()
+    hpki_clock::Clock::now(&hpki_clock::SystemClock)
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap()
         .as_secs() as i64

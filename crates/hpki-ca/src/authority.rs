@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use der::{Decode, Encode};
+use hpki_clock::SharedClock;
 use hpki_keys::{Signer, SoftwareKey};
 use hpki_profile::lint::{LintContext, lint};
 use hpki_profile::profile::{
@@ -181,6 +182,9 @@ pub struct Engine {
     pub(crate) presented: Mutex<crate::custody::Presented>,
     /// The CA keys unlocked by the custodians, while activated.
     pub(crate) activated: std::sync::RwLock<HashMap<CaName, Arc<dyn Signer>>>,
+    /// Where the CA's time comes from (notBefore, thisUpdate, producedAt, genTime, the store's
+    /// records): the system's clock, or the one the engine was opened with.
+    pub clock: SharedClock,
 }
 
 /// Serials one engine has reserved ahead for a CA.
@@ -206,17 +210,18 @@ fn database_url_of(dir: &DataDir, config: &Config, database_url: Option<&str>) -
 
 /// Brings the database of the data directory `dir` (or `database_url`) to this build's schema
 /// (`hpki migrate`), telling `on_applied` of each migration as it commits; each migration is
-/// audited as done by `actor`. Needs no key. See [`hpki_store::Store::migrate`].
+/// audited as done by `actor` at the time `clock` gives. Needs no key. See [`hpki_store::Store::migrate`].
 pub async fn migrate(
     dir: &Path,
     database_url: Option<&str>,
     actor: &str,
+    clock: SharedClock,
     on_applied: &mut (dyn FnMut(&hpki_store::Migration) + Send),
 ) -> Result<hpki_store::MigrationReport, CaError> {
     let dir = DataDir::open(&std::path::absolute(dir).map_err(|e| CaError::io(dir, e))?)?;
     let config = dir.config()?;
     let url = database_url_of(&dir, &config, database_url);
-    Ok(Store::migrate(&url, actor, on_applied).await?)
+    Ok(Store::migrate(&url, actor, clock, on_applied).await?)
 }
 
 impl Engine {
@@ -227,11 +232,22 @@ impl Engine {
         keys: KeyAccess,
         actor: &str,
     ) -> Result<Self, CaError> {
+        Engine::open_with_clock(dir, database_url, keys, actor, hpki_clock::system()).await
+    }
+
+    /// [`Engine::open`] with the clock the engine and its store take their time from.
+    pub async fn open_with_clock(
+        dir: &Path,
+        database_url: Option<&str>,
+        keys: KeyAccess,
+        actor: &str,
+        clock: SharedClock,
+    ) -> Result<Self, CaError> {
         let dir = DataDir::open(&std::path::absolute(dir).map_err(|e| CaError::io(dir, e))?)?;
         let config = dir.config()?;
         let custody = crate::custody::load_record(&dir)?;
         let url = database_url_of(&dir, &config, database_url);
-        let store = Store::connect(&url).await?;
+        let store = Store::connect(&url).await?.with_clock(clock.clone());
         let roles = match &config.roles_file {
             Some(f) => {
                 let p = dir.path().join(f);
@@ -261,9 +277,20 @@ impl Engine {
             custody,
             presented: Mutex::new(Default::default()),
             activated: Default::default(),
+            clock,
         };
         engine.reload().await?;
         Ok(engine)
+    }
+
+    /// Now, by the engine's clock.
+    pub fn now(&self) -> std::time::SystemTime {
+        self.clock.now()
+    }
+
+    /// Now in whole Unix seconds, by the engine's clock.
+    pub fn now_unix(&self) -> u64 {
+        u64::try_from(self.clock.unix()).unwrap_or(0)
     }
 
     /// (Re)load the CAs from the store, decrypting keys if a passphrase was given.

@@ -26,10 +26,10 @@ use time::OffsetDateTime;
 use x509_cert::ext::pkix::crl::CrlReason;
 use zeroize::Zeroizing;
 
+use crate::CaError;
 use crate::authority::{CaName, Engine};
 use crate::ceremony::build_csr;
 use crate::issue::Issued;
-use crate::{CaError, now_unix};
 
 /// Digits of the RA's unblocking code (the card's SO PIN).
 const UNBLOCK_CODE_DIGITS: usize = 12;
@@ -60,20 +60,39 @@ const HOLDER_FIELDS: [&str; 3] = ["birth_date", "member_id", "license_number"];
 impl CardHolder {
     /// Reads the flat JSON form above, checking every field.
     pub fn from_json(text: &str) -> Result<CardHolder, CaError> {
-        let mut map: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(text).map_err(|e| CaError::Holder(e.to_string()))?;
+        let mut map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+            .map_err(|e| {
+                CaError::holder(
+                    format!(
+                        "券面情報が JSON として読めません{}",
+                        hpki_text::DETAIL_IN_ENGLISH
+                    ),
+                    e.to_string(),
+                )
+            })?;
         let mut take = |k: &str| -> Result<Option<String>, CaError> {
             match map.remove(k) {
                 None | Some(serde_json::Value::Null) => Ok(None),
                 Some(serde_json::Value::String(s)) => Ok(Some(s)),
-                Some(_) => Err(CaError::Holder(format!("{k} must be a string"))),
+                Some(_) => Err(CaError::holder(
+                    format!("{k} は文字列で指定してください"),
+                    format!("{k} must be a string"),
+                )),
             }
         };
-        let birth_date = take(HOLDER_FIELDS[0])?
-            .ok_or_else(|| CaError::Holder("birth_date is required (YYYY-MM-DD)".into()))?;
+        let birth_date = take(HOLDER_FIELDS[0])?.ok_or_else(|| {
+            CaError::holder(
+                "birth_date（生年月日、YYYY-MM-DD）が必要です",
+                "birth_date is required (YYYY-MM-DD)",
+            )
+        })?;
         let member_id = take(HOLDER_FIELDS[1])?;
-        let license_number = take(HOLDER_FIELDS[2])?
-            .ok_or_else(|| CaError::Holder("license_number is required".into()))?;
+        let license_number = take(HOLDER_FIELDS[2])?.ok_or_else(|| {
+            CaError::holder(
+                "license_number（医籍登録番号）が必要です",
+                "license_number is required",
+            )
+        })?;
         let subject = SubjectInput::from_json(&serde_json::Value::Object(map).to_string())?;
         let holder = CardHolder {
             subject,
@@ -85,40 +104,61 @@ impl CardHolder {
         Ok(holder)
     }
 
-    fn check(&self) -> Result<(), CaError> {
+    /// The date of birth, checked to be a date.
+    fn born(&self) -> Result<time::Date, CaError> {
         let format = time::macros::format_description!("[year]-[month]-[day]");
-        let born = time::Date::parse(&self.birth_date, format).map_err(|_| {
-            CaError::Holder(format!(
-                "birth_date {:?} is not a date YYYY-MM-DD",
-                self.birth_date
-            ))
-        })?;
-        if born >= OffsetDateTime::now_utc().date() {
-            return Err(CaError::Holder(format!(
-                "birth_date {} is not in the past",
-                self.birth_date
-            )));
+        time::Date::parse(&self.birth_date, format).map_err(|_| {
+            CaError::holder(
+                format!(
+                    "birth_date {:?} は YYYY-MM-DD の日付ではありません",
+                    self.birth_date
+                ),
+                format!("birth_date {:?} is not a date YYYY-MM-DD", self.birth_date),
+            )
+        })
+    }
+
+    /// The checks a card is issued with on `today` (in Japan): the record's own, and a date of
+    /// birth in the past.
+    fn check_on(&self, today: time::Date) -> Result<(), CaError> {
+        self.check()?;
+        if self.born()? >= today {
+            return Err(CaError::holder(
+                format!("birth_date {} が未来の日付です", self.birth_date),
+                format!("birth_date {} is not in the past", self.birth_date),
+            ));
         }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), CaError> {
+        self.born()?;
         if let Some(m) = &self.member_id
             && (m.len() != 10 || !m.bytes().all(|b| b.is_ascii_digit()))
         {
-            return Err(CaError::Holder(format!(
-                "member_id {m:?} must be the 10-digit JMA member ID"
-            )));
+            return Err(CaError::holder(
+                format!("member_id {m:?} は10桁の日医会員ID番号で指定してください"),
+                format!("member_id {m:?} must be the 10-digit JMA member ID"),
+            ));
         }
         let l = &self.license_number;
         if l.is_empty() || l.len() > 20 || !l.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(CaError::Holder(format!(
-                "license_number {l:?} must be 1-20 letters or digits"
-            )));
+            return Err(CaError::holder(
+                format!("license_number {l:?} は英数字1〜20文字で指定してください"),
+                format!("license_number {l:?} must be 1-20 letters or digits"),
+            ));
         }
         Ok(())
     }
 
     /// The flat JSON form.
     pub fn to_json(&self) -> Result<String, CaError> {
-        let mut v = serde_json::to_value(&self.subject_json_value()?)
-            .map_err(|e| CaError::Holder(e.to_string()))?;
+        let mut v = serde_json::to_value(&self.subject_json_value()?).map_err(|e| {
+            CaError::holder(
+                format!("券面情報を書き出せません{}", hpki_text::DETAIL_IN_ENGLISH),
+                e.to_string(),
+            )
+        })?;
         if let Some(map) = v.as_object_mut() {
             map.insert("birth_date".into(), json!(self.birth_date));
             if let Some(m) = &self.member_id {
@@ -130,7 +170,12 @@ impl CardHolder {
     }
 
     fn subject_json_value(&self) -> Result<serde_json::Value, CaError> {
-        serde_json::to_value(&self.subject).map_err(|e| CaError::Holder(e.to_string()))
+        serde_json::to_value(&self.subject).map_err(|e| {
+            CaError::holder(
+                format!("券面情報を書き出せません{}", hpki_text::DETAIL_IN_ENGLISH),
+                e.to_string(),
+            )
+        })
     }
 
     /// The subject JSON the CA issues from.
@@ -183,10 +228,10 @@ fn unblock_code() -> Result<Zeroizing<String>, CaError> {
     Ok(out)
 }
 
-/// The card ID prefix for a card issued now: the configured prefix, the last digit of the year
-/// and the month (`JMAC` + `YMM`).
-fn card_id_prefix(prefix: &str) -> String {
-    let now = OffsetDateTime::now_utc();
+/// The card ID prefix for a card issued at `now`: the configured prefix, the last digit of the
+/// year and the month in Japan (`JMAC` + `YMM`).
+fn card_id_prefix(prefix: &str, now: std::time::SystemTime) -> String {
+    let now = hpki_clock::jst::datetime(now);
     format!(
         "{prefix}{}{:02}",
         now.year().rem_euclid(10),
@@ -220,7 +265,7 @@ impl Engine {
         replaces: Option<&str>,
     ) -> Result<CardIssued, CaError> {
         hpki_token::check_pin(pin)?;
-        holder.check()?;
+        holder.check_on(hpki_clock::jst::date(self.now()))?;
         let subject_json = holder.subject_json()?;
         // Everything that can be refused is refused before the card is touched.
         SubjectInput::from_json(&subject_json)?.validate(&self.roles)?;
@@ -229,7 +274,7 @@ impl Engine {
         }
         let passphrase = self.operator_passphrase()?.to_owned();
         let code = unblock_code()?;
-        let issued_at = OffsetDateTime::now_utc();
+        let issued_at = OffsetDateTime::from(self.now());
         let now = issued_at.unix_timestamp();
         let years = self.config.cards.validity_years;
         let expires_at = issued_at
@@ -241,11 +286,19 @@ impl Engine {
         let binding = format!("{}\0{now}", holder.subject.subscriber_id);
         let sealed = crate::sealed::seal(code.as_bytes(), &aad(&binding), &passphrase)?;
         let sealed = serde_json::to_string(&json!({"binding": binding, "sealed": sealed}))
-            .map_err(|e| CaError::Holder(e.to_string()))?;
+            .map_err(|e| {
+                CaError::holder(
+                    format!(
+                        "封印したロック解除コードを書き出せません{}",
+                        hpki_text::DETAIL_IN_ENGLISH
+                    ),
+                    e.to_string(),
+                )
+            })?;
         let card_id = self
             .store
             .create_card(
-                &card_id_prefix(&self.config.cards.card_id_prefix),
+                &card_id_prefix(&self.config.cards.card_id_prefix, self.now()),
                 &NewCard {
                     subscriber_id: holder.subject.subscriber_id.clone(),
                     holder: holder.to_json()?,
@@ -314,9 +367,9 @@ impl Engine {
     ) -> Result<CardIssued, CaError> {
         match outcome {
             Ok(()) => {
-                let [sign, auth]: [Issued; 2] = issued
-                    .try_into()
-                    .map_err(|_| CaError::Holder("two certificates expected".into()))?;
+                let [sign, auth]: [Issued; 2] = issued.try_into().map_err(|_| {
+                    CaError::holder("証明書が2通ではありません", "two certificates expected")
+                })?;
                 let renewal = previous.is_some();
                 self.store
                     .update_card(
@@ -426,7 +479,7 @@ impl Engine {
         hpki_token::check_pin(pin)?;
         let record = self.card_record(card.card_id()).await?;
         Self::active(&record, "renewal", "更新")?;
-        if record.expires_at <= now_unix() as i64 {
+        if record.expires_at <= self.now_unix() as i64 {
             return Err(CaError::CardState {
                 card: record.card_id.clone(),
                 status: "expired",
@@ -545,14 +598,27 @@ impl Engine {
         hpki_token::check_pin(new_pin)?;
         let record = self.card_record(card.card_id()).await?;
         Self::active(&record, "unblocking", "ロック解除")?;
-        let stored: serde_json::Value = serde_json::from_str(&record.unblock_code_sealed)
-            .map_err(|e| CaError::Holder(format!("sealed unblocking code: {e}")))?;
+        let unreadable = |e: serde_json::Error| {
+            CaError::holder(
+                format!(
+                    "封印したロック解除コードを読めません{}",
+                    hpki_text::DETAIL_IN_ENGLISH
+                ),
+                format!("sealed unblocking code: {e}"),
+            )
+        };
+        let stored: serde_json::Value =
+            serde_json::from_str(&record.unblock_code_sealed).map_err(unreadable)?;
         let binding = stored["binding"].as_str().unwrap_or_default();
-        let sealed: crate::sealed::Sealed = serde_json::from_value(stored["sealed"].clone())
-            .map_err(|e| CaError::Holder(format!("sealed unblocking code: {e}")))?;
+        let sealed: crate::sealed::Sealed =
+            serde_json::from_value(stored["sealed"].clone()).map_err(unreadable)?;
         let code = crate::sealed::open(&sealed, &aad(binding), self.operator_passphrase()?)?;
-        let code = std::str::from_utf8(&code)
-            .map_err(|_| CaError::Holder("sealed unblocking code is not text".into()))?;
+        let code = std::str::from_utf8(&code).map_err(|_| {
+            CaError::holder(
+                "封印したロック解除コードが文字列ではありません",
+                "sealed unblocking code is not text",
+            )
+        })?;
         let result = card.unblock(code, new_pin);
         let object = format!("card/{}", record.card_id);
         let event = match &result {
@@ -572,13 +638,9 @@ impl Engine {
     /// and the card policy of this installation.
     pub fn card_face(&self, record: &CardRecord) -> Result<hpki_cardface::CardFace, CaError> {
         let holder = CardHolder::from_json(&record.holder)?;
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        let birth_date = time::Date::parse(&holder.birth_date, format)
-            .map_err(|e| CaError::Holder(format!("birth_date: {e}")))?;
-        let day = |unix: i64| {
-            OffsetDateTime::from_unix_timestamp(unix)
-                .map(|t| t.to_offset(time::macros::offset!(+9)).date())
-                .map_err(|e| CaError::Holder(e.to_string()))
+        let birth_date = holder.born()?;
+        let day = |unix: i64| -> Result<time::Date, CaError> {
+            Ok(hpki_clock::jst::datetime_unix(unix).date())
         };
         let photo = record
             .photo
@@ -626,7 +688,6 @@ mod tests {
     fn a_bad_holder_record_is_refused_with_the_field_named() {
         for (bad, field) in [
             (HOLDER.replace("1955-01-01", "1955-13-01"), "birth_date"),
-            (HOLDER.replace("1955-01-01", "2999-01-01"), "birth_date"),
             (HOLDER.replace("\"9999999999\"", "\"123\""), "member_id"),
             (HOLDER.replace("TESTC00021", "TEST C21"), "license_number"),
             (
@@ -637,6 +698,13 @@ mod tests {
             let e = CardHolder::from_json(&bad).unwrap_err().to_string();
             assert!(e.contains(field), "{e}");
         }
+        // A date of birth in the future is refused when the card is issued (by the CA's clock).
+        let h = CardHolder::from_json(&HOLDER.replace("1955-01-01", "2999-01-01")).unwrap();
+        let e = h
+            .check_on(hpki_clock::jst::date(hpki_clock::from_unix(1_796_050_800)))
+            .unwrap_err();
+        assert!(e.to_string().contains("birth_date"), "{e}");
+        assert!(hpki_text::Localized::text(&e).ja.contains("未来"), "{e}");
         // Unknown subject fields are refused (the role itself is checked against the role
         // table when the card is personalised).
         assert!(CardHolder::from_json(&HOLDER.replace("\"role\"", "\"rolle\"")).is_err());
@@ -653,9 +721,10 @@ mod tests {
 
     #[test]
     fn card_id_prefixes_carry_year_digit_and_month() {
-        let p = card_id_prefix("JMAC");
-        assert_eq!(p.len(), 7);
-        assert!(p.starts_with("JMAC"));
-        assert!(p[4..].bytes().all(|b| b.is_ascii_digit()));
+        // 2026-11-30T15:00:00Z is already December in Japan.
+        let p = card_id_prefix("JMAC", hpki_clock::from_unix(1_796_050_800));
+        assert_eq!(p, "JMAC612");
+        let p = card_id_prefix("JMAC", hpki_clock::from_unix(1_796_050_799));
+        assert_eq!(p, "JMAC611");
     }
 }

@@ -23,12 +23,12 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::BasicConstraints;
 use x509_cert::request::{CertReq, CertReqInfo, Version as CsrVersion};
 
+use crate::CaError;
 use crate::authority::{
     CaName, Engine, KeyAccess, random_serial, serial_hex, sign_certificate, subject_key_id,
 };
 use crate::config::{CaConfig, Config};
 use crate::datadir::DataDir;
-use crate::{CaError, now_unix};
 
 /// Options of `hpki init`.
 #[derive(Clone, Debug)]
@@ -92,6 +92,17 @@ pub async fn init(
     opts: &InitOptions,
     progress: Progress<'_>,
 ) -> Result<Engine, CaError> {
+    init_with_clock(path, opts, progress, hpki_clock::system()).await
+}
+
+/// [`init`] with the clock the new CA takes its time from (its certificates' validity, the
+/// audit records): the binary's clock, or a fixed one in tests.
+pub async fn init_with_clock(
+    path: &Path,
+    opts: &InitOptions,
+    progress: Progress<'_>,
+    clock: hpki_clock::SharedClock,
+) -> Result<Engine, CaError> {
     let abs = std::path::absolute(path).map_err(|e| CaError::io(path, e))?;
     let dir = DataDir::create(&abs)?;
     let db = opts
@@ -116,7 +127,7 @@ pub async fn init(
 
     // Touch the store (creates the schema) before any key exists, so a bad URL fails early.
     let url = dir.database_url(&config);
-    let store = Store::connect(&url).await?;
+    let store = Store::connect(&url).await?.with_clock(clock.clone());
     let audit = |action: &str, object: &str, details: serde_json::Value| hpki_store::AuditEvent {
         actor: opts.actor.clone(),
         action: action.into(),
@@ -183,7 +194,7 @@ pub async fn init(
         },
         None => KeyAccess::Passphrase(opts.passphrase.clone()),
     };
-    let mut engine = Engine::open(&abs, None, access, &opts.actor).await?;
+    let mut engine = Engine::open_with_clock(&abs, None, access, &opts.actor, clock).await?;
     if opts.demo {
         let key_of = |n: CaName| keys.iter().find(|(k, _)| *k == n).map(|(_, v)| v.clone());
         let root_key = key_of(CaName::Root).ok_or(CaError::NoKey("root".into()))?;
@@ -288,7 +299,7 @@ impl Engine {
 
     async fn issue_root(&mut self, key: &Arc<dyn Signer>) -> Result<Certificate, CaError> {
         let name = self.ca_name(CaName::Root)?;
-        let now = now_unix();
+        let now = self.now_unix();
         let validity = self.config.policy.root_validity_years * ONE_YEAR;
         let serial = random_serial()?;
         let params = TbsParams {
@@ -342,7 +353,7 @@ impl Engine {
         let cfg = ca_config(&self.config, ca);
         let mut policies = parse_oids(&cfg.end_entity_policies)?;
         policies.extend(parse_oids(&cfg.ca_policies)?);
-        let now = now_unix();
+        let now = self.now_unix();
         let validity = self.config.policy.ca_validity_years * ONE_YEAR;
         let root_key_id = subject_key_id(root);
         let params = TbsParams {
@@ -392,7 +403,7 @@ impl Engine {
                 json!({"key_ref": ca.ocsp_key_ref(), "algorithm": "RSA-2048"}),
             ))
             .await?;
-        let now = now_unix();
+        let now = self.now_unix();
         let validity = self.config.policy.ocsp_responder_validity_days * ONE_DAY;
         let ca_key_id = subject_key_id(&cert);
         let mut subject_attrs = ca_config(&self.config, ca).name_attributes();
@@ -547,7 +558,7 @@ impl Engine {
                 key_ref: String::new(),
                 ocsp_cert_der: None,
                 ocsp_key_ref: None,
-                created_at: now_unix() as i64,
+                created_at: self.now_unix() as i64,
             };
             self.store
                 .put_ca(

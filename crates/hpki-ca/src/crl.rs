@@ -14,8 +14,8 @@ use x509_cert::serial_number::SerialNumber;
 use hpki_profile::time::x509_time;
 use hpki_store::RevokeOutcome;
 
+use crate::CaError;
 use crate::authority::{CaName, Engine, normalize_serial};
-use crate::{CaError, now_unix};
 
 /// RFC 5280 §5.3.1 reason codes an operator may give, by name.
 pub const REASONS: &[(&str, CrlReason)] = &[
@@ -84,7 +84,7 @@ impl Engine {
     ) -> Result<String, CaError> {
         self.authority(ca)?;
         let serial_hex = normalize_serial(serial)?;
-        let now = now_unix() as i64;
+        let now = self.now_unix() as i64;
         let audit = self.audit(
             "certificate.revoked",
             &format!("{ca}/{serial_hex}"),
@@ -107,7 +107,7 @@ impl Engine {
         let signer = self.ca_signer(ca)?;
         let revoked = self.store.revoked(ca.as_str()).await?;
         let number = self.store.next_crl_number(ca.as_str()).await?;
-        let this_update = now_unix();
+        let this_update = self.now_unix();
         let next_update = this_update + self.config.policy.crl_validity_hours * 3600;
         let mut entries: Vec<RevokedCert> = Vec::with_capacity(revoked.len());
         for r in &revoked {

@@ -472,7 +472,7 @@ impl Engine {
             secret,
             record,
             shares: sealed,
-        } = split(custodians, threshold, crate::now_unix() as i64)?;
+        } = split(custodians, threshold, self.now_unix() as i64)?;
         let unlock = unlock_passphrase(&secret);
         let pending = self.dir.path().join(PENDING_DIR);
         std::fs::create_dir_all(&pending).map_err(|e| CaError::io(&pending, e))?;

@@ -121,7 +121,7 @@ pub enum CaError {
     },
     /// The card holder record is not acceptable.
     #[error("card holder record: {0}")]
-    Holder(String),
+    Holder(Text),
     /// A sealed secret could not be opened (wrong operator passphrase, altered record).
     #[error("sealed secret: {0}")]
     Sealed(#[from] crate::sealed::SealError),
@@ -291,10 +291,9 @@ impl Localized for CaError {
                 format!("カード {card} は「{status_ja}」のため{what_ja}できません"),
                 format!("card {card} is {status}: {what} is not possible"),
             ),
-            CaError::Holder(f0) => Text::new(
-                format!("券面情報の誤り: {f0}"),
-                format!("card holder record: {f0}"),
-            ),
+            CaError::Holder(t) => t
+                .clone()
+                .after(Text::new("券面情報の誤り", "card holder record")),
             CaError::Sealed(f0) => {
                 let (f0_ja, f0_en) = {
                     let t = f0.text();
@@ -332,6 +331,11 @@ impl Localized for CaError {
 }
 
 impl CaError {
+    /// [`CaError::Holder`] in Japanese and English.
+    pub fn holder(ja: impl Into<String>, en: impl Into<String>) -> Self {
+        CaError::Holder(Text::new(ja, en))
+    }
+
     /// [`CaError::CertificateMismatch`] in Japanese and English.
     pub(crate) fn mismatch(ja: impl Into<String>, en: impl Into<String>) -> Self {
         CaError::CertificateMismatch(Text::new(ja, en))

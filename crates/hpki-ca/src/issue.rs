@@ -15,8 +15,8 @@ use hpki_store::NewCertificate;
 use serde_json::json;
 use x509_cert::request::CertReq;
 
+use crate::CaError;
 use crate::authority::{CaName, Engine, serial_hex, sign_certificate_der};
-use crate::{CaError, now_unix};
 
 /// A certificate just issued.
 #[derive(Clone, Debug)]
@@ -82,7 +82,7 @@ impl Engine {
         let issuer_cert = &authority.ca.cert;
         let issuer_key_id = authority.ca.key_id();
         let policies = self.end_entity_policies(ca)?;
-        let now = now_unix();
+        let now = self.now_unix();
         let validity = self.config.policy.end_entity_validity_days * 86_400;
 
         let serial = self.take_serial(ca).await?;

@@ -34,11 +34,3 @@ pub mod tsa;
 
 pub use authority::{CaName, Engine};
 pub use error::CaError;
-
-/// The current time in whole Unix seconds.
-pub fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}

@@ -25,7 +25,6 @@ use hpki_store::CertStatus as StoredStatus;
 use crate::authority::{Authority, CaName, Engine, serial_hex};
 use crate::crl::reason_from_code;
 use crate::epoch::EpochReader;
-use crate::now_unix;
 
 const ID_SHA1: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
@@ -133,7 +132,7 @@ impl OcspResponder {
         };
         let nonce = request.nonce_extension().cloned();
         let cacheable = nonce.is_none() && list.len() == 1;
-        let now = now_unix();
+        let now = self.engine.now_unix();
         let cache_key = match (cacheable, list[0].req_cert.to_der()) {
             (true, Ok(k)) => Some((ca, k)),
             _ => None,

@@ -36,9 +36,9 @@ use serde_json::json;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 
+use crate::CaError;
 use crate::authority::{CaName, Engine, serial_hex, sign_certificate, subject_key_id};
 use crate::ceremony::build_csr;
-use crate::{CaError, now_unix};
 
 /// The name of the TSA unit in the store.
 pub const TSA_UNIT: &str = "tsa";
@@ -177,7 +177,7 @@ impl Engine {
     ) -> Result<Certificate, CaError> {
         let root = &self.authority(CaName::Root)?.ca.cert;
         let root_key_id = subject_key_id(root);
-        let now = now_unix();
+        let now = self.now_unix();
         let validity = self.config.tsa.certificate_validity_years * ONE_YEAR;
         // Reserved like every serial of the root, so it can never be given twice.
         let serial = self.take_serial(CaName::Root).await?;
@@ -221,7 +221,7 @@ impl Engine {
             name: TSA_UNIT.into(),
             cert_der: cert.to_der()?,
             key_ref: TSA_KEY_REF.into(),
-            created_at: now_unix() as i64,
+            created_at: self.now_unix() as i64,
         };
         self.store
             .put_tsa_unit(
@@ -272,7 +272,7 @@ impl Engine {
         }
         hpki_sign::tsp::check_tsa_certificate(&cert)
             .map_err(|e| CaError::CertificateMismatch(e.text()))?;
-        let now = now_unix();
+        let now = self.now_unix();
         let nb = tbs.validity().not_before.to_unix_duration().as_secs();
         let na = tbs.validity().not_after.to_unix_duration().as_secs();
         if now < nb || now >= na {
@@ -434,7 +434,9 @@ impl TsaResponder {
             ));
         };
         for _ in 0..4 {
-            let now = SystemTime::now()
+            let now = self
+                .engine
+                .now()
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap_or_default();
             let secs = now.as_secs();

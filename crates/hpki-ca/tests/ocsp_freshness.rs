@@ -27,7 +27,6 @@ use x509_cert::request::{CertReq, CertReqInfo, Version as CsrVersion};
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
-const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 const ID_SHA1: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 
@@ -192,17 +191,10 @@ async fn sqlite_revocation_is_in_the_next_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_revocation_is_in_the_next_answer() {
-    if std::env::var("HPKI_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
-        eprintln!("skipped: PostgreSQL test (HPKI_TEST_SKIP_POSTGRES=1)");
+    if !hpki_testkit::postgres_enabled() {
         return;
     }
-    let base =
-        std::env::var("HPKI_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
-    let url = hpki_store::fresh_postgres_url(&base)
-        .await
-        .expect("PostgreSQL (set HPKI_TEST_SKIP_POSTGRES=1 to skip)");
+    let url = hpki_testkit::fresh_postgres_url(&hpki_testkit::postgres_base_url()).await;
     scenario(Some(url.clone())).await;
-    hpki_store::drop_postgres_schema(&url)
-        .await
-        .expect("drop the test schema");
+    hpki_testkit::drop_postgres_schema(&url).await;
 }

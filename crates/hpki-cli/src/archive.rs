@@ -209,10 +209,7 @@ fn now(arg: Option<&str>) -> Result<i64> {
 }
 
 fn system_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    crate::clock().unix()
 }
 
 pub(crate) async fn run(cmd: ArchiveCommand) -> Result<ExitCode> {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use hpki_ca::authority::KeyAccess;
-use hpki_ca::ceremony::{InitOptions, init};
+use hpki_ca::ceremony::{InitOptions, init_with_clock};
 use hpki_ca::crl::parse_reason;
 use hpki_ca::datadir::write_atomic;
 use hpki_ca::issue::pem_encode;
@@ -334,6 +334,12 @@ enum AuditCommand {
     },
 }
 
+/// The clock of this process (see `hpki_clock::from_env`): every command takes its time from it.
+fn clock() -> hpki_clock::SharedClock {
+    static CLOCK: std::sync::OnceLock<hpki_clock::SharedClock> = std::sync::OnceLock::new();
+    CLOCK.get_or_init(hpki_clock::from_env).clone()
+}
+
 fn actor() -> String {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     format!("cli:{user}")
@@ -380,11 +386,12 @@ async fn open(common: &Common, keys: bool) -> Result<Engine> {
         },
         (true, Err(_)) => KeyAccess::Passphrase(passphrase()?),
     };
-    let engine = Engine::open(
+    let engine = Engine::open_with_clock(
         &common.dir,
         common.database_url.as_deref(),
         access,
         &actor(),
+        clock(),
     )
     .await?;
     if keys && engine.custody.is_some() {
@@ -511,9 +518,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 actor: actor(),
                 hsm,
             };
-            let engine = init(&dir, &opts, &mut |step: &Text| {
-                pb.println(format!("  {}", on_one_line(step)))
-            })
+            let engine = init_with_clock(
+                &dir,
+                &opts,
+                &mut |step: &Text| pb.println(format!("  {}", on_one_line(step))),
+                clock(),
+            )
             .await?;
             pb.finish_and_clear();
             let path = engine.dir.path().display().to_string();
@@ -536,9 +546,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     actor: actor(),
                     hsm: None,
                 };
-                let engine = init(&dir, &opts, &mut |step: &Text| {
-                    println!("  {}", on_one_line(step))
-                })
+                let engine = init_with_clock(
+                    &dir,
+                    &opts,
+                    &mut |step: &Text| println!("  {}", on_one_line(step)),
+                    clock(),
+                )
                 .await?;
                 for f in hpki_ca::ceremony::issue_demo_subscriber(&engine, &opts.passphrase).await?
                 {
@@ -630,6 +643,7 @@ async fn migrate(common: &Common) -> Result<()> {
         &common.dir,
         common.database_url.as_deref(),
         &actor(),
+        clock(),
         &mut on_applied,
     )
     .await?;

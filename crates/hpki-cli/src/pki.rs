@@ -165,7 +165,7 @@ fn validate(args: ValidatePath) -> ExitCode {
         initial_explicit_policy: args.explicit_policy,
         initial_policy_mapping_inhibit: args.inhibit_policy_mapping,
         initial_any_policy_inhibit: args.inhibit_any_policy,
-        ..PathOptions::at(args.at.unwrap_or_else(SystemTime::now))
+        ..PathOptions::at(args.at.unwrap_or_else(|| crate::clock().now()))
     };
     let path = match validate_path_der(&leaf_der, &inter_der, &trust_der, &options) {
         Ok(p) => p,

@@ -22,7 +22,6 @@
 use crate::failure::{Context as _, fail};
 use hpki_text::Text;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use anyhow::Result;
 use clap::{ArgGroup, Args, ValueEnum};
@@ -290,7 +289,7 @@ pub(crate) fn run(args: SignArgs) -> Result<()> {
             signer,
             certificate,
             chain: &chain,
-            signing_time: SystemTime::now(),
+            signing_time: crate::clock().now(),
             time_stamper: time_stamper.as_ref().map(|t| t as &dyn TimeStamper),
             validation: (level >= Level::Lt).then_some(&validation as &dyn ValidationSource),
         };

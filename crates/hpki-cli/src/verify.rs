@@ -108,7 +108,7 @@ pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode> {
         fetch(&doc, &trust, &mut notes)
     };
     let options = VerifyOptions {
-        at: args.at,
+        at: args.at.unwrap_or_else(|| crate::clock().now()),
         policies: args.policies.clone(),
         extra_validation,
         revocation_check: !args.no_revocation_check,

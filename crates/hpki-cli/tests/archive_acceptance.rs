@@ -9,6 +9,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -194,9 +196,7 @@ fn documents_are_archived_renewed_and_deleted_after_their_period(b: Backend) {
         let r = row(&list, 1);
         (r[3].clone(), r[4].clone())
     };
-    let today = time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+9))
-        .date();
+    let today = hpki_clock::jst::date(ca.now());
     let year = |d: &str| d[..4].parse::<i32>().expect("year");
     assert!(
         [today.year() + 5, today.year() + 6].contains(&year(&kept_until)),

@@ -10,6 +10,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

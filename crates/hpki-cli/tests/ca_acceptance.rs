@@ -3,6 +3,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use common::*;
 
 const DOCTOR: &str = r#"{"name_romaji":"Taro Nichii","name_kanji":"日医　太郎","subscriber_id":"JMA0000001","role":"Medical Doctor","organization_romaji":"Nichii Hospital","organization_kanji":"日医病院"}"#;

@@ -5,6 +5,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use common::{Ca, SoftHsm, require_tool, sh, sh_out};
 
 const HOLDER: &str = r#"{"name_romaji":"Taro Nichii","name_kanji":"日医 太郎","subscriber_id":"JMA9999999999","role":"Medical Doctor","organization_romaji":"Nichii Hospital","organization_kanji":"日医病院","birth_date":"1955-01-01","member_id":"9999999999","license_number":"TESTC00021"}"#;

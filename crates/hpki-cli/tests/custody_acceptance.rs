@@ -4,6 +4,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use common::{Ca, require_tool, sh};
 
 const CUSTODIANS: [(&str, &str); 3] = [

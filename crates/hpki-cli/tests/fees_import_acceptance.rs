@@ -6,21 +6,21 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use std::path::Path;
 
 use common::{Ca, Server, require_tool, sh};
 use serde_json::{Value, json};
 
+/// Today in Japan by the system's clock (the CA's clock stands at the real time of its start).
 fn today() -> time::Date {
-    time::OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+9))
-        .date()
+    hpki_clock::jst::date(hpki_clock::Clock::now(&hpki_clock::SystemClock))
 }
 
 /// The fiscal year (April–March, named by its starting year) of today in Japan.
 fn fiscal_year() -> i64 {
-    let d = today();
-    i64::from(d.year()) - i64::from(d.month() < time::Month::April)
+    i64::from(hpki_clock::jst::fiscal_year(today()))
 }
 
 const HEADER: &str = "application_date,kind,name_kana_family,name_kana_given,name_kanji_family,name_kanji_given,name_romaji_family,name_romaji_given,birth_date,sex,address_postal_code,address_prefecture_code,address_city,license_number,license_registration_date,membership,member_id,phone,delivery,license,photo_id,residence_certificate_issued,photo_received";

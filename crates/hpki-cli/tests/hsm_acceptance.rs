@@ -5,6 +5,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use common::{Ca, SOFTHSM2_MODULE, SoftHsm, require_tool, sh};
 
 const OPERATOR_PIN: &str = "operator-pin-1";

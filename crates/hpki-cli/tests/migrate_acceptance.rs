@@ -9,6 +9,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -195,6 +197,7 @@ fn release_1_directory(backend: Backend) -> Ca {
         env: Default::default(),
     };
     ca.set_env("HPKI_KEY_PASSPHRASE", FIXTURE_PASSPHRASE);
+    ca.start_clock();
     ca
 }
 

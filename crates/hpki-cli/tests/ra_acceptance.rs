@@ -4,6 +4,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use common::{Ca, require_tool, sh};
 
 fn offices_officers_and_an_api_token(backend: common::Backend) {

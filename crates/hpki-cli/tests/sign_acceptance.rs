@@ -7,6 +7,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use std::path::Path;
 
 use common::*;

@@ -4,6 +4,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use std::path::{Path, PathBuf};
 
 use common::*;
@@ -291,6 +293,8 @@ fn production_tsa_from_a_csr(b: Backend) {
         ));
         cert
     };
+    // openssl makes the certificates valid from the real time.
+    ca.set_clock_to_real_time();
     // Non-critical EKU: refused (RFC 3161 §2.3).
     let weak = certify(
         "keyUsage=critical,digitalSignature\nextendedKeyUsage=timeStamping\n",

@@ -3,6 +3,8 @@
 
 mod common;
 
+use hpki_testkit::on_both_backends;
+
 use std::process::{Command, Output};
 
 use common::*;

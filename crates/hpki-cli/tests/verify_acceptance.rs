@@ -14,6 +14,8 @@
 //!   time-stamp → "time-stamp over other data".
 
 mod common;
+
+use hpki_testkit::on_both_backends;
 #[path = "../../hpki-verify/tests/common/letter_pdf.rs"]
 mod letter_pdf;
 
@@ -33,11 +35,12 @@ on_both_backends!(
 const LETTER: &str = "診療情報提供書（紹介状）\n日医病院 内科 御侍史\n患者: 日医 花子 様\n";
 const TSA_NAME: &str = "JMA HPKI Time-Stamping Authority";
 
-/// `hpki verify <args>`: (exit code, stdout, stderr).
-fn hpki_verify(args: &[&str]) -> (i32, String, String) {
+/// `hpki verify <args>` on the clock of `ca`'s processes: (exit code, stdout, stderr).
+fn hpki_verify(ca: &Ca, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(hpki_bin())
         .arg("verify")
         .args(args)
+        .envs(ca.env.borrow().iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .output()
         .expect("run hpki verify");
@@ -49,10 +52,10 @@ fn hpki_verify(args: &[&str]) -> (i32, String, String) {
 }
 
 /// `hpki verify --json`: (exit code, the report).
-fn verify_json(args: &[&str]) -> (i32, serde_json::Value) {
+fn verify_json(ca: &Ca, args: &[&str]) -> (i32, serde_json::Value) {
     let mut all = args.to_vec();
     all.push("--json");
-    let (code, out, err) = hpki_verify(&all);
+    let (code, out, err) = hpki_verify(ca, &all);
     let report = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
     (code, report)
 }
@@ -206,13 +209,16 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     let letter = ca.write("letter.txt", LETTER);
     let p7s = ca.path("letter.txt.p7s");
     dr.sign("cades", "lt", &letter, &p7s, &[]);
-    let (code, out, err) = hpki_verify(&[
-        p7s.to_str().unwrap(),
-        "--detached",
-        letter.to_str().unwrap(),
-        "--trust",
-        root,
-    ]);
+    let (code, out, err) = hpki_verify(
+        &ca,
+        &[
+            p7s.to_str().unwrap(),
+            "--detached",
+            letter.to_str().unwrap(),
+            "--trust",
+            root,
+        ],
+    );
     assert_eq!(code, 0, "{out}{err}");
     for needle in [
         "有効な署名です",
@@ -228,16 +234,19 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     ] {
         assert!(out.contains(needle), "{needle:?} in\n{out}");
     }
-    let (code, out, _) = hpki_verify(&[
-        p7s.to_str().unwrap(),
-        "--detached",
-        letter.to_str().unwrap(),
-        "--trust",
-        root,
-        "--lang",
-        "en",
-        "--no-fetch",
-    ]);
+    let (code, out, _) = hpki_verify(
+        &ca,
+        &[
+            p7s.to_str().unwrap(),
+            "--detached",
+            letter.to_str().unwrap(),
+            "--trust",
+            root,
+            "--lang",
+            "en",
+            "--no-fetch",
+        ],
+    );
     assert_eq!(code, 0, "the embedded validation data suffices: {out}");
     for needle in [
         "VALID signature",
@@ -248,16 +257,19 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     ] {
         assert!(out.contains(needle), "{needle:?} in\n{out}");
     }
-    let (code, json) = verify_json(&[
-        p7s.to_str().unwrap(),
-        "--detached",
-        letter.to_str().unwrap(),
-        "--trust",
-        root,
-        "--no-fetch",
-        "--policy",
-        SIGN_POLICY,
-    ]);
+    let (code, json) = verify_json(
+        &ca,
+        &[
+            p7s.to_str().unwrap(),
+            "--detached",
+            letter.to_str().unwrap(),
+            "--trust",
+            root,
+            "--no-fetch",
+            "--policy",
+            SIGN_POLICY,
+        ],
+    );
     assert_eq!(code, 0, "{json}");
     let sig = &json["signatures"][0];
     assert_eq!(json["overall"], "valid");
@@ -277,28 +289,34 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
         "花子".as_bytes(),
         "次郎".as_bytes(),
     );
-    let (code, out, _) = hpki_verify(&[
-        p7s.to_str().unwrap(),
-        "--detached",
-        other.to_str().unwrap(),
-        "--trust",
-        root,
-    ]);
+    let (code, out, _) = hpki_verify(
+        &ca,
+        &[
+            p7s.to_str().unwrap(),
+            "--detached",
+            other.to_str().unwrap(),
+            "--trust",
+            root,
+        ],
+    );
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("改ざんされています"), "{out}");
-    let (code, out, _) = hpki_verify(&[
-        p7s.to_str().unwrap(),
-        "--detached",
-        other.to_str().unwrap(),
-        "--trust",
-        root,
-        "--lang",
-        "en",
-    ]);
+    let (code, out, _) = hpki_verify(
+        &ca,
+        &[
+            p7s.to_str().unwrap(),
+            "--detached",
+            other.to_str().unwrap(),
+            "--trust",
+            root,
+            "--lang",
+            "en",
+        ],
+    );
     assert_eq!(code, 1);
     assert!(out.contains("tampered"), "{out}");
     // Without its content, a detached signature cannot be checked.
-    let (code, json) = verify_json(&[p7s.to_str().unwrap(), "--trust", root, "--no-fetch"]);
+    let (code, json) = verify_json(&ca, &[p7s.to_str().unwrap(), "--trust", root, "--no-fetch"]);
     assert_eq!(code, 1);
     assert_eq!(failure_kinds(&json), ["content_missing"], "{json}");
 
@@ -307,7 +325,10 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     std::fs::write(&pdf, letter_pdf("Referral: Nichii Hanako")).unwrap();
     let signed_pdf = ca.path("letter-signed.pdf");
     dr.sign("pades", "lta", &pdf, &signed_pdf, &[]);
-    let (code, json) = verify_json(&[signed_pdf.to_str().unwrap(), "--trust", root, "--no-fetch"]);
+    let (code, json) = verify_json(
+        &ca,
+        &[signed_pdf.to_str().unwrap(), "--trust", root, "--no-fetch"],
+    );
     assert_eq!(code, 0, "{json}");
     let sig = &json["signatures"][0];
     assert_eq!(
@@ -324,13 +345,16 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
             .any(|t| t["kind"] == "document" && t["valid"] == true),
         "{json}"
     );
-    let (code, out, _) = hpki_verify(&[
-        signed_pdf.to_str().unwrap(),
-        "--trust",
-        root,
-        "--lang",
-        "en",
-    ]);
+    let (code, out, _) = hpki_verify(
+        &ca,
+        &[
+            signed_pdf.to_str().unwrap(),
+            "--trust",
+            root,
+            "--lang",
+            "en",
+        ],
+    );
     assert_eq!(code, 0, "{out}");
     assert!(
         out.contains("PAdES B-LTA") && out.contains("Taro Nichii"),
@@ -338,10 +362,10 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     );
     // One byte of the page text, inside what was signed.
     let tampered_pdf = changed(&ca, &signed_pdf, "tampered.pdf", b"Hanako", b"Hanaki");
-    let (code, out, _) = hpki_verify(&[tampered_pdf.to_str().unwrap(), "--trust", root]);
+    let (code, out, _) = hpki_verify(&ca, &[tampered_pdf.to_str().unwrap(), "--trust", root]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("改ざん"), "{out}");
-    let (_, json) = verify_json(&[tampered_pdf.to_str().unwrap(), "--trust", root]);
+    let (_, json) = verify_json(&ca, &[tampered_pdf.to_str().unwrap(), "--trust", root]);
     assert!(
         failure_kinds(&json).contains(&"tampered".to_owned()),
         "{json}"
@@ -350,7 +374,10 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     // what it signed.
     let twice_pdf = ca.path("letter-signed-twice.pdf");
     dr.sign("pades", "t", &signed_pdf, &twice_pdf, &[]);
-    let (code, json) = verify_json(&[twice_pdf.to_str().unwrap(), "--trust", root, "--no-fetch"]);
+    let (code, json) = verify_json(
+        &ca,
+        &[twice_pdf.to_str().unwrap(), "--trust", root, "--no-fetch"],
+    );
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["signatures"].as_array().unwrap().len(), 2, "{json}");
     // The signed revision untouched, but an incremental update appended after the time-stamps
@@ -363,13 +390,13 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     );
     let shadowed_pdf = ca.path("shadowed.pdf");
     std::fs::write(&shadowed_pdf, shadowed).unwrap();
-    let (code, out, _) = hpki_verify(&[shadowed_pdf.to_str().unwrap(), "--trust", root]);
+    let (code, out, _) = hpki_verify(&ca, &[shadowed_pdf.to_str().unwrap(), "--trust", root]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("署名の後に") && out.contains("stream 4 0"),
         "{out}"
     );
-    let (_, json) = verify_json(&[shadowed_pdf.to_str().unwrap(), "--trust", root]);
+    let (_, json) = verify_json(&ca, &[shadowed_pdf.to_str().unwrap(), "--trust", root]);
     assert_eq!(failure_kinds(&json), ["tampered"], "{json}");
 
     // Another writer's long-term updates: pyHanko adds the DSS (ltvfix) and a document
@@ -393,7 +420,10 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
         let (ok, out) = sh_out(&format!("{command} 2>&1"));
         assert!(ok, "{command}: {out}");
     }
-    let (code, json) = verify_json(&[pyhanko_pdf.to_str().unwrap(), "--trust", root, "--no-fetch"]);
+    let (code, json) = verify_json(
+        &ca,
+        &[pyhanko_pdf.to_str().unwrap(), "--trust", root, "--no-fetch"],
+    );
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["signatures"][0]["level"], "B-LTA", "{json}");
 
@@ -429,8 +459,10 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
             certified.display()
         ));
         // Certified alone: only the author's untrusted key fails.
-        let (code, json) =
-            verify_json(&[certified.to_str().unwrap(), "--trust", root, "--no-fetch"]);
+        let (code, json) = verify_json(
+            &ca,
+            &[certified.to_str().unwrap(), "--trust", root, "--no-fetch"],
+        );
         assert_eq!(code, 1, "{json}");
         assert!(
             !failure_kinds(&json).contains(&"tampered".to_owned()),
@@ -438,7 +470,7 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
         );
         let cosigned = ca.path(&format!("letter-certified-p{p}-signed.pdf"));
         dr.sign("pades", "t", &certified, &cosigned, &[]);
-        let (code, json) = verify_json(&[cosigned.to_str().unwrap(), "--trust", root]);
+        let (code, json) = verify_json(&ca, &[cosigned.to_str().unwrap(), "--trust", root]);
         assert_eq!(code, 1, "{json}");
         let sigs = json["signatures"].as_array().unwrap();
         assert_eq!(sigs.len(), 2, "{json}");
@@ -453,7 +485,7 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
         assert!(kinds.contains(&"untrusted_root"), "{json}");
         assert_eq!(sigs[1]["verdict"], "valid", "{json}");
         if forbidden {
-            let (_, out, _) = hpki_verify(&[cosigned.to_str().unwrap(), "--trust", root]);
+            let (_, out, _) = hpki_verify(&ca, &[cosigned.to_str().unwrap(), "--trust", root]);
             assert!(
                 out.contains("DocMDP P=1") && out.contains("Signature"),
                 "{out}"
@@ -468,8 +500,10 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     );
     let signed_xml = ca.path("referral-signed.xml");
     dr.sign("xades", "lt", &xml, &signed_xml, &["--enveloping"]);
-    let (code, out, _) =
-        hpki_verify(&[signed_xml.to_str().unwrap(), "--trust", root, "--no-fetch"]);
+    let (code, out, _) = hpki_verify(
+        &ca,
+        &[signed_xml.to_str().unwrap(), "--trust", root, "--no-fetch"],
+    );
     assert_eq!(code, 0, "{out}");
     for needle in [
         "XAdES B-LT",
@@ -487,13 +521,16 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
         "花子".as_bytes(),
         "次郎".as_bytes(),
     );
-    let (code, out, _) = hpki_verify(&[
-        tampered_xml.to_str().unwrap(),
-        "--trust",
-        root,
-        "--lang",
-        "en",
-    ]);
+    let (code, out, _) = hpki_verify(
+        &ca,
+        &[
+            tampered_xml.to_str().unwrap(),
+            "--trust",
+            root,
+            "--lang",
+            "en",
+        ],
+    );
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains("tampered") && out.contains("reference"),
@@ -516,7 +553,10 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
         &signed_prescription,
         &["--prescription"],
     );
-    let (code, json) = verify_json(&[signed_prescription.to_str().unwrap(), "--trust", root]);
+    let (code, json) = verify_json(
+        &ca,
+        &[signed_prescription.to_str().unwrap(), "--trust", root],
+    );
     assert_eq!(code, 0, "{json}");
     let sig = &json["signatures"][0];
     assert_eq!(sig["level"], "B-T");
@@ -538,28 +578,34 @@ fn expired_and_revoked_signers(b: Backend) {
     // B-B verified after the certificate expired: nothing proves it was signed before.
     let bb = ca.path("letter-b.p7s");
     dr.sign("cades", "b", &letter, &bb, &[]);
-    let (code, json) = verify_json(&[
-        bb.to_str().unwrap(),
-        "--detached",
-        letter.to_str().unwrap(),
-        "--trust",
-        root,
-        "--at",
-        &after_expiry,
-    ]);
+    let (code, json) = verify_json(
+        &ca,
+        &[
+            bb.to_str().unwrap(),
+            "--detached",
+            letter.to_str().unwrap(),
+            "--trust",
+            root,
+            "--at",
+            &after_expiry,
+        ],
+    );
     assert_eq!(code, 1, "{json}");
     assert_eq!(failure_kinds(&json), ["signer_expired"], "{json}");
-    let (_, out, _) = hpki_verify(&[
-        bb.to_str().unwrap(),
-        "--detached",
-        letter.to_str().unwrap(),
-        "--trust",
-        root,
-        "--at",
-        &after_expiry,
-        "--lang",
-        "en",
-    ]);
+    let (_, out, _) = hpki_verify(
+        &ca,
+        &[
+            bb.to_str().unwrap(),
+            "--detached",
+            letter.to_str().unwrap(),
+            "--trust",
+            root,
+            "--at",
+            &after_expiry,
+            "--lang",
+            "en",
+        ],
+    );
     assert!(out.contains("had expired"), "{out}");
 
     // B-LTA CAdES and XAdES-A, 30 days after notAfter (the TSA certificate is valid for 10
@@ -583,14 +629,14 @@ fn expired_and_revoked_signers(b: Backend) {
         if let Some(d) = detached {
             args.extend(["--detached", d.to_str().unwrap()]);
         }
-        let (code, json) = verify_json(&args);
+        let (code, json) = verify_json(&ca, &args);
         assert_eq!(code, 0, "{json}");
         let sig = &json["signatures"][0];
         assert_eq!(sig["level"], "B-LTA", "{json}");
         assert_eq!(sig["at_signing"]["state"], "valid");
         assert_eq!(sig["now"]["state"], "expired");
         args.extend(["--lang", "en"]);
-        let (code, out, _) = hpki_verify(&args);
+        let (code, out, _) = hpki_verify(&ca, &args);
         assert_eq!(code, 0);
         assert!(
             out.contains("valid at signing time") && out.contains("expired since"),
@@ -604,7 +650,7 @@ fn expired_and_revoked_signers(b: Backend) {
     let bt = ca.path("letter-t.p7s");
     dr.sign("cades", "t", &letter, &bt, &[]);
     // revocationDate has whole seconds: revoke in a later second than the time-stamps.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ca.advance_clock(std::time::Duration::from_secs(2));
     let serial = ca
         .ok(&["ca", "list", "--ca", "sign"])
         .lines()
@@ -622,7 +668,7 @@ fn expired_and_revoked_signers(b: Backend) {
         "--reason",
         "keyCompromise",
     ]);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    ca.advance_clock(std::time::Duration::from_secs(2));
     for file in [&blt, &bt] {
         let args = [
             file.to_str().unwrap(),
@@ -633,13 +679,13 @@ fn expired_and_revoked_signers(b: Backend) {
             "--lang",
             "en",
         ];
-        let (code, out, err) = hpki_verify(&args);
+        let (code, out, err) = hpki_verify(&ca, &args);
         assert_eq!(code, 0, "{}: {out}{err}", file.display());
         assert!(
             out.contains("valid at signing time") && out.contains("revoked since"),
             "{out}"
         );
-        let (_, json) = verify_json(&args[..5]);
+        let (_, json) = verify_json(&ca, &args[..5]);
         assert_eq!(json["signatures"][0]["now"]["state"], "revoked", "{json}");
         assert_eq!(json["signatures"][0]["now"]["reason"], "keyCompromise");
     }
@@ -653,10 +699,10 @@ fn expired_and_revoked_signers(b: Backend) {
         "--trust",
         root,
     ];
-    let (code, json) = verify_json(&args);
+    let (code, json) = verify_json(&ca, &args);
     assert_eq!(code, 1, "{json}");
     assert_eq!(failure_kinds(&json), ["signer_revoked"], "{json}");
-    let (code, out, _) = hpki_verify(&args);
+    let (code, out, _) = hpki_verify(&ca, &args);
     assert_eq!(code, 1);
     assert!(out.contains("失効"), "{out}");
     drop(server);
@@ -695,6 +741,8 @@ fn foreign_certificates_and_time_stamps_fail_with_their_reason(b: Backend) {
     let nohc = ca.path("nohc.p7s");
     let key = other("nohc.key");
     let cert = other("nohc.pem");
+    // openssl made the certificates valid from the real time.
+    ca.set_clock_to_real_time();
     let (ok, text) = hpki_sign(
         &ca,
         &[
@@ -714,28 +762,34 @@ fn foreign_certificates_and_time_stamps_fail_with_their_reason(b: Backend) {
         &[],
     );
     assert!(ok, "{text}");
-    let (code, json) = verify_json(&[
-        nohc.to_str().unwrap(),
-        "--detached",
-        letter.to_str().unwrap(),
-        "--trust",
-        &other("other-root.pem"),
-        "--no-fetch",
-        "--no-revocation-check",
-    ]);
+    let (code, json) = verify_json(
+        &ca,
+        &[
+            nohc.to_str().unwrap(),
+            "--detached",
+            letter.to_str().unwrap(),
+            "--trust",
+            &other("other-root.pem"),
+            "--no-fetch",
+            "--no-revocation-check",
+        ],
+    );
     assert_eq!(code, 1, "{json}");
     assert_eq!(failure_kinds(&json), ["no_hc_role"], "{json}");
-    let (_, out, _) = hpki_verify(&[
-        nohc.to_str().unwrap(),
-        "--detached",
-        letter.to_str().unwrap(),
-        "--trust",
-        &other("other-root.pem"),
-        "--no-fetch",
-        "--no-revocation-check",
-        "--lang",
-        "en",
-    ]);
+    let (_, out, _) = hpki_verify(
+        &ca,
+        &[
+            nohc.to_str().unwrap(),
+            "--detached",
+            letter.to_str().unwrap(),
+            "--trust",
+            &other("other-root.pem"),
+            "--no-fetch",
+            "--no-revocation-check",
+            "--lang",
+            "en",
+        ],
+    );
     assert!(
         out.contains("not a certificate of a healthcare professional (no hcRole)"),
         "{out}"
@@ -744,14 +798,17 @@ fn foreign_certificates_and_time_stamps_fail_with_their_reason(b: Backend) {
     // The doctor's valid signature, checked against the wrong root.
     let lt = ca.path("letter-lt.p7s");
     dr.sign("cades", "lt", &letter, &lt, &[]);
-    let (code, json) = verify_json(&[
-        lt.to_str().unwrap(),
-        "--detached",
-        letter.to_str().unwrap(),
-        "--trust",
-        &other("other-root.pem"),
-        "--no-fetch",
-    ]);
+    let (code, json) = verify_json(
+        &ca,
+        &[
+            lt.to_str().unwrap(),
+            "--detached",
+            letter.to_str().unwrap(),
+            "--trust",
+            &other("other-root.pem"),
+            "--no-fetch",
+        ],
+    );
     assert_eq!(code, 1, "{json}");
     // The signer's path, and the TSA's, lead to no trusted root.
     assert_eq!(
@@ -770,14 +827,17 @@ fn foreign_certificates_and_time_stamps_fail_with_their_reason(b: Backend) {
         cert,
         key
     ));
-    let (code, json) = verify_json(&[
-        cosigned.to_str().unwrap(),
-        "--detached",
-        letter.to_str().unwrap(),
-        "--trust",
-        root,
-        "--no-fetch",
-    ]);
+    let (code, json) = verify_json(
+        &ca,
+        &[
+            cosigned.to_str().unwrap(),
+            "--detached",
+            letter.to_str().unwrap(),
+            "--trust",
+            root,
+            "--no-fetch",
+        ],
+    );
     assert_eq!(code, 1, "{json}");
     let signatures = json["signatures"].as_array().unwrap();
     assert_eq!(signatures.len(), 2, "{json}");
@@ -824,7 +884,7 @@ fn foreign_certificates_and_time_stamps_fail_with_their_reason(b: Backend) {
         "--trust",
         root,
     ];
-    let (code, json) = verify_json(&args);
+    let (code, json) = verify_json(&ca, &args);
     assert_eq!(code, 1, "{json}");
     assert_eq!(
         failure_kinds(&json),
@@ -833,13 +893,13 @@ fn foreign_certificates_and_time_stamps_fail_with_their_reason(b: Backend) {
     );
     let mut en = args.to_vec();
     en.extend(["--lang", "en"]);
-    let (_, out, _) = hpki_verify(&en);
+    let (_, out, _) = hpki_verify(&ca, &en);
     assert!(out.contains("time-stamp over other data"), "{out}");
 
     // Usage errors and unreadable files: exit 2.
-    let (code, _, err) = hpki_verify(&["/nonexistent.p7s", "--trust", root]);
+    let (code, _, err) = hpki_verify(&ca, &["/nonexistent.p7s", "--trust", root]);
     assert_eq!(code, 2, "{err}");
-    let (code, _, _) = hpki_verify(&[lt.to_str().unwrap()]);
+    let (code, _, _) = hpki_verify(&ca, &[lt.to_str().unwrap()]);
     assert_eq!(code, 2, "--trust is required");
     drop(server);
 }

@@ -109,13 +109,6 @@ pub struct ActInput {
     pub tracking: Option<String>,
 }
 
-/// Today in Japan (the reception date of the document rules).
-pub fn today_jst() -> time::Date {
-    OffsetDateTime::now_utc()
-        .to_offset(time::macros::offset!(+9))
-        .date()
-}
-
 /// The search keys of a form: kana name, kanji name, licence number (empty when not filled).
 fn search_keys(form: &ApplicationForm) -> (String, String, String) {
     let form = form.normalized();
@@ -145,6 +138,21 @@ impl Registration {
     /// The CA engine.
     pub fn ca(&self) -> &Arc<Engine> {
         &self.ca
+    }
+
+    /// Today in Japan by the CA's clock (the reception date of the document rules).
+    pub fn today(&self) -> time::Date {
+        hpki_clock::jst::date(self.ca.now())
+    }
+
+    /// Now in whole Unix seconds by the CA's clock.
+    fn now_unix(&self) -> i64 {
+        self.ca.clock.unix()
+    }
+
+    /// The fiscal year today in Japan (April–March, named by its starting year).
+    pub fn current_fiscal_year(&self) -> i64 {
+        crate::fees::fiscal_year_of(self.today())
     }
 
     fn store(&self) -> &Store {
@@ -445,7 +453,7 @@ impl Registration {
         login: &str,
         password: &str,
     ) -> Result<(String, String, Officer), RegistrationError> {
-        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let now = self.now_unix();
         let Some(rec) = self.store().officer(login).await?.filter(|o| o.active) else {
             // The same work as a real check, so timing does not tell which logins exist.
             auth::verify_password(dummy_hash(), password);
@@ -811,7 +819,7 @@ impl Registration {
         let mut issued: Vec<(time::Date, u64)> = Vec::new();
         for (n, at) in issued_at.iter().enumerate() {
             let day = OffsetDateTime::from_unix_timestamp(*at)
-                .map(|t| t.to_offset(time::macros::offset!(+9)).date())
+                .map(|t| t.to_offset(hpki_clock::jst::OFFSET).date())
                 .map_err(|e| RegistrationError::Internal(e.to_string()))?;
             let month = day.replace_day(1).unwrap_or(day);
             match issued.last_mut() {
@@ -900,7 +908,7 @@ impl Registration {
             }]));
         }
         if matches!(action, Action::Submit | Action::Resubmit) {
-            let today = today_jst();
+            let today = self.today();
             let mut problems = app.form.validate(today);
             problems.extend(app.documents.check(today));
             // 病院受付審査局 receive non-members; members apply at their medical association.

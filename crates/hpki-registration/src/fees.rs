@@ -40,7 +40,7 @@ use hpki_store::{AuditEvent, FeeRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use time::{Date, Month, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 
 use crate::{Officer, Registration, RegistrationError};
 
@@ -151,26 +151,13 @@ impl FeeStatus {
 /// The fiscal year (April–March, named by its starting year) a date falls in:
 /// 2026-03-31 → 2025, 2026-04-01 → 2026.
 pub fn fiscal_year_of(date: Date) -> i64 {
-    let year = i64::from(date.year());
-    if date.month() >= Month::April {
-        year
-    } else {
-        year - 1
-    }
+    i64::from(hpki_clock::jst::fiscal_year(date))
 }
 
 /// The fiscal year of an instant (Unix seconds), on the calendar of Japan (JST, UTC+9):
 /// 2026-03-31T15:00:00Z is 2026-04-01 in Japan, fiscal year 2026.
 pub fn fiscal_year_at(unix: i64) -> i64 {
-    let date = OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| t.to_offset(time::macros::offset!(+9)).date())
-        .unwrap_or(Date::MIN);
-    fiscal_year_of(date)
-}
-
-/// The fiscal year today (in Japan).
-pub fn current_fiscal_year() -> i64 {
-    fiscal_year_of(crate::engine::today_jst())
+    fiscal_year_of(hpki_clock::jst::datetime_unix(unix).date())
 }
 
 /// The earliest fiscal year that can be billed (before it there were no 医師資格証).
@@ -178,8 +165,8 @@ pub const FIRST_BILLABLE_YEAR: i64 = 2000;
 
 /// Checks that `year` can be billed or exported: from [`FIRST_BILLABLE_YEAR`] up to the next
 /// fiscal year (the run for April may be prepared in March), no later.
-fn check_year(year: i64) -> Result<(), RegistrationError> {
-    let last = current_fiscal_year() + 1;
+fn check_year(year: i64, current: i64) -> Result<(), RegistrationError> {
+    let last = current + 1;
     if !(FIRST_BILLABLE_YEAR..=last).contains(&year) {
         return Err(RegistrationError::bad_input(
             format!(
@@ -404,7 +391,7 @@ pub fn rfc3339_jst(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {
-            t.to_offset(time::macros::offset!(+9))
+            t.to_offset(hpki_clock::jst::OFFSET)
                 .format(&time::format_description::well_known::Rfc3339)
                 .ok()
         })
@@ -513,7 +500,7 @@ impl Registration {
         year: i64,
         policy: &FeePolicy,
     ) -> Result<BillingReport, RegistrationError> {
-        check_year(year)?;
+        check_year(year, self.current_fiscal_year())?;
         let store = &self.ca().store;
         let issued = self.issued_applications().await?;
         let existing: HashSet<String> = store
@@ -671,7 +658,7 @@ impl Registration {
         actor: &str,
         year: i64,
     ) -> Result<String, RegistrationError> {
-        check_year(year)?;
+        check_year(year, self.current_fiscal_year())?;
         let store = &self.ca().store;
         // The names and membership of each subscriber ID: its latest issued application.
         let mut latest: HashMap<String, IssuedApplication> = HashMap::new();
@@ -729,7 +716,7 @@ mod tests {
             membership: Some(m),
             issued_at: issued
                 .midnight()
-                .assume_offset(time::macros::offset!(+9))
+                .assume_offset(hpki_clock::jst::OFFSET)
                 .unix_timestamp(),
             name_kana: String::new(),
             name_kanji: String::new(),

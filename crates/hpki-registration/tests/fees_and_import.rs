@@ -4,24 +4,19 @@
 //! applications from CSV with its per-row report. Each scenario on SQLite and on PostgreSQL,
 //! one demo CA per scenario; the audit log verifies after each.
 
+use hpki_testkit::{Backend, on_both_backends_async};
 use std::sync::Arc;
 
-use hpki_ca::ceremony::{InitOptions, build_csr, init};
+use hpki_ca::ceremony::{InitOptions, build_csr, init_with_clock};
 use hpki_keys::{KeyKind, SoftwareKey};
 use hpki_ra::application::{ApplicationForm, DocumentChecklist};
 use hpki_ra::workflow::{Action, Stage};
-use hpki_registration::fees::{FeePolicy, FeeStatus, current_fiscal_year};
+use hpki_registration::fees::{FeePolicy, FeeStatus, fiscal_year_of};
 use hpki_registration::import::{ImportError, codes};
 use hpki_registration::{ActInput, Officer, Registration, RegistrationError};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "test officer password";
-
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
 
 struct Ra {
     ra: Registration,
@@ -31,7 +26,7 @@ struct Ra {
 }
 
 async fn setup(backend: Backend) -> Option<Ra> {
-    let pg = hpki_store::test_database_url(matches!(backend, Backend::Postgres)).await?;
+    let pg = hpki_testkit::test_database_url(matches!(backend, Backend::Postgres)).await?;
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = InitOptions {
         demo: true,
@@ -41,7 +36,7 @@ async fn setup(backend: Backend) -> Option<Ra> {
         actor: "test".into(),
         hsm: None,
     };
-    let engine = init(&dir.path().join("ca"), &opts, &mut |_| {})
+    let engine = init_with_clock(&dir.path().join("ca"), &opts, &mut |_| {}, clock())
         .await
         .expect("init");
     let ra = Registration::new(Arc::new(engine));
@@ -143,15 +138,22 @@ impl Ra {
     async fn finish(self) {
         self.ra.ca().store.close().await;
         if self.postgres {
-            hpki_store::drop_postgres_schema(&self.db_url)
-                .await
-                .expect("drop schema");
+            hpki_testkit::drop_postgres_schema(&self.db_url).await;
         }
     }
 }
 
+/// The clock of every engine of this test binary: it stands still (no test waits for time to
+/// pass), at the real time of the start so that outside tools agree with it.
+fn clock() -> hpki_clock::SharedClock {
+    static CLOCK: std::sync::OnceLock<hpki_clock::FixedClock> = std::sync::OnceLock::new();
+    CLOCK
+        .get_or_init(hpki_clock::FixedClock::starting_now)
+        .shared()
+}
+
 fn today() -> time::Date {
-    hpki_registration::engine::today_jst()
+    hpki_clock::jst::date(clock().now())
 }
 
 /// A complete form: 日医 太郎's with the given names, licence and membership.
@@ -194,7 +196,7 @@ fn forbidden<T: std::fmt::Debug>(r: Result<T, RegistrationError>) {
 
 async fn billing_payments_and_the_direct_debit_export(b: Backend) {
     let Some(t) = setup(b).await else { return };
-    let fy = current_fiscal_year();
+    let fy = fiscal_year_of(today());
     let policy = FeePolicy::default();
 
     // 日医 太郎, a member whose first card was issued two fiscal years ago, renewed today under
@@ -614,14 +616,7 @@ fn codes_old() -> &'static str {
     hpki_ra::application::codes::OLDER_THAN_3_MONTHS
 }
 
-macro_rules! both {
-    ($($name:ident),*) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
-    };
-}
-
-both!(
+on_both_backends_async!(
     billing_payments_and_the_direct_debit_export,
     bulk_import_with_a_per_row_report
 );

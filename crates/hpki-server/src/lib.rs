@@ -39,7 +39,7 @@ use axum::routing::{get, post};
 use base64::Engine as _;
 use hpki_ca::ocsp_responder::OcspResponder;
 use hpki_ca::tsa::TsaResponder;
-use hpki_ca::{CaName, Engine, now_unix};
+use hpki_ca::{CaName, Engine};
 use hpki_text::{Localized, Text};
 use tokio::sync::Mutex;
 
@@ -223,7 +223,7 @@ async fn crl(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Re
             .into_response();
     };
     let mut crls = state.crls.lock().await;
-    let now = now_unix();
+    let now = state.engine().now_unix();
     if let Some(c) = crls.get(&ca)
         && c.epoch == epoch
         && now < c.refresh_at

@@ -322,7 +322,7 @@ struct ListPage {
 fn time_text(unix: i64) -> String {
     OffsetDateTime::from_unix_timestamp(unix)
         .map(|t| {
-            let t = t.to_offset(time::macros::offset!(+9));
+            let t = t.to_offset(hpki_clock::jst::OFFSET);
             format!(
                 "{:04}-{:02}-{:02} {:02}:{:02}",
                 t.year(),
@@ -735,13 +735,14 @@ async fn app_page(
 }
 
 async fn new_page(
+    State(ra): State<Registration>,
     SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
     Query(q): Query<LangQuery>,
 ) -> Response {
     let (lang, set) = lang_of(&headers, q.lang.as_deref());
     let c = chrome(lang, Some((&officer, &csrf)), "new", "/ra/applications/new");
-    let today = hpki_registration::engine::today_jst().to_string();
+    let today = ra.today().to_string();
     let values = HashMap::from([("application_date".to_owned(), today)]);
     let t = c.t;
     render(
@@ -911,7 +912,7 @@ async fn show(
             let notice = notice_text(texts(lang), q.notice.as_deref());
             // After a refused reception: the form's and the documents' problems.
             let errors = if q.check.is_some() && Registration::may_edit(&officer, &app) {
-                let today = hpki_registration::engine::today_jst();
+                let today = ra.today();
                 let mut e = app.form.validate(today);
                 e.extend(app.documents.check(today));
                 e

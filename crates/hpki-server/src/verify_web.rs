@@ -311,6 +311,7 @@ async fn submit(
         );
     };
     let extra = own_validation_data(&state, &upload).await;
+    let now = state.engine().now();
     let report = tokio::task::spawn_blocking(move || {
         let doc = Document {
             content: &upload.file,
@@ -318,7 +319,7 @@ async fn submit(
         };
         let options = VerifyOptions {
             extra_validation: extra,
-            ..VerifyOptions::default()
+            ..VerifyOptions::at(now)
         };
         (
             document::verify(&doc, &TrustAnchors::new([root]), &options),

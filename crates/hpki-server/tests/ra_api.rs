@@ -4,12 +4,13 @@
 //! after it all (and catching a changed row). Requests go through the real router in-process,
 //! on SQLite and on PostgreSQL.
 
+use hpki_testkit::{Backend, on_both_backends_async};
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use hpki_ca::ceremony::{InitOptions, build_csr, init};
+use hpki_ca::ceremony::{InitOptions, build_csr, init_with_clock};
 use hpki_keys::{KeyKind, SoftwareKey};
 use hpki_registration::Registration;
 use serde_json::{Value, json};
@@ -25,14 +26,8 @@ struct Api {
     _dir: tempfile::TempDir,
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 async fn setup(backend: Backend) -> Option<Api> {
-    let db_url = hpki_store::test_database_url(matches!(backend, Backend::Postgres)).await?;
+    let db_url = hpki_testkit::test_database_url(matches!(backend, Backend::Postgres)).await?;
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = InitOptions {
         demo: true,
@@ -43,7 +38,7 @@ async fn setup(backend: Backend) -> Option<Api> {
         hsm: None,
     };
     let engine = Arc::new(
-        init(&dir.path().join("ca"), &opts, &mut |_| {})
+        init_with_clock(&dir.path().join("ca"), &opts, &mut |_| {}, clock())
             .await
             .expect("init"),
     );
@@ -134,18 +129,32 @@ impl Api {
         id
     }
 
+    /// The URL of this test's database, for changing it behind the engine's back.
+    fn database_url(&self) -> String {
+        self.db_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}/ca/hpki.db", self._dir.path().display()))
+    }
+
     async fn finish(self) {
         self.ra.ca().store.close().await;
         if let Some(url) = &self.db_url {
-            hpki_store::drop_postgres_schema(url)
-                .await
-                .expect("drop schema");
+            hpki_testkit::drop_postgres_schema(url).await;
         }
     }
 }
 
+/// The clock of every engine of this test binary: it stands still (no test waits for time to
+/// pass), at the real time of the start so that outside tools agree with it.
+fn clock() -> hpki_clock::SharedClock {
+    static CLOCK: std::sync::OnceLock<hpki_clock::FixedClock> = std::sync::OnceLock::new();
+    CLOCK
+        .get_or_init(hpki_clock::FixedClock::starting_now)
+        .shared()
+}
+
 fn today() -> time::Date {
-    hpki_registration::engine::today_jst()
+    hpki_clock::jst::date(clock().now())
 }
 
 /// 日医 太郎's form, complete.
@@ -641,10 +650,7 @@ async fn document_rules_and_data_kept_on_return_and_rejection(b: Backend) {
         .find(|r| r.action == "application.reject")
         .unwrap()
         .seq;
-    let url = api
-        .db_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/ca/hpki.db", api._dir.path().display()));
+    let url = api.database_url();
     sqlx_exec(
         &url,
         &format!("UPDATE audit_log SET details = '{{}}' WHERE seq = {seq}"),
@@ -665,10 +671,7 @@ async fn a_storage_error_reaches_the_api_whole_in_each_language(b: Backend) {
     let Some(api) = setup(b).await else { return };
     let (status, _) = api.get("tokyo-reception", "/api/v1/applications").await;
     assert_eq!(status, StatusCode::OK);
-    let url = api
-        .db_url
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}/ca/hpki.db", api._dir.path().display()));
+    let url = api.database_url();
     sqlx_exec(
         &url,
         "DROP TABLE application_events; DROP TABLE applications",
@@ -704,24 +707,13 @@ async fn sqlx_exec(url: &str, sql: &str) {
 
 /// SoftHSM2 for this test binary (the module reads its configuration once per process).
 fn softhsm() -> std::sync::Arc<hpki_token::Module> {
-    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir(dir.path().join("tokens")).expect("tokens");
-        let conf = dir.path().join("softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-                dir.path().join("tokens").display()
-            ),
-        )
-        .expect("conf");
+    static HSM: std::sync::OnceLock<hpki_testkit::SoftHsm> = std::sync::OnceLock::new();
+    HSM.get_or_init(|| {
+        let hsm = hpki_testkit::SoftHsm::new();
         // Set once, before the module is loaded.
-        unsafe { std::env::set_var("SOFTHSM2_CONF", &conf) };
-        dir
+        unsafe { std::env::set_var("SOFTHSM2_CONF", &hsm.conf) };
+        hsm
     });
-    assert!(dir.path().exists());
     hpki_token::Module::open(std::path::Path::new(hpki_token::SOFTHSM2_MODULE))
         .expect("SoftHSM2 (scripts/test.sh installs softhsm2)")
 }
@@ -879,14 +871,7 @@ async fn reissue_after_loss_and_revocation_when_the_qualification_is_lost(b: Bac
     api.finish().await;
 }
 
-macro_rules! both {
-    ($($name:ident),*) => {
-        mod sqlite { $( #[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::Backend::Sqlite).await } )* }
-        mod postgres { $( #[tokio::test(flavor = "multi_thread")] async fn $name() { super::$name(super::Backend::Postgres).await } )* }
-    };
-}
-
-both!(
+on_both_backends_async!(
     every_transition_from_reception_to_an_active_card,
     separation_of_duties_and_office_scoping,
     document_rules_and_data_kept_on_return_and_rejection,

@@ -22,7 +22,7 @@ struct Web {
 }
 
 async fn setup(postgres: bool) -> Option<Web> {
-    let database_url = hpki_store::test_database_url(postgres).await?;
+    let database_url = hpki_testkit::test_database_url(postgres).await?;
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = InitOptions {
         demo: true,
@@ -367,8 +367,6 @@ async fn officers_sign_in_receive_a_draft_that_is_never_lost_and_see_only_their_
     ));
     store.close().await;
     if let Some(url) = &web.db_url {
-        hpki_store::drop_postgres_schema(url)
-            .await
-            .expect("drop schema");
+        hpki_testkit::drop_postgres_schema(url).await;
     }
 }

@@ -3,6 +3,7 @@
 //! certificate of `GET /ca/tsa.crt`, the nonce echoed, the certificate included on request,
 //! each refusal with its `failInfo`, every token recorded with a distinct serial.
 
+use hpki_testkit::{Backend, on_both_backends_async};
 use std::sync::Arc;
 
 use axum::Router;
@@ -19,12 +20,6 @@ use x509_cert::Certificate;
 
 const DOCUMENT: &[u8] = "診断書 2026-11-30 日医 太郎".as_bytes();
 
-#[derive(Clone, Copy, Debug)]
-enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 struct Tsa {
     router: Router,
     engine: Arc<hpki_ca::Engine>,
@@ -32,7 +27,7 @@ struct Tsa {
 }
 
 async fn setup(backend: Backend, demo: bool) -> Option<Tsa> {
-    let db_url = hpki_store::test_database_url(matches!(backend, Backend::Postgres)).await?;
+    let db_url = hpki_testkit::test_database_url(matches!(backend, Backend::Postgres)).await?;
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = InitOptions {
         demo,
@@ -305,20 +300,7 @@ async fn without_a_tsa_the_routes_answer_404(backend: Backend) {
     assert_eq!(tsa.certificate().await.0, StatusCode::NOT_FOUND);
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::Backend::Sqlite).await } )*
-        }
-        mod postgres {
-            $( #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-               async fn $name() { super::$name(super::Backend::Postgres).await } )*
-        }
-    };
-}
-
-on_both_backends!(
+on_both_backends_async!(
     granted_tokens_verify_and_are_recorded,
     refusals_name_their_reason,
     concurrent_requests_get_distinct_recorded_serials,

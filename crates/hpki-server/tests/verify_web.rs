@@ -5,7 +5,6 @@
 //! root, its CRLs and OCSP). On SQLite and PostgreSQL.
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use axum::Router;
 use axum::body::Body;
@@ -29,7 +28,7 @@ struct Web {
 }
 
 async fn setup(postgres: bool) -> Option<Web> {
-    let database_url = hpki_store::test_database_url(postgres).await?;
+    let database_url = hpki_testkit::test_database_url(postgres).await?;
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = InitOptions {
         demo: true,
@@ -61,7 +60,7 @@ async fn setup(postgres: bool) -> Option<Web> {
         signer: &key,
         certificate: &cert,
         chain: &[],
-        signing_time: SystemTime::now(),
+        signing_time: hpki_clock::Clock::now(&hpki_clock::SystemClock),
         time_stamper: None,
         validation: None,
     };

@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use der::{Decode, DecodePem};
 use hpki_ca::CaName;
@@ -199,7 +198,7 @@ fn every_level_detached_and_enveloping_verifies_in_openssl() {
         signer: &demo.key,
         certificate: &demo.cert,
         chain: &chain,
-        signing_time: SystemTime::now(),
+        signing_time: hpki_clock::Clock::now(&hpki_clock::SystemClock),
         time_stamper: Some(&tsa),
         validation: Some(&validation),
     };
@@ -337,7 +336,7 @@ fn archive_time_stamps_are_renewed_and_every_one_stays_valid() {
         signer: &demo.key,
         certificate: &demo.cert,
         chain: &[],
-        signing_time: SystemTime::now(),
+        signing_time: hpki_clock::Clock::now(&hpki_clock::SystemClock),
         time_stamper: Some(&tsa),
         validation: Some(&validation),
     };
@@ -449,7 +448,7 @@ fn a_signature_needs_its_sources_before_anything_is_signed() {
         signer: &key,
         certificate: &cert,
         chain: &[],
-        signing_time: SystemTime::now(),
+        signing_time: hpki_clock::Clock::now(&hpki_clock::SystemClock),
         time_stamper: None,
         validation: None,
     };

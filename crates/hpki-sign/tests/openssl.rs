@@ -132,7 +132,7 @@ impl Pki {
 }
 
 fn now() -> SystemTime {
-    SystemTime::now()
+    hpki_clock::Clock::now(&hpki_clock::SystemClock)
 }
 
 #[test]
@@ -478,7 +478,7 @@ fn tsa_tokens_made_here_pass_openssl_ts_verify() {
         let (req, token_policy) = check_request(&std::fs::read(&query).unwrap(), &policy).unwrap();
         assert_eq!(req.cert_req, cert_req);
         let gen_time = GenTime::from_unix_duration(
-            SystemTime::now()
+            hpki_clock::Clock::now(&hpki_clock::SystemClock)
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap(),
         )

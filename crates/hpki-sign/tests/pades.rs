@@ -12,7 +12,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use der::{DecodePem, Encode};
 use hpki_ca::ceremony::{DEMO_SUBSCRIBER, InitOptions, build_csr, init};
@@ -229,7 +228,7 @@ impl Fixture {
             signer: &self.key,
             certificate: &self.leaf,
             chain: &self.chain,
-            signing_time: SystemTime::now(),
+            signing_time: hpki_clock::Clock::now(&hpki_clock::SystemClock),
             time_stamper: Some(&self.tsa),
             validation: Some(&self.validation),
         }
@@ -404,7 +403,7 @@ async fn pades_levels_validate_in_pyhanko_and_pdfsig() {
                         0,
                         [20.0, 20.0, 200.0, 60.0],
                         "日医 太郎",
-                        SystemTime::now(),
+                        hpki_clock::Clock::now(&hpki_clock::SystemClock),
                         Some(font.clone()),
                     )
                     .unwrap()

@@ -15,7 +15,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, OnceLock};
-use std::time::SystemTime;
 
 use base64::Engine as _;
 use der::{DecodePem, Encode};
@@ -174,7 +173,7 @@ impl Fixture {
             signer: &self.doctor_key,
             certificate: &self.doctor,
             chain: &self.chain,
-            signing_time: SystemTime::now(),
+            signing_time: hpki_clock::Clock::now(&hpki_clock::SystemClock),
             time_stamper: Some(&self.tsa),
             validation: Some(&self.validation),
         }

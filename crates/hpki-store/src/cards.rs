@@ -9,7 +9,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{AuditEvent, Store, StoreError, check_event, now};
+use crate::{AuditEvent, Store, StoreError, check_event};
 
 /// The states of a card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,7 +196,7 @@ impl Store {
         .bind(card.expires_at)
         .bind(card.unblock_code_sealed.clone())
         .bind(card.replaces.clone())
-        .bind(now())
+        .bind(self.now())
         .execute(&mut *tx)
         .await?;
         let mut audit = audit.clone();
@@ -224,7 +224,7 @@ impl Store {
         .bind(status.as_str())
         .bind(sign_serial.map(str::to_owned))
         .bind(auth_serial.map(str::to_owned))
-        .bind(now())
+        .bind(self.now())
         .bind(card_id.to_owned())
         .execute(&mut *tx)
         .await?;

@@ -23,7 +23,7 @@ use sqlx::AssertSqlSafe;
 use tokio::sync::oneshot;
 
 use crate::sqlite_writer::SqliteWriter;
-use crate::{AuditEvent, NewCertificate, StoreError, canonical_json, next_link, now};
+use crate::{AuditEvent, NewCertificate, StoreError, canonical_json, next_link};
 
 /// The most insertions one transaction takes ([`PARAMS_PER_INSERT`] parameters each, far below SQLite's limit of
 /// 32,766).
@@ -51,6 +51,8 @@ pub(crate) struct CertificateInsert {
     pub(crate) serial: String,
     pub(crate) cert: NewCertificate,
     pub(crate) audit: AuditEvent,
+    /// When the insertion was asked for (the store's clock), the audit record's `at`.
+    pub(crate) at: i64,
 }
 
 /// The queue, and whether a commit task is running to empty it.
@@ -167,12 +169,11 @@ async fn commit_group(
     let Some((mut last_seq, mut last_hash)) = audit_head.lock().ok().and_then(|g| g.clone()) else {
         return Ok(false);
     };
-    let at = now();
     let mut sql = String::from("BEGIN IMMEDIATE;");
     let mut links = Vec::with_capacity(inserts.len());
     for (i, insert) in inserts.iter().enumerate() {
         let details = canonical_json(&insert.audit.details);
-        let (seq, hash) = next_link(last_seq, &last_hash, at, &insert.audit, &details)?;
+        let (seq, hash) = next_link(last_seq, &last_hash, insert.at, &insert.audit, &details)?;
         links.push((last_seq, last_hash, seq, hash.clone(), details));
         (last_seq, last_hash) = (seq, hash);
         let mut statements = String::from(INSERT_ONE);
@@ -202,7 +203,7 @@ async fn commit_group(
             .bind(hash)
             .bind(prev_seq)
             .bind(prev_hash)
-            .bind(at)
+            .bind(insert.at)
             .bind(insert.audit.actor.clone())
             .bind(insert.audit.action.clone())
             .bind(insert.audit.object.clone())

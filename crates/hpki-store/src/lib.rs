@@ -25,7 +25,6 @@ mod group_commit;
 mod migrate;
 mod ra;
 mod sqlite_writer;
-mod testing;
 mod tsa;
 
 pub use archive::{
@@ -38,13 +37,13 @@ pub use ra::{
     ApplicationChange, ApplicationEvent, ApplicationFilter, ApplicationRecord, FeeRecord,
     OfficeRecord, OfficerRecord, SessionRecord,
 };
-pub use testing::{drop_postgres_schema, fresh_postgres_url, test_database_url};
 pub use tsa::{NewTimestamp, TimestampRecord, TimestampStats, TsaUnitRecord};
 
+use hpki_clock::SharedClock;
 use hpki_text::{Localized, Text};
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -364,6 +363,8 @@ pub struct Store {
     audit_head: Arc<Mutex<Option<(i64, String)>>>,
     /// The one-command write path, for a SQLite file (see `sqlite_writer.rs`).
     sqlite_writer: Option<Arc<sqlite_writer::SqliteWriter>>,
+    /// Where the times the store writes (audit records, reservations, updates) come from.
+    clock: SharedClock,
 }
 
 impl Store {
@@ -395,6 +396,23 @@ impl Store {
             Backend::Sqlite => connect_sqlite(url).await,
             Backend::Postgres => connect_postgres(url).await,
         }
+    }
+
+    /// This store, writing the times `clock` gives (the system's clock by default; a fixed one
+    /// in tests). Clones made before keep their clock.
+    pub fn with_clock(mut self, clock: SharedClock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the store writes its times with.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// Now, whole Unix seconds, by the store's clock.
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.unix()
     }
 
     /// Which database this store runs on.
@@ -509,7 +527,7 @@ impl Store {
         )
         .bind(ca)
         .bind(serial)
-        .bind(now())
+        .bind(self.now())
         .execute(&self.pool)
         .await?;
         Ok(result.rows_affected() == 1)
@@ -557,7 +575,9 @@ impl Store {
              ON CONFLICT (ca, serial_hex) DO NOTHING RETURNING serial_hex",
             rows.join(", ")
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(ca).bind(now());
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ca)
+            .bind(self.now());
         for s in &wanted {
             query = query.bind(s.clone());
         }
@@ -618,7 +638,7 @@ impl Store {
             )
             .bind(ca.clone())
             .bind(serial.clone())
-            .bind(now())
+            .bind(self.now())
             .execute(&mut *tx)
             .await?;
             inserted = sqlx::query(
@@ -670,6 +690,7 @@ impl Store {
             serial: serial.to_owned(),
             cert: cert.clone(),
             audit: audit.clone(),
+            at: self.now(),
         };
         Ok(group_commit::insert_certificate(writer, &self.audit_head, insert).await)
     }
@@ -1063,6 +1084,7 @@ async fn connect_sqlite(url: &str) -> Result<Store, StoreError> {
         audit_head: Arc::default(),
         // An in-memory database exists only in the pool's one connection.
         sqlite_writer: (!in_memory).then(|| Arc::new(sqlite_writer::SqliteWriter::new(url))),
+        clock: hpki_clock::system(),
     };
     Ok(store)
 }
@@ -1133,6 +1155,7 @@ async fn connect_postgres(url: &str) -> Result<Store, StoreError> {
         lock_key: advisory_key(&schema),
         audit_head: Arc::default(),
         sqlite_writer: None,
+        clock: hpki_clock::system(),
     };
     Ok(store)
 }
@@ -1172,7 +1195,7 @@ impl Store {
         conn: &mut AnyConnection,
         event: &AuditEvent,
     ) -> Result<AuditRecord, StoreError> {
-        let at = now();
+        let at = self.now();
         let details = canonical_json(&event.details);
         let guess = self.audit_head.lock().ok().and_then(|g| g.clone());
         let mut chained = None;
@@ -1317,14 +1340,6 @@ fn reason_from(stored: i64) -> Result<i32, StoreError> {
             format!("revocation reason {stored} out of range"),
         )
     })
-}
-
-/// Now, Unix seconds.
-pub(crate) fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 /// Checks a CA name: non-empty, at most 64 characters, ASCII letters, digits, `-` and `_`.

@@ -278,7 +278,7 @@ impl Store {
     }
 
     /// Brings the database at `url` to this build's schema, `on_applied` told of each migration
-    /// as it commits, and returns what was done.
+    /// as it commits, and returns what was done; its records are dated by `clock`.
     ///
     /// A new database is created at the latest version in one transaction. An older one gets
     /// each missing migration in its own write transaction, with the new version, its row in
@@ -289,9 +289,10 @@ impl Store {
     pub async fn migrate(
         url: &str,
         actor: &str,
+        clock: hpki_clock::SharedClock,
         on_applied: &mut (dyn FnMut(&Migration) + Send),
     ) -> Result<MigrationReport, StoreError> {
-        let store = Store::connect_unchecked(url).await?;
+        let store = Store::connect_unchecked(url).await?.with_clock(clock);
         let result = store.migrate_open(actor, on_applied).await;
         store.close().await;
         result
@@ -405,7 +406,7 @@ impl Store {
         .execute(&mut *conn)
         .await?;
         if migration.version >= HISTORY_VERSION {
-            let now = crate::now();
+            let now = self.now();
             for earlier in MIGRATIONS
                 .iter()
                 .take_while(|m| m.version <= migration.version)

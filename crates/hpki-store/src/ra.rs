@@ -9,7 +9,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{AuditEvent, Store, StoreError, check_event, now};
+use crate::{AuditEvent, Store, StoreError, check_event};
 
 /// An office of the registration authority.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,7 +255,7 @@ impl Store {
         .bind(office.prefecture_code)
         .bind(office.parent_id.clone())
         .bind(office.status.clone())
-        .bind(now())
+        .bind(self.now())
         .execute(&mut *tx)
         .await?;
         self.append_audit_in(&mut tx, audit).await?;
@@ -307,7 +307,7 @@ impl Store {
         .bind(officer.roles.join(","))
         .bind(officer.password_hash.clone())
         .bind(i64::from(officer.active))
-        .bind(now())
+        .bind(self.now())
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() != 1 {
@@ -413,7 +413,7 @@ impl Store {
         .bind(token_hash.to_owned())
         .bind(login.to_owned())
         .bind(label.to_owned())
-        .bind(now())
+        .bind(self.now())
         .execute(&mut *tx)
         .await?;
         self.append_audit_in(&mut tx, audit).await?;
@@ -445,7 +445,7 @@ impl Store {
         .bind(id_hash.to_owned())
         .bind(session.login.clone())
         .bind(session.csrf.clone())
-        .bind(now())
+        .bind(self.now())
         .bind(session.expires_at)
         .execute(&self.pool)
         .await?;
@@ -459,7 +459,7 @@ impl Store {
              WHERE id_hash = $1 AND expires_at > $2",
         )
         .bind(id_hash.to_owned())
-        .bind(now())
+        .bind(self.now())
         .fetch_optional(&self.pool)
         .await?;
         row.map(|r| {
@@ -476,7 +476,7 @@ impl Store {
     pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM officer_sessions WHERE id_hash = $1 OR expires_at <= $2")
             .bind(id_hash.to_owned())
-            .bind(now())
+            .bind(self.now())
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -496,7 +496,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
-        let at = now();
+        let at = self.now();
         sqlx::query(
             "INSERT INTO applications (id, office_id, review_office_id, stage, form, documents,
                 photo, name_kana, name_kanji, license_number, papers_tracking, papers_arrived,
@@ -592,7 +592,7 @@ impl Store {
         if let Some(c) = &change.card_id {
             app.card_id = Some(c.clone());
         }
-        let at = now();
+        let at = self.now();
         app.updated_at = at;
         app.version += 1;
         sqlx::query(
@@ -768,7 +768,7 @@ impl Store {
     ) -> Result<usize, StoreError> {
         check_event(audit)?;
         let mut tx = self.begin_write().await?;
-        let at = now();
+        let at = self.now();
         let mut new = 0;
         for (subscriber, amount, status) in fees {
             let r = sqlx::query(
@@ -803,7 +803,7 @@ impl Store {
             "UPDATE fees SET status = 'paid', paid_at = $1
              WHERE subscriber_id = $2 AND fiscal_year = $3 AND status = 'billed'",
         )
-        .bind(now())
+        .bind(self.now())
         .bind(subscriber_id.to_owned())
         .bind(fiscal_year)
         .execute(&mut *tx)

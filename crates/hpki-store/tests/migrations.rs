@@ -107,7 +107,10 @@ mod scenarios {
         );
 
         let mut seen = Vec::new();
-        let report = Store::migrate(&ctx.url, "operator", &mut |m| seen.push(m.version)).await?;
+        let report = Store::migrate(&ctx.url, "operator", hpki_clock::system(), &mut |m| {
+            seen.push(m.version)
+        })
+        .await?;
         assert_eq!(report.from, SchemaState::At(1));
         assert_eq!(report.to, latest_version());
         let expected: Vec<i64> = (2..=latest_version()).collect();
@@ -143,7 +146,7 @@ mod scenarios {
         assert_eq!(first, None);
 
         // Nothing left to do.
-        let again = Store::migrate(&ctx.url, "operator", &mut |_| {}).await?;
+        let again = Store::migrate(&ctx.url, "operator", hpki_clock::system(), &mut |_| {}).await?;
         assert!(again.applied.is_empty());
         assert_eq!(audit_actions(&store).await.len(), wanted.len());
         store.close().await;
@@ -156,7 +159,9 @@ mod scenarios {
         back_to_release_1(ctx).await;
         let migrate = |actor: &'static str| {
             let url = ctx.url.clone();
-            tokio::spawn(async move { Store::migrate(&url, actor, &mut |_| {}).await })
+            tokio::spawn(async move {
+                Store::migrate(&url, actor, hpki_clock::system(), &mut |_| {}).await
+            })
         };
         let (a, b) = (migrate("operator-a"), migrate("operator-b"));
         let (a, b) = (a.await.expect("task")?, b.await.expect("task")?);
@@ -189,7 +194,7 @@ mod scenarios {
         // connect. Migration completes release 1's schema first.
         back_to_release_1(ctx).await;
         exec(ctx, "DROP TABLE archive_documents").await;
-        Store::migrate(&ctx.url, "operator", &mut |_| {}).await?;
+        Store::migrate(&ctx.url, "operator", hpki_clock::system(), &mut |_| {}).await?;
         let store = Store::connect(&ctx.url).await?;
         let page = store
             .archive_documents(hpki_store::ArchiveFilter::default())
@@ -207,7 +212,7 @@ mod scenarios {
         .await;
         for result in [
             Store::connect(&ctx.url).await.err(),
-            Store::migrate(&ctx.url, "operator", &mut |_| {})
+            Store::migrate(&ctx.url, "operator", hpki_clock::system(), &mut |_| {})
                 .await
                 .err(),
         ] {
@@ -227,7 +232,7 @@ mod scenarios {
         let before = audit_actions(&ctx.store).await;
         for result in [
             Store::connect(&ctx.url).await.err(),
-            Store::migrate(&ctx.url, "operator", &mut |_| {})
+            Store::migrate(&ctx.url, "operator", hpki_clock::system(), &mut |_| {})
                 .await
                 .err(),
         ] {

@@ -1,5 +1,5 @@
 //! Every scenario runs on SQLite (a file in a temporary directory) and on PostgreSQL (a fresh
-//! schema per test, see `hpki_store::fresh_postgres_url`).
+//! schema per test, see `hpki_testkit::fresh_postgres_url`).
 //!
 //! PostgreSQL is at `HPKI_TEST_DATABASE_URL`, or `postgres://postgres@127.0.0.1:5432/test`. If it
 //! cannot be reached the PostgreSQL tests fail; set `HPKI_TEST_SKIP_POSTGRES=1` to skip them.
@@ -455,7 +455,7 @@ mod scenarios {
             store.verify_audit().await?,
             AuditVerification::Intact { records: 0 }
         );
-        let before = std::time::SystemTime::now()
+        let before = hpki_clock::Clock::now(&hpki_clock::SystemClock)
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);

@@ -11,29 +11,14 @@ use hpki_token::{Card, HsmToken, KeyUse, Module, Pkcs11Card, SOFTHSM2_MODULE, To
 /// One SoftHSM2 token directory for this test binary: the module reads `SOFTHSM2_CONF` once,
 /// at `C_Initialize`. Every test uses its own token label.
 fn module() -> Arc<Module> {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir(dir.path().join("tokens")).expect("tokens dir");
-        let conf = dir.path().join("softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-                dir.path().join("tokens").display()
-            ),
-        )
-        .expect("softhsm2.conf");
+    static HSM: OnceLock<hpki_testkit::SoftHsm> = OnceLock::new();
+    HSM.get_or_init(|| {
+        let hsm = hpki_testkit::SoftHsm::new();
         // SAFETY of the environment change: set once, before the module is loaded, while no
         // other thread of this binary reads SOFTHSM2_CONF.
-        unsafe { std::env::set_var("SOFTHSM2_CONF", &conf) };
-        dir
+        unsafe { std::env::set_var("SOFTHSM2_CONF", &hsm.conf) };
+        hsm
     });
-    assert!(dir.path().exists());
-    assert!(
-        Path::new(SOFTHSM2_MODULE).exists(),
-        "{SOFTHSM2_MODULE} is missing: run scripts/test.sh, which installs softhsm2"
-    );
     Module::open(Path::new(SOFTHSM2_MODULE)).expect("load SoftHSM2")
 }
 

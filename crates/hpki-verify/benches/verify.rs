@@ -89,7 +89,7 @@ fn run() -> Result<(), BoxError> {
         documents.push((signature, letter));
     }
     let trust = document::TrustAnchors::new([world.root.clone()]);
-    let options = VerifyOptions::default();
+    let options = VerifyOptions::at(hpki_clock::Clock::now(&world.clock));
     let verify = |(signature, letter): &(Vec<u8>, Vec<u8>)| {
         document::verify(&Document::detached(signature, letter), &trust, &options)
     };

@@ -15,7 +15,8 @@
 //!   now, hcRole, the level reached; the [`document::Report`] in Japanese, English and JSON.
 //! - [`dn`]: distinguished names as RFC 4514 text for reports and errors.
 //!
-//! Pure: no network, no files, no clock except [`PathOptions::default`]'s "now"; the only state
+//! Pure: no network, no files, no clock (the caller says when "now" is: [`PathOptions::at`],
+//! [`document::VerifyOptions::at`]); the only state
 //! is the bounded process memos of [`memo`] (decoded certificates and CRLs, validated paths,
 //! signatures that verified), keyed by the bytes they were computed from, which answer exactly
 //! what computing again would. Signature
@@ -27,7 +28,8 @@
 //! #         crl: Vec<u8>) -> Result<(), hpki_verify::PathError> {
 //! use hpki_verify::{PathOptions, RevocationData, RevocationScope, Subscriber};
 //! let policy = const_oid::ObjectIdentifier::new_unwrap("1.2.392.100495.1.5.1.1.0.1");
-//! let options = PathOptions::requiring_policies(std::time::SystemTime::now(), &[policy]);
+//! let now = hpki_clock::Clock::now(&hpki_clock::SystemClock);
+//! let options = PathOptions::requiring_policies(now, &[policy]);
 //! let path = hpki_verify::validate_path(&leaf, &[ca], &[root], &options)?;
 //! let data = RevocationData { crls: vec![crl], ocsp_responses: vec![] };
 //! hpki_verify::check_revocation(&path, &data, options.at).require(RevocationScope::Leaf)?;

@@ -83,13 +83,6 @@ impl PathOptions {
     }
 }
 
-impl Default for PathOptions {
-    /// Validation now, any policy.
-    fn default() -> Self {
-        PathOptions::at(SystemTime::now())
-    }
-}
-
 /// A validated certification path (RFC 5280 §6.1.6 outputs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ValidPath {

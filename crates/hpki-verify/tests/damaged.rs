@@ -87,7 +87,7 @@ fn damaged_documents_never_panic_and_damaged_signed_bytes_never_verify() {
     let (key, cert) = world.doctor().expect("doctor");
     let ctx = world.context(&key, &cert);
     let trust = TrustAnchors::new([world.root.clone()]);
-    let options = VerifyOptions::default();
+    let options = VerifyOptions::at(hpki_clock::Clock::now(&world.clock));
 
     let letter = "診療情報提供書（紹介状）。日医病院 内科 御侍史。患者: 日医 花子 様。"
         .repeat(4)

@@ -124,7 +124,7 @@ impl Case<'_> {
 fn demo_hierarchy_verdicts_agree_with_openssl() {
     let f = fixture();
     let dir = tempfile::tempdir().unwrap();
-    let now = SystemTime::now();
+    let now = hpki_clock::Clock::now(&f.clock);
     let day = Duration::from_secs(86_400);
     // After the revocation, and not before the CRL's thisUpdate (openssl uses only CRLs
     // current at -attime).

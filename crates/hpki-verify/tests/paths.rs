@@ -15,8 +15,9 @@ use x509_cert::ext::pkix::CrlReason;
 
 const DAY: Duration = Duration::from_secs(86_400);
 
+/// Now, by the fixture CA's clock (it stands still; the fixture moved it past its revocation).
 fn now() -> SystemTime {
-    SystemTime::now()
+    hpki_clock::Clock::now(&fixture().clock)
 }
 
 fn sign_options(at: SystemTime) -> PathOptions {

@@ -13,33 +13,8 @@ pub const PASSPHRASE: &str = "test passphrase";
 pub const SIGN_POLICY: &str = "1.2.392.100495.1.5.1.1.0.1";
 pub const AUTH_POLICY: &str = "1.2.392.100495.1.5.1.2.0.1";
 
-/// Which database a scenario runs on.
-#[derive(Clone, Copy, Debug)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// Generate one test per backend for a scenario function `fn(Backend)`.
-#[macro_export]
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $( #[test] fn $name() { super::$name($crate::common::Backend::Sqlite) } )*
-        }
-        mod postgres {
-            $( #[test] fn $name() { if $crate::common::postgres_enabled() { super::$name($crate::common::Backend::Postgres) } } )*
-        }
-    };
-}
-
-pub fn postgres_enabled() -> bool {
-    if std::env::var("HPKI_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
-        eprintln!("skipped: PostgreSQL (HPKI_TEST_SKIP_POSTGRES=1)");
-        return false;
-    }
-    true
-}
+#[allow(unused_imports)] // each test binary uses some of them
+pub use hpki_testkit::{Backend, SOFTHSM2_MODULE, SoftHsm, postgres_enabled};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -50,11 +25,9 @@ fn runtime() -> tokio::runtime::Runtime {
 
 /// A fresh, isolated PostgreSQL schema URL.
 pub fn postgres_url() -> String {
-    let base = std::env::var("HPKI_TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-    runtime()
-        .block_on(hpki_store::fresh_postgres_url(&base))
-        .expect("PostgreSQL must be reachable (set HPKI_TEST_SKIP_POSTGRES=1 to skip explicitly)")
+    runtime().block_on(hpki_testkit::fresh_postgres_url(
+        &hpki_testkit::postgres_base_url(),
+    ))
 }
 
 /// Run raw SQL against a CA's database (for tampering tests).
@@ -127,6 +100,7 @@ impl Ca {
                     .collect(),
             ),
         };
+        ca.start_clock();
         let mut args = vec![
             "init".to_owned(),
             "--dir".into(),
@@ -147,6 +121,40 @@ impl Ca {
             String::from_utf8_lossy(&out.stderr)
         );
         ca
+    }
+
+    /// Every process of this CA (commands, servers, `hpki sign` and `hpki verify`) from now on
+    /// reads the time from one file (`HPKI_TEST_CLOCK`, honoured by debug builds): it stands at
+    /// the real time of this call until [`Ca::advance_clock`] moves it, so no test waits for
+    /// time to pass and outside tools (openssl) still agree with the certificates' validity.
+    pub fn start_clock(&self) {
+        let file = self.path("clock");
+        hpki_clock::FileClock::write(&file, hpki_clock::Clock::now(&hpki_clock::SystemClock))
+            .expect("clock file");
+        self.set_env(hpki_clock::TEST_CLOCK_VAR, &file.display().to_string());
+    }
+
+    /// Sets this CA's clock to the real time: outside tools (openssl) make certificates valid
+    /// from the real time, and the test hands them to hpki.
+    pub fn set_clock_to_real_time(&self) {
+        hpki_clock::FileClock::write(
+            &self.path("clock"),
+            hpki_clock::Clock::now(&hpki_clock::SystemClock),
+        )
+        .expect("clock file");
+    }
+
+    /// Now, by this CA's clock.
+    pub fn now(&self) -> std::time::SystemTime {
+        hpki_clock::Clock::now(&hpki_clock::FileClock::new(self.path("clock")))
+    }
+
+    /// Moves the time of this CA's processes on by `d`.
+    pub fn advance_clock(&self, d: std::time::Duration) {
+        let file = self.path("clock");
+        let clock = hpki_clock::FileClock::new(&file);
+        hpki_clock::FileClock::write(&file, hpki_clock::Clock::now(&clock) + d)
+            .expect("clock file");
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -467,58 +475,6 @@ pub fn pkilint_errors(cmd: &str, file: &Path) -> Vec<String> {
         .collect()
 }
 
-/// SoftHSM2 with its own token directory: stands for the card readers and the HSM.
-pub struct SoftHsm {
-    pub dir: tempfile::TempDir,
-    pub conf: PathBuf,
-}
-
-pub const SOFTHSM2_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
-
-impl SoftHsm {
-    pub fn new() -> SoftHsm {
-        assert!(
-            Path::new(SOFTHSM2_MODULE).exists(),
-            "{SOFTHSM2_MODULE} is required by the tests: run scripts/test.sh, which installs softhsm2"
-        );
-        let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::create_dir(dir.path().join("tokens")).expect("tokens");
-        let conf = dir.path().join("softhsm2.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "directories.tokendir = {}\nobjectstore.backend = file\nlog.level = ERROR\n",
-                dir.path().join("tokens").display()
-            ),
-        )
-        .expect("softhsm2.conf");
-        SoftHsm { dir, conf }
-    }
-
-    /// The environment variable pointing SoftHSM2 at this directory.
-    pub fn env(&self) -> (&'static str, String) {
-        ("SOFTHSM2_CONF", self.conf.display().to_string())
-    }
-
-    /// `pkcs11-tool --module SoftHSM2 <args>` (OpenSC): (success, stdout+stderr).
-    pub fn pkcs11_tool(&self, args: &str) -> (bool, String) {
-        require_tool("pkcs11-tool");
-        sh_out(&format!(
-            "SOFTHSM2_CONF='{}' pkcs11-tool --module {SOFTHSM2_MODULE} {args}",
-            self.conf.display()
-        ))
-    }
-
-    /// `softhsm2-util <args>`, which must succeed.
-    pub fn util(&self, args: &str) -> String {
-        require_tool("softhsm2-util");
-        sh(&format!(
-            "SOFTHSM2_CONF='{}' softhsm2-util {args}",
-            self.conf.display()
-        ))
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Signing as the doctor against a served demo CA (sign_acceptance.rs, verify_acceptance.rs).
 
@@ -607,11 +563,12 @@ pub fn demo_doctor(ca: &Ca) -> (PathBuf, PathBuf) {
         .build()
         .expect("runtime");
     let files = rt.block_on(async {
-        let engine = hpki_ca::Engine::open(
+        let engine = hpki_ca::Engine::open_with_clock(
             &ca.dir,
             None,
             hpki_ca::authority::KeyAccess::Passphrase(PASSPHRASE.into()),
             "test",
+            std::sync::Arc::new(hpki_clock::FileClock::new(ca.path("clock"))),
         )
         .await
         .expect("open the CA");

@@ -1,15 +1,14 @@
 //! What the scenario tests of the store share: one test's database on SQLite (a file in a
-//! temporary directory) or PostgreSQL (a fresh schema, see `hpki_store::fresh_postgres_url`), and
+//! temporary directory) or PostgreSQL (a fresh schema, see `hpki_testkit::fresh_postgres_url`), and
 //! the macro that runs a scenario on both.
 //!
 //! PostgreSQL is at `HPKI_TEST_DATABASE_URL`, or `postgres://postgres@127.0.0.1:5432/test`. If it
 //! cannot be reached the PostgreSQL tests fail; set `HPKI_TEST_SKIP_POSTGRES=1` to skip them.
 #![allow(dead_code)]
 
-use hpki_store::{Backend, Store, drop_postgres_schema, fresh_postgres_url};
+use hpki_store::{Backend, Store};
+use hpki_testkit::{drop_postgres_schema, fresh_postgres_url, postgres_base_url, postgres_enabled};
 use sqlx::{AnyConnection, Connection};
-
-const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// One test's database: its URL, a store on it, and what must outlive the test.
 pub struct Ctx {
@@ -39,9 +38,7 @@ impl Ctx {
     pub async fn finish(self) {
         self.store.close().await;
         if self.backend == Backend::Postgres {
-            drop_postgres_schema(&self.url)
-                .await
-                .expect("drop the test schema");
+            drop_postgres_schema(&self.url).await;
         }
     }
 }
@@ -61,18 +58,10 @@ pub async fn sqlite_ctx() -> Ctx {
 
 /// A store in a fresh PostgreSQL schema, or `None` when PostgreSQL tests are switched off.
 pub async fn postgres_ctx() -> Option<Ctx> {
-    if std::env::var("HPKI_TEST_SKIP_POSTGRES").as_deref() == Ok("1") {
-        eprintln!("skipped: PostgreSQL test (HPKI_TEST_SKIP_POSTGRES=1)");
+    if !postgres_enabled() {
         return None;
     }
-    let base =
-        std::env::var("HPKI_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into());
-    let url = fresh_postgres_url(&base).await.unwrap_or_else(|e| {
-        panic!(
-            "PostgreSQL is unreachable ({e}); start it, point HPKI_TEST_DATABASE_URL at it, \
-             or set HPKI_TEST_SKIP_POSTGRES=1 to skip these tests"
-        )
-    });
+    let url = fresh_postgres_url(&postgres_base_url()).await;
     let store = Store::connect(&url).await.expect("connect to PostgreSQL");
     assert_eq!(store.backend(), Backend::Postgres);
     Some(Ctx {

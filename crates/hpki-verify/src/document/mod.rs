@@ -122,8 +122,8 @@ impl<'a> Document<'a> {
 /// What the caller decides.
 #[derive(Clone, Debug)]
 pub struct VerifyOptions {
-    /// The validation time, "now" (default: the system clock).
-    pub at: Option<SystemTime>,
+    /// The validation time, "now" (the caller's clock; a report is about this moment).
+    pub at: SystemTime,
     /// The acceptable certificate policies of the signer's certificate (RFC 5280 §6.1.1 (c),
     /// with initial-explicit-policy); empty: any policy. E.g. the JMA signing policy
     /// 1.2.392.100495.1.5.1.1.0.1.
@@ -135,10 +135,12 @@ pub struct VerifyOptions {
     pub revocation_check: bool,
 }
 
-impl Default for VerifyOptions {
-    fn default() -> Self {
+impl VerifyOptions {
+    /// Verification now = `at`, any policy, the document's own validation data, an unknown
+    /// revocation status failing.
+    pub fn at(at: SystemTime) -> Self {
         VerifyOptions {
-            at: None,
+            at,
             policies: Vec::new(),
             extra_validation: ValidationData::default(),
             revocation_check: true,
@@ -237,7 +239,7 @@ impl TrustAnchors {
 /// documentation for the checks and the verdict rules). Never fails: what cannot be read is a
 /// [`Failure`] in the report.
 pub fn verify(document: &Document<'_>, trust: &TrustAnchors, options: &VerifyOptions) -> Report {
-    let now = options.at.unwrap_or_else(SystemTime::now);
+    let now = options.at;
     let Some(format) = detect(document.content) else {
         return Report::failed(
             None,
@@ -1257,7 +1259,7 @@ mod tests {
         let report = verify(
             &Document::new(b"hello"),
             &TrustAnchors::default(),
-            &VerifyOptions::default(),
+            &VerifyOptions::at(hpki_clock::from_unix(1_796_050_800)),
         );
         assert!(!report.is_valid());
         assert!(matches!(report.failures[..], [Failure::Unreadable { .. }]));

@@ -3,6 +3,7 @@
 //! responses the tests validate, and helpers to build variants signed by the real CA keys.
 #![allow(dead_code)]
 
+use hpki_clock::Clock as _;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
@@ -14,7 +15,7 @@ use hpki_asn1::ocsp::{
     BasicOcspResponse, CertId, CertStatus, OcspRequest, OcspResponse, Request, ResponderId,
     ResponseData, SingleResponse, TbsRequest, Version,
 };
-use hpki_ca::ceremony::{InitOptions, build_csr, init};
+use hpki_ca::ceremony::{InitOptions, build_csr};
 use hpki_ca::ocsp_responder::OcspResponder;
 use hpki_ca::{CaName, Engine};
 use hpki_keys::{KeyKind, Signer, SoftwareKey};
@@ -33,6 +34,8 @@ pub const DIRECTOR: &str = r#"{"name_romaji":"Hanako Nichii","name_kanji":"æ—¥åŒ
 /// Everything the tests validate, as made by the CA.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
+    /// The fixture CA's clock: "now" of every test that uses the fixture.
+    pub clock: hpki_clock::FixedClock,
     pub root: Certificate,
     pub sign_ca: Certificate,
     pub auth_ca: Certificate,
@@ -132,7 +135,7 @@ fn csr(key: &SoftwareKey) -> Vec<u8> {
     .unwrap()
 }
 
-async fn demo(dir: &std::path::Path) -> Engine {
+async fn demo(dir: &std::path::Path, clock: hpki_clock::SharedClock) -> Engine {
     let opts = InitOptions {
         demo: true,
         database_url: None,
@@ -141,7 +144,9 @@ async fn demo(dir: &std::path::Path) -> Engine {
         actor: "test".into(),
         hsm: None,
     };
-    init(dir, &opts, &mut |_| {}).await.expect("demo CA")
+    hpki_ca::ceremony::init_with_clock(dir, &opts, &mut |_| {}, clock)
+        .await
+        .expect("demo CA")
 }
 
 fn cert_of(engine: &Engine, ca: CaName) -> Certificate {
@@ -205,7 +210,9 @@ fn serial_hex(c: &Certificate) -> String {
 
 async fn make() -> Fixture {
     let dir = tempfile::tempdir().expect("tempdir");
-    let engine = Arc::new(demo(&dir.path().join("ca")).await);
+    // The fixture's CA stands still at the real time of its making: the test moves it on.
+    let clock = hpki_clock::FixedClock::starting_now();
+    let engine = Arc::new(demo(&dir.path().join("ca"), clock.shared()).await);
     let responder = OcspResponder::new(engine.clone());
     let issue = async |ca: CaName, subject: &str, key: &SoftwareKey| -> Certificate {
         let issued = engine.issue(ca, &csr(key), subject).await.expect("issue");
@@ -242,7 +249,7 @@ async fn make() -> Fixture {
         .respond(CaName::Sign, &ocsp_request(&sign_ca, &revoked))
         .await;
     // The revocation must fall in a later second than the issuance and the first CRL.
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    clock.advance(Duration::from_secs(1));
     engine
         .revoke(
             CaName::Sign,
@@ -318,7 +325,7 @@ async fn make() -> Fixture {
     ));
 
     let other_dir = dir.path().join("other");
-    let other = demo(&other_dir).await;
+    let other = demo(&other_dir, clock.shared()).await;
     let other_root = cert_of(&other, CaName::Root);
     let ocsp_forged = {
         let responder = other
@@ -329,11 +336,10 @@ async fn make() -> Fixture {
             .expect("delegated responder");
         let signer = responder.signer.expect("responder key");
         let request = OcspRequest::from_der(&ocsp_request(&sign_ca, &leaf)).unwrap();
-        let now = der::asn1::GeneralizedTime::from_system_time(SystemTime::now()).unwrap();
-        let later = der::asn1::GeneralizedTime::from_system_time(
-            SystemTime::now() + Duration::from_secs(3600),
-        )
-        .unwrap();
+        let now = der::asn1::GeneralizedTime::from_system_time(clock.now()).unwrap();
+        let later =
+            der::asn1::GeneralizedTime::from_system_time(clock.now() + Duration::from_secs(3600))
+                .unwrap();
         let data = ResponseData {
             version: Version::default(),
             responder_id: ResponderId::ByName(responder.cert.tbs_certificate().subject().clone()),
@@ -360,6 +366,7 @@ async fn make() -> Fixture {
 
     Fixture {
         dir,
+        clock,
         root,
         sign_ca,
         auth_ca: cert_of(&engine, CaName::Auth),

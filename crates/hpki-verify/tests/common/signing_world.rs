@@ -6,9 +6,8 @@
 #![allow(dead_code)]
 
 use std::sync::Arc;
-use std::time::SystemTime;
 
-use hpki_ca::ceremony::{DEMO_SUBSCRIBER, InitOptions, build_csr, init};
+use hpki_ca::ceremony::{DEMO_SUBSCRIBER, InitOptions, build_csr, init_with_clock};
 use hpki_ca::ocsp_responder::OcspResponder;
 use hpki_ca::tsa::TsaResponder;
 use hpki_ca::{CaName, Engine};
@@ -31,6 +30,9 @@ pub struct SigningWorld {
     pub root: Certificate,
     /// The JMA signing CA that issues the doctors' certificates.
     pub sign_ca: Certificate,
+    /// The world's clock (CA, TSA, signing time): it stands at the real time of the world's
+    /// making until a test moves it.
+    pub clock: hpki_clock::FixedClock,
     _dir: tempfile::TempDir,
 }
 
@@ -45,6 +47,7 @@ impl SigningWorld {
             .worker_threads(1)
             .enable_all()
             .build()?;
+        let clock = hpki_clock::FixedClock::starting_now();
         let engine = Arc::new(rt.block_on(async {
             let opts = InitOptions {
                 demo: true,
@@ -54,7 +57,7 @@ impl SigningWorld {
                 actor: "signing world".into(),
                 hsm: None,
             };
-            init(&dir.path().join("ca"), &opts, &mut |_| {}).await
+            init_with_clock(&dir.path().join("ca"), &opts, &mut |_| {}, clock.shared()).await
         })?);
         let crls = vec![
             (
@@ -67,6 +70,7 @@ impl SigningWorld {
             ),
         ];
         Ok(SigningWorld {
+            clock,
             tsa: Tsa {
                 rt: rt.handle().clone(),
                 tsa: TsaResponder::new(engine.clone()),
@@ -108,7 +112,7 @@ impl SigningWorld {
             signer: key,
             certificate,
             chain: std::slice::from_ref(&self.sign_ca),
-            signing_time: SystemTime::now(),
+            signing_time: hpki_clock::Clock::now(&self.clock),
             time_stamper: Some(&self.tsa),
             validation: Some(&self.validation),
         }
