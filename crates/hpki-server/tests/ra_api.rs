@@ -711,6 +711,7 @@ fn softhsm() -> std::sync::Arc<hpki_token::Module> {
     HSM.get_or_init(|| {
         let hsm = hpki_testkit::SoftHsm::new();
         // Set once, before the module is loaded.
+        #[allow(unsafe_code)]
         unsafe { std::env::set_var("SOFTHSM2_CONF", &hsm.conf) };
         hsm
     });

@@ -16,6 +16,7 @@ fn module() -> Arc<Module> {
         let hsm = hpki_testkit::SoftHsm::new();
         // SAFETY of the environment change: set once, before the module is loaded, while no
         // other thread of this binary reads SOFTHSM2_CONF.
+        #[allow(unsafe_code)]
         unsafe { std::env::set_var("SOFTHSM2_CONF", &hsm.conf) };
         hsm
     });
