@@ -206,13 +206,12 @@ fn validate(args: ValidatePath) -> ExitCode {
                         .map(|r| format!(", reason {r}"))
                         .unwrap_or_default()
                 ),
-                RevocationStatus::Unknown { reasons } => {
-                    if reasons.is_empty() {
-                        "unknown / 不明 (no CRL or OCSP response for it)".to_owned()
-                    } else {
-                        format!("unknown / 不明 ({})", reasons.join("; "))
-                    }
-                }
+                RevocationStatus::Unknown { reasons } => format!(
+                    "unknown / 不明 ({})",
+                    on_one_line(&hpki_verify::revocation::problem::unknown_status_text(
+                        reasons
+                    ))
+                ),
             };
             println!("  [{}] {line}", c.index);
         }

@@ -712,7 +712,9 @@ fn softhsm() -> std::sync::Arc<hpki_token::Module> {
         let hsm = hpki_testkit::SoftHsm::new();
         // Set once, before the module is loaded.
         #[allow(unsafe_code)]
-        unsafe { std::env::set_var("SOFTHSM2_CONF", &hsm.conf) };
+        unsafe {
+            std::env::set_var("SOFTHSM2_CONF", &hsm.conf)
+        };
         hsm
     });
     hpki_token::Module::open(std::path::Path::new(hpki_token::SOFTHSM2_MODULE))

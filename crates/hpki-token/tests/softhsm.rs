@@ -17,7 +17,9 @@ fn module() -> Arc<Module> {
         // SAFETY of the environment change: set once, before the module is loaded, while no
         // other thread of this binary reads SOFTHSM2_CONF.
         #[allow(unsafe_code)]
-        unsafe { std::env::set_var("SOFTHSM2_CONF", &hsm.conf) };
+        unsafe {
+            std::env::set_var("SOFTHSM2_CONF", &hsm.conf)
+        };
         hsm
     });
     Module::open(Path::new(SOFTHSM2_MODULE)).expect("load SoftHSM2")

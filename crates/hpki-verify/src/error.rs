@@ -188,14 +188,17 @@ pub enum PathError {
         reason: Option<String>,
     },
     /// No CRL or OCSP response given determines the certificate's status at the validation time.
-    #[error("revocation status of certificate [{index}] \"{subject}\" is unknown: {detail}")]
+    #[error(
+        "revocation status of certificate [{index}] \"{subject}\" is unknown: {}",
+        crate::revocation::problem::unknown_status_text(problems).en
+    )]
     RevocationUnknown {
         /// Position in the path (0 = leaf).
         index: usize,
         /// Its subject.
         subject: String,
-        /// Why each candidate CRL or response did not answer.
-        detail: String,
+        /// Why each candidate CRL or response did not answer (empty: there was none).
+        problems: Vec<crate::revocation::SourcedProblem>,
     },
     /// Any other failure reported by path validation.
     #[error("certificate path is not valid: {detail}")]
@@ -359,12 +362,13 @@ impl Localized for PathError {
             PathError::RevocationUnknown {
                 index,
                 subject,
-                detail,
+                problems,
             } => Text::new(
-                format!("証明書[{index}]の失効状態を確認できません"),
                 format!(
-                    "revocation status of certificate [{index}] \"{subject}\" is unknown: {detail}"
+                    "証明書[{index}]「{subject}」の失効状態を確認できません：{}",
+                    crate::revocation::problem::unknown_status_text(problems).ja
                 ),
+                self.to_string(),
             ),
             PathError::Other { detail, .. } => Text::new(
                 format!("証明書パスが無効です{}", hpki_text::DETAIL_IN_ENGLISH),

@@ -515,14 +515,7 @@ fn revocations(path: &ValidPath, data: &ParsedRevocationData, at: SystemTime) ->
             }
             RevocationStatus::Unknown { reasons } => out.unknown.push((
                 c.subject.clone(),
-                if reasons.is_empty() {
-                    Text::new(
-                        "該当する CRL・OCSP 応答がありません",
-                        "no CRL or OCSP response for it",
-                    )
-                } else {
-                    Text::new(reasons.join("; "), reasons.join("; "))
-                },
+                crate::revocation::problem::unknown_status_text(reasons),
             )),
         }
     }

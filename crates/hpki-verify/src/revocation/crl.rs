@@ -1,6 +1,9 @@
 //! CRL processing (RFC 5280 §6.3.3) for complete CRLs issued by the certificate's own issuer
 //! (see the [module above](super) for what is supported).
 
+use hpki_text::Text;
+
+use super::problem::{ExtensionPlace, RevocationProblem};
 use std::time::SystemTime;
 
 use const_oid::ObjectIdentifier;
@@ -89,15 +92,16 @@ impl ParsedCrl {
     }
 
     /// `CRL #n of "issuer"`, for messages.
-    pub fn describe(&self) -> String {
+    pub fn describe(&self) -> Text {
+        let issuer = crate::dn::display(&self.crl.tbs_cert_list.issuer);
         match &self.number {
-            Some(n) => format!(
-                "CRL #{n} of \"{}\"",
-                crate::dn::display(&self.crl.tbs_cert_list.issuer)
+            Some(n) => Text::new(
+                format!("「{issuer}」の CRL #{n}"),
+                format!("CRL #{n} of \"{issuer}\""),
             ),
-            None => format!(
-                "CRL of \"{}\"",
-                crate::dn::display(&self.crl.tbs_cert_list.issuer)
+            None => Text::new(
+                format!("「{issuer}」の CRL"),
+                format!("CRL of \"{issuer}\""),
             ),
         }
     }
@@ -110,7 +114,7 @@ impl ParsedCrl {
         path: &[Certificate],
         index: usize,
         at: SystemTime,
-    ) -> Option<Result<Evidence, String>> {
+    ) -> Option<Result<Evidence, RevocationProblem>> {
         let cert = &path[index];
         let tbs = &self.crl.tbs_cert_list;
         // §6.3.3 (b)(1): the CRL issuer is the certificate issuer (indirect CRLs unsupported).
@@ -121,18 +125,21 @@ impl ParsedCrl {
         let idp = match find(tbs.crl_extensions.as_ref(), ISSUING_DISTRIBUTION_POINT) {
             Some(x) => match IssuingDistributionPoint::from_der(x.extn_value.as_bytes()) {
                 Ok(idp) => Some(idp),
-                Err(e) => return Some(Err(format!("malformed issuingDistributionPoint: {e}"))),
+                Err(e) => {
+                    return Some(Err(RevocationProblem::Malformed {
+                        what: "issuingDistributionPoint",
+                        detail: e.to_string(),
+                    }));
+                }
             },
             None => None,
         };
         if let Some(idp) = &idp {
             if idp.indirect_crl {
-                return Some(Err("indirect CRLs are not supported".into()));
+                return Some(Err(RevocationProblem::IndirectCrl));
             }
             if idp.only_some_reasons.is_some() {
-                return Some(Err(
-                    "CRLs covering only some reasons (onlySomeReasons) are not supported".into(),
-                ));
+                return Some(Err(RevocationProblem::PartitionedCrl));
             }
             let is_ca = matches!(
                 cert.tbs_certificate().get_extension::<BasicConstraints>(),
@@ -158,14 +165,14 @@ impl ParsedCrl {
         path: &[Certificate],
         index: usize,
         at: SystemTime,
-    ) -> Result<Evidence, String> {
+    ) -> Result<Evidence, RevocationProblem> {
         let cert = &path[index];
         let tbs = &self.crl.tbs_cert_list;
         // §5.2: a CRL with a critical extension the application cannot process is not used.
         for x in tbs.crl_extensions.iter().flatten() {
             match x.extn_id {
                 DELTA_CRL_INDICATOR => {
-                    return Err("delta CRLs are not supported".into());
+                    return Err(RevocationProblem::DeltaCrl);
                 }
                 AUTHORITY_KEY_IDENTIFIER
                 | CRL_NUMBER
@@ -174,13 +181,16 @@ impl ParsedCrl {
                 | AUTHORITY_INFO_ACCESS
                 | EXPIRED_CERTS_ON_CRL => {}
                 other if x.critical => {
-                    return Err(format!("unsupported critical CRL extension {other}"));
+                    return Err(RevocationProblem::UnsupportedCriticalExtension {
+                        oid: other.to_string(),
+                        place: ExtensionPlace::Crl,
+                    });
                 }
                 _ => {}
             }
         }
         if tbs.signature != self.crl.signature_algorithm {
-            return Err("signature algorithm fields of the CRL differ".into());
+            return Err(RevocationProblem::SignatureAlgorithmsDiffer);
         }
         // §6.3.3 (f), (g): the CRL is signed by a certificate of the CRL issuer validated to the
         // same trust anchor: the certificate's issuer, or another certificate of the same CA
@@ -212,10 +222,12 @@ impl ParsedCrl {
                 for x in entry.crl_entry_extensions.iter().flatten() {
                     match x.extn_id {
                         REASON_CODE => {
-                            reason = Some(
-                                CrlReason::from_der(x.extn_value.as_bytes())
-                                    .map_err(|e| format!("malformed reasonCode: {e}"))?,
-                            );
+                            reason = Some(CrlReason::from_der(x.extn_value.as_bytes()).map_err(
+                                |e| RevocationProblem::Malformed {
+                                    what: "reasonCode",
+                                    detail: e.to_string(),
+                                },
+                            )?);
                         }
                         INVALIDITY_DATE => {
                             invalidity_date = GeneralizedTime::from_der(x.extn_value.as_bytes())
@@ -223,15 +235,14 @@ impl ParsedCrl {
                                 .map(|t| from_generalized(&t));
                         }
                         CERTIFICATE_ISSUER => {
-                            return Err(
-                                "entries naming another certificate issuer (indirect CRL) are not supported".into(),
-                            );
+                            return Err(RevocationProblem::IndirectCrl);
                         }
                         HOLD_INSTRUCTION_CODE => {}
                         other if x.critical => {
-                            return Err(format!(
-                                "unsupported critical CRL entry extension {other}"
-                            ));
+                            return Err(RevocationProblem::UnsupportedCriticalExtension {
+                                oid: other.to_string(),
+                                place: ExtensionPlace::CrlEntry,
+                            });
                         }
                         _ => {}
                     }
@@ -260,7 +271,7 @@ impl ParsedCrl {
     /// Find the certificate whose key signed this CRL among the CRL issuer's certificates in the
     /// validated path above `index`, checking its key identifier, its keyUsage (cRLSign) and
     /// the signature.
-    fn verify_signer(&self, path: &[Certificate], index: usize) -> Result<(), String> {
+    fn verify_signer(&self, path: &[Certificate], index: usize) -> Result<(), RevocationProblem> {
         let tbs = &self.crl.tbs_cert_list;
         let crl_key_id = find(tbs.crl_extensions.as_ref(), AUTHORITY_KEY_IDENTIFIER)
             .and_then(|x| AuthorityKeyIdentifier::from_der(x.extn_value.as_bytes()).ok())
@@ -277,11 +288,11 @@ impl ParsedCrl {
                     .get_extension::<SubjectKeyIdentifier>(),
             ) && kid.as_bytes() != ski.0.as_bytes()
             {
-                "signed by another key of the issuer (authorityKeyIdentifier differs)".to_owned()
+                RevocationProblem::OtherIssuerKey
             } else if let Ok(Some((_, ku))) = signer.tbs_certificate().get_extension::<KeyUsage>()
                 && !ku.crl_sign()
             {
-                "the issuer's keyUsage does not include cRLSign".to_owned()
+                RevocationProblem::NotCrlSigner
             } else {
                 match crate::signature::verify(
                     signer.tbs_certificate().subject_public_key_info(),
@@ -290,16 +301,15 @@ impl ParsedCrl {
                     &self.crl.signature,
                 ) {
                     Ok(()) => return Ok(()),
-                    Err(e) => format!("signature: {e}"),
+                    Err(e) => RevocationProblem::BadSignature {
+                        detail: e.to_string(),
+                    },
                 }
             };
             first_problem.get_or_insert(problem);
         }
-        Err(match first_problem {
-            Some(p) => format!(
-                "{p}; CRLs signed by a key that is not in the validated path (a separate CRL-signing certificate) are not supported"
-            ),
-            None => "no certificate of the CRL issuer in the path".into(),
+        Err(RevocationProblem::NoSignerInPath {
+            first: first_problem.map(Box::new),
         })
     }
 }

@@ -29,9 +29,13 @@
 
 pub mod crl;
 pub mod ocsp;
+pub mod problem;
+
+pub use problem::{ExtensionPlace, ResponderFault, RevocationProblem, SourcedProblem};
 
 use std::time::SystemTime;
 
+use hpki_text::Text;
 use x509_cert::Certificate;
 use x509_cert::ext::pkix::CrlReason;
 
@@ -176,7 +180,7 @@ pub enum RevocationStatus {
     /// No usable source covers the certificate at the validation time.
     Unknown {
         /// Why each candidate source did not answer (empty when there was none).
-        reasons: Vec<String>,
+        reasons: Vec<SourcedProblem>,
     },
 }
 
@@ -243,11 +247,7 @@ impl RevocationReport {
                 return Err(PathError::RevocationUnknown {
                     index: c.index,
                     subject: c.subject.clone(),
-                    detail: if reasons.is_empty() {
-                        "no CRL or OCSP response for it was given".into()
-                    } else {
-                        reasons.join("; ")
-                    },
+                    problems: reasons.clone(),
                 });
             }
         }
@@ -278,27 +278,25 @@ pub(crate) fn covers(
     next_update: Option<SystemTime>,
     at: SystemTime,
     cert: &Certificate,
-) -> Result<(), String> {
+) -> Result<(), RevocationProblem> {
     if this_update <= at {
         match next_update {
             Some(next) if at <= next => Ok(()),
-            Some(next) => Err(format!(
-                "stale: its nextUpdate {} is before the validation time {}",
-                display(next),
-                display(at)
-            )),
-            None => Err("it has no nextUpdate, so it is not known to be current".into()),
+            Some(next) => Err(RevocationProblem::Stale {
+                next_update: next,
+                at,
+            }),
+            None => Err(RevocationProblem::NoNextUpdate),
         }
     } else {
         let not_after = crate::time::from_x509(&cert.tbs_certificate().validity().not_after);
         if this_update <= not_after {
             Ok(())
         } else {
-            Err(format!(
-                "issued at {}, after the certificate expired ({}), when its entry may have been removed",
-                display(this_update),
-                display(not_after)
-            ))
+            Err(RevocationProblem::IssuedAfterExpiry {
+                this_update,
+                not_after,
+            })
         }
     }
 }
@@ -391,14 +389,20 @@ pub fn check_parsed(
             match r.evidence(cert, issuer, at) {
                 None => {}
                 Some(Ok(e)) => evidence.push(e),
-                Some(Err(why)) => reasons.push(format!("OCSP response: {why}")),
+                Some(Err(problem)) => reasons.push(SourcedProblem {
+                    source: Text::new("OCSP 応答", "OCSP response"),
+                    problem,
+                }),
             }
         }
         for c in crls {
             match c.evidence(&path.certificates, index, at) {
                 None => {}
                 Some(Ok(e)) => evidence.push(e),
-                Some(Err(why)) => reasons.push(format!("{}: {why}", c.describe())),
+                Some(Err(problem)) => reasons.push(SourcedProblem {
+                    source: c.describe(),
+                    problem,
+                }),
             }
         }
         certificates.push(CertificateStatus {
@@ -418,7 +422,7 @@ pub fn check_parsed(
 /// the newest good answer; an OCSP "unknown" alone leaves the status unknown.
 fn decide(
     mut evidence: Vec<Evidence>,
-    mut reasons: Vec<String>,
+    mut reasons: Vec<SourcedProblem>,
     at: SystemTime,
 ) -> RevocationStatus {
     // Newest first.
@@ -449,10 +453,10 @@ fn decide(
     }
     for e in &evidence {
         if matches!(e.outcome, Outcome::Unknown) {
-            reasons.push(format!(
-                "{}: the responder does not know the certificate",
-                e.source
-            ));
+            reasons.push(SourcedProblem {
+                source: Text::same(e.source.to_string()),
+                problem: RevocationProblem::ResponderDoesNotKnow,
+            });
         }
     }
     RevocationStatus::Unknown { reasons }

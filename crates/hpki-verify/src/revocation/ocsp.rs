@@ -1,5 +1,6 @@
 //! OCSP response processing (RFC 6960 §3.2, §4.2.2.2) with hpki-asn1's OCSP types.
 
+use super::problem::{ExtensionPlace, ResponderFault, RevocationProblem};
 use std::time::SystemTime;
 
 use aws_lc_rs::digest;
@@ -14,7 +15,7 @@ use x509_cert::ext::pkix::{ExtendedKeyUsage, KeyUsage};
 
 use super::crl::signed_part;
 use super::{Evidence, Outcome, Responder, Revocation, StatusSource, covers};
-use crate::time::{display, from_generalized, from_x509};
+use crate::time::{from_generalized, from_x509};
 
 const ID_SHA1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 const ID_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
@@ -116,7 +117,7 @@ impl ParsedResponse {
         cert: &Certificate,
         issuer: &Certificate,
         at: SystemTime,
-    ) -> Option<Result<Evidence, String>> {
+    ) -> Option<Result<Evidence, RevocationProblem>> {
         let Some((basic, tbs)) = &self.basic else {
             // An error response (RFC 6960 §2.3) answers nothing about any certificate.
             return None;
@@ -137,7 +138,7 @@ impl ParsedResponse {
         cert: &Certificate,
         issuer: &Certificate,
         at: SystemTime,
-    ) -> Result<Evidence, String> {
+    ) -> Result<Evidence, RevocationProblem> {
         let data = &basic.tbs_response_data;
         let produced_at = from_generalized(&data.produced_at);
         // RFC 6960 §4.2.2.2: the issuing CA itself, or a responder it certified for OCSP.
@@ -152,7 +153,7 @@ impl ParsedResponse {
                 .iter()
                 .flatten()
                 .find(|c| identifies(&data.responder_id, c))
-                .ok_or("signed by a responder that is neither the issuing CA nor a certificate included in the response")?;
+                .ok_or(RevocationProblem::UnknownResponder)?;
             authorize_delegate(delegate, issuer, produced_at)?;
             (
                 Responder::Delegated {
@@ -161,23 +162,26 @@ impl ParsedResponse {
                 delegate.tbs_certificate().subject_public_key_info(),
             )
         };
-        crate::signature::verify(key, &basic.signature_algorithm, tbs, &basic.signature)
-            .map_err(|e| format!("signature: {e}"))?;
+        crate::signature::verify(key, &basic.signature_algorithm, tbs, &basic.signature).map_err(
+            |e| RevocationProblem::BadSignature {
+                detail: e.to_string(),
+            },
+        )?;
         // Critical extensions this client does not process make the response unusable.
         for x in data.response_extensions.iter().flatten() {
             if x.critical && x.extn_id != ID_PKIX_OCSP_NONCE {
-                return Err(format!(
-                    "unsupported critical response extension {}",
-                    x.extn_id
-                ));
+                return Err(RevocationProblem::UnsupportedCriticalExtension {
+                    oid: x.extn_id.to_string(),
+                    place: ExtensionPlace::OcspResponse,
+                });
             }
         }
         for x in single.single_extensions.iter().flatten() {
             if x.critical {
-                return Err(format!(
-                    "unsupported critical single extension {}",
-                    x.extn_id
-                ));
+                return Err(RevocationProblem::UnsupportedCriticalExtension {
+                    oid: x.extn_id.to_string(),
+                    place: ExtensionPlace::OcspSingleResponse,
+                });
             }
         }
         // RFC 6960 §3.2 (4)–(5): the status is current at `at` (see the module documentation).
@@ -213,35 +217,38 @@ fn authorize_delegate(
     delegate: &Certificate,
     issuer: &Certificate,
     produced_at: SystemTime,
-) -> Result<(), String> {
+) -> Result<(), RevocationProblem> {
     let who = crate::dn::display(delegate.tbs_certificate().subject());
+    let fault = |why: ResponderFault| RevocationProblem::UnauthorisedResponder {
+        responder: who.clone(),
+        why,
+    };
     if !crate::build::may_have_issued(delegate, issuer) {
-        return Err(format!(
-            "responder certificate \"{who}\" is not issued by the certificate's issuer"
-        ));
+        return Err(fault(ResponderFault::NotIssuedByTheIssuer));
     }
-    let tbs_der = delegate
-        .tbs_certificate()
-        .to_der()
-        .map_err(|e| e.to_string())?;
+    let tbs_der = delegate.tbs_certificate().to_der().map_err(|e| {
+        fault(ResponderFault::BadSignature {
+            detail: e.to_string(),
+        })
+    })?;
     crate::signature::verify(
         issuer.tbs_certificate().subject_public_key_info(),
         delegate.signature_algorithm(),
         &tbs_der,
         delegate.signature(),
     )
-    .map_err(|e| format!("responder certificate \"{who}\": {e}"))?;
+    .map_err(|e| {
+        fault(ResponderFault::BadSignature {
+            detail: e.to_string(),
+        })
+    })?;
     if !has_ocsp_signing(delegate) {
-        return Err(format!(
-            "responder certificate \"{who}\" lacks id-kp-OCSPSigning"
-        ));
+        return Err(fault(ResponderFault::NoOcspSigning));
     }
     if let Ok(Some((_, ku))) = delegate.tbs_certificate().get_extension::<KeyUsage>()
         && !(ku.digital_signature() || ku.non_repudiation())
     {
-        return Err(format!(
-            "responder certificate \"{who}\": keyUsage does not allow signatures"
-        ));
+        return Err(fault(ResponderFault::KeyUsage));
     }
     let validity = delegate.tbs_certificate().validity();
     let (nb, na) = (
@@ -249,10 +256,7 @@ fn authorize_delegate(
         from_x509(&validity.not_after),
     );
     if produced_at < nb || produced_at > na {
-        return Err(format!(
-            "responder certificate \"{who}\" was not valid when the response was produced ({})",
-            display(produced_at)
-        ));
+        return Err(fault(ResponderFault::NotValidAt { produced_at }));
     }
     Ok(())
 }
