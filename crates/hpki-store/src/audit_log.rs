@@ -34,7 +34,7 @@ pub struct AuditRecord {
     pub object: String,
     /// The details, canonical JSON (compact, keys sorted).
     pub details: String,
-    /// The hash of the previous record ([`GENESIS_HASH`] for the first).
+    /// The hash of the previous record ([`crate::GENESIS_HASH`] for the first).
     pub prev_hash: String,
     /// hex(sha256(prev_hash \n seq \n at \n actor \n action \n object \n details)).
     pub hash: String,
