@@ -16,15 +16,13 @@
 mod common;
 
 use hpki_testkit::on_both_backends;
-#[path = "../../hpki-verify/tests/common/letter_pdf.rs"]
-mod letter_pdf;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::*;
 use der::{Decode, DecodePem};
-use letter_pdf::letter_pdf;
+use hpki_testkit::documents::letter_pdf;
 
 on_both_backends!(
     valid_documents_verify_and_a_changed_byte_is_tampering,

@@ -37,9 +37,7 @@ use hpki_sign::Level;
 use hpki_sign::cades::{self, Packaging};
 use hpki_verify::document::{self, Document, Verdict, VerifyOptions};
 
-#[path = "../tests/common/signing_world.rs"]
-mod signing_world;
-use signing_world::{BoxError, SigningWorld};
+use hpki_testkit::signing_world::{BoxError, SigningWorld};
 
 /// The allocator of the `hpki` binary (crates/hpki-cli/src/main.rs).
 #[global_allocator]

@@ -14,12 +14,8 @@ use hpki_sign::cades::{self, Packaging};
 use hpki_sign::pades::{self, PadesOptions};
 use hpki_verify::document::{self, Document, Report, TrustAnchors, Verdict, VerifyOptions};
 
-#[path = "common/letter_pdf.rs"]
-mod letter_pdf;
-#[path = "common/signing_world.rs"]
-mod signing_world;
-use letter_pdf::letter_pdf;
-use signing_world::SigningWorld;
+use hpki_testkit::documents::letter_pdf;
+use hpki_testkit::signing_world::SigningWorld;
 
 /// About how many positions of a file get a flipped bit.
 const POSITIONS: usize = 300;

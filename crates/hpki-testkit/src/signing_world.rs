@@ -1,9 +1,7 @@
 //! A demo CA made in-process (hpki-ca's engine in a temporary directory) that signs documents
 //! at any level as `hpki sign` does: its TSA for time-stamps, and its certificates, CRLs and
 //! OCSP responder for the validation data of B-LT — what `hpki-fetch` would get from the URLs in
-//! the certificates. Shared by the verify bench (`benches/verify.rs`, through `#[path]`) and the
-//! damaged-document tests.
-#![allow(dead_code)]
+//! the certificates. Used by the verify bench and the damaged-document tests of hpki-verify.
 
 use std::sync::Arc;
 
@@ -16,6 +14,7 @@ use hpki_sign::ltv::{TimeStamper, ValidationData, ValidationSource};
 use hpki_sign::{DigestAlgorithm, SignContext, SignError};
 use x509_cert::Certificate;
 
+/// Any error of setting the world up.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 const PASSPHRASE: &str = "signing world passphrase";

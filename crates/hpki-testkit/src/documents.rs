@@ -1,6 +1,5 @@
-//! A one-page PDF letter, hand-written, for the tests that sign and verify PDFs: the
-//! verify scenario tests of hpki-cli and the damaged-document tests of hpki-verify include this
-//! file with `#[path]`.
+//! Sample documents written by hand for the tests that sign and verify them: a one-page PDF
+//! letter (the verify scenario tests of hpki-cli, the damaged-document tests of hpki-verify).
 
 /// A one-page PDF whose page says `text` (classic cross-reference table).
 pub fn letter_pdf(text: &str) -> Vec<u8> {
