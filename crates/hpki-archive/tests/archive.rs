@@ -67,7 +67,11 @@ impl Demo {
         let key = SoftwareKey::generate(KeyKind::Rsa(2048)).expect("key");
         let csr = build_csr(&key, x509_cert::name::Name::default()).expect("csr");
         let issued = rt
-            .block_on(engine.issue(CaName::Sign, &csr, DEMO_SUBSCRIBER))
+            .block_on(engine.issue(
+                CaName::Sign,
+                &hpki_ca::issue::CheckedCsr::parse(&csr).expect("CSR"),
+                &engine.subject(DEMO_SUBSCRIBER).expect("subject"),
+            ))
             .expect("issue");
         let ca_cert = |name| engine.authority(name).expect("CA").ca.cert.clone();
         let chain = vec![ca_cert(CaName::Sign), ca_cert(CaName::Root)];

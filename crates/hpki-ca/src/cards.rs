@@ -345,7 +345,9 @@ impl Engine {
                     card.card_id().to_owned(),
                 )])?;
             let csr = build_csr(&signer, subject)?;
-            issued.push(self.issue(ca_of(key), &csr, subject_json).await?);
+            let checked = crate::issue::CheckedCsr::parse(&csr)?;
+            let subject = self.subject(subject_json)?;
+            issued.push(self.issue(ca_of(key), &checked, &subject).await?);
             pending.push(new);
         }
         for (new, cert) in pending.iter().zip(issued.iter()) {

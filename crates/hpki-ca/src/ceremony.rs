@@ -257,7 +257,10 @@ pub async fn issue_demo_subscriber(
         let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
         let subject = build_name(&[NameAttribute::CommonName("Taro Nichii".into())])?;
         let csr = build_csr(&key, subject)?;
-        let issued = engine.issue(ca, &csr, DEMO_SUBSCRIBER).await?;
+        let csr = crate::issue::CheckedCsr::parse(&csr)?;
+        let issued = engine
+            .issue(ca, &csr, &engine.subject(DEMO_SUBSCRIBER)?)
+            .await?;
         let key_file = format!("demo/taro-nichii-{ca}.key.pem");
         let cert_file = format!("demo/taro-nichii-{ca}.pem");
         std::fs::create_dir_all(engine.dir.path().join("demo"))

@@ -10,7 +10,7 @@ use hpki_keys::SignatureAlgorithm;
 use hpki_profile::key::check_subject_public_key;
 use hpki_profile::lint::LintContext;
 use hpki_profile::profile::TbsParams;
-use hpki_profile::subject::SubjectInput;
+use hpki_profile::subject::{SubjectInput, ValidatedSubject};
 use hpki_store::NewCertificate;
 use serde_json::json;
 use x509_cert::request::CertReq;
@@ -39,9 +39,26 @@ pub fn pem_encode(label: &str, der: &[u8]) -> String {
     pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).unwrap_or_default()
 }
 
+/// A PKCS#10 request (RFC 2986) that passed hpki's checks: well-formed, its self-signature
+/// valid (proof of possession), its key acceptable under HPKI. [`Engine::issue`] takes only this.
+#[derive(Clone, Debug)]
+pub struct CheckedCsr(CertReq);
+
+impl CheckedCsr {
+    /// Parses and checks a request given as PEM or DER.
+    pub fn parse(input: &[u8]) -> Result<CheckedCsr, CaError> {
+        check_csr(input).map(CheckedCsr)
+    }
+
+    /// The request.
+    pub fn request(&self) -> &CertReq {
+        &self.0
+    }
+}
+
 /// Parse and check a PKCS#10 request given as PEM or DER: well-formed, self-signature valid,
 /// key acceptable under HPKI.
-pub fn check_csr(input: &[u8]) -> Result<CertReq, CaError> {
+fn check_csr(input: &[u8]) -> Result<CertReq, CaError> {
     let req = match std::str::from_utf8(input) {
         Ok(text) if text.contains("-----BEGIN") => {
             CertReq::from_pem(text.trim()).map_err(|e| CaError::CsrMalformed(e.to_string()))?
@@ -64,19 +81,24 @@ pub fn check_csr(input: &[u8]) -> Result<CertReq, CaError> {
 }
 
 impl Engine {
-    /// Issue an end-entity certificate under `ca` (sign or auth) for the key in `csr` and the
-    /// subject described by `subject_json`. Nothing is stored unless every check passes.
+    /// The subject described by `subject_json` (see `hpki_profile::subject`), validated against
+    /// this CA's role table: what [`Engine::issue`] takes.
+    pub fn subject(&self, subject_json: &str) -> Result<ValidatedSubject, CaError> {
+        Ok(SubjectInput::from_json(subject_json)?.validate(&self.roles)?)
+    }
+
+    /// Issue an end-entity certificate under `ca` (sign or auth) for the key of the checked
+    /// request `csr` and the validated `subject`. Nothing is stored unless every check passes.
     pub async fn issue(
         &self,
         ca: CaName,
-        csr: &[u8],
-        subject_json: &str,
+        csr: &CheckedCsr,
+        subject: &ValidatedSubject,
     ) -> Result<Issued, CaError> {
         let profile = ca
             .end_entity_profile()
             .ok_or_else(|| CaError::UnknownCa(ca.to_string()))?;
-        let subject = SubjectInput::from_json(subject_json)?.validate(&self.roles)?;
-        let req = check_csr(csr)?;
+        let req = csr.request();
         let authority = self.authority(ca)?;
         let signer = self.ca_signer(ca)?;
         let issuer_cert = &authority.ca.cert;

@@ -114,11 +114,19 @@ async fn scenario(database_url: Option<String>) {
     };
     let engine = init(&data, &opts, &mut |_| {}).await.expect("init");
     let issued = engine
-        .issue(CaName::Sign, &csr(), SUBJECT)
+        .issue(
+            CaName::Sign,
+            &hpki_ca::issue::CheckedCsr::parse(&csr()).expect("CSR"),
+            &engine.subject(SUBJECT).expect("subject"),
+        )
         .await
         .expect("issue");
     let other = engine
-        .issue(CaName::Sign, &csr(), SUBJECT)
+        .issue(
+            CaName::Sign,
+            &hpki_ca::issue::CheckedCsr::parse(&csr()).expect("CSR"),
+            &engine.subject(SUBJECT).expect("subject"),
+        )
         .await
         .expect("issue");
     let engine = Arc::new(engine);

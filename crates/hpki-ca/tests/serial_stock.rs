@@ -65,7 +65,14 @@ async fn serials_come_reserved_and_unique_from_two_engines() {
         } else {
             CaName::Auth
         };
-        let issued = engine.issue(ca, &csr(), SUBJECT).await.expect("issue");
+        let issued = engine
+            .issue(
+                ca,
+                &hpki_ca::issue::CheckedCsr::parse(&csr()).expect("CSR"),
+                &engine.subject(SUBJECT).expect("subject"),
+            )
+            .await
+            .expect("issue");
         serials.push((ca, issued.serial_hex));
     }
     let distinct: HashSet<_> = serials.iter().collect();

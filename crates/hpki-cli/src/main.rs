@@ -735,7 +735,9 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
                         "subject JSON must be UTF-8",
                     )
                 })?;
-                let issued = engine.issue(ca.into(), &read(&csr)?, &subject).await?;
+                let subject = engine.subject(&subject)?;
+                let csr = hpki_ca::issue::CheckedCsr::parse(&read(&csr)?)?;
+                let issued = engine.issue(ca.into(), &csr, &subject).await?;
                 write(&out, issued.pem().as_bytes())?;
                 println!(
                     "issued serial {} → {} / 証明書を発行しました",
@@ -911,7 +913,9 @@ async fn issue_batch(
                         "subject JSON must be UTF-8",
                     )
                 })?;
-                let issued = engine.issue(ca, &read(&csr)?, &subject).await?;
+                let subject = engine.subject(&subject)?;
+                let csr = hpki_ca::issue::CheckedCsr::parse(&read(&csr)?)?;
+                let issued = engine.issue(ca, &csr, &subject).await?;
                 write(&out, issued.pem().as_bytes())?;
                 Ok::<_, anyhow::Error>(issued.serial_hex)
             });

@@ -37,7 +37,11 @@ async fn time_stamps_chains_crls_and_ocsp_come_over_http() {
     let key = SoftwareKey::generate(KeyKind::Rsa(2048)).expect("key");
     let csr = build_csr(&key, x509_cert::name::Name::default()).expect("csr");
     let issued = engine
-        .issue(hpki_ca::CaName::Sign, &csr, DEMO_SUBSCRIBER)
+        .issue(
+            hpki_ca::CaName::Sign,
+            &hpki_ca::issue::CheckedCsr::parse(&csr).expect("CSR"),
+            &engine.subject(DEMO_SUBSCRIBER).expect("subject"),
+        )
         .await
         .expect("issue");
     let root = engine

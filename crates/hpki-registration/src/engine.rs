@@ -1180,14 +1180,20 @@ impl Registration {
             .await?;
         let subscriber = Self::subscriber_id(&app);
         let replaced = self.retire_previous_card(officer, &app).await?;
-        let subject = app.form.subject_json(&subscriber).to_string();
+        let subject = self
+            .ca
+            .subject(&app.form.subject_json(&subscriber).to_string())?;
+        let (sign_csr, auth_csr) = (
+            hpki_ca::issue::CheckedCsr::parse(sign_csr)?,
+            hpki_ca::issue::CheckedCsr::parse(auth_csr)?,
+        );
         let sign = self
             .ca
-            .issue(hpki_ca::CaName::Sign, sign_csr, &subject)
+            .issue(hpki_ca::CaName::Sign, &sign_csr, &subject)
             .await?;
         let auth = self
             .ca
-            .issue(hpki_ca::CaName::Auth, auth_csr, &subject)
+            .issue(hpki_ca::CaName::Auth, &auth_csr, &subject)
             .await?;
         let change = ApplicationChange {
             stage: Some(to.as_str().into()),

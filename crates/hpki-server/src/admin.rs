@@ -96,10 +96,16 @@ async fn issue(
         Ok(ca @ (CaName::Sign | CaName::Auth)) => ca,
         _ => return error_response(CaError::UnknownCa(ca)),
     };
-    match engine
-        .issue(ca, req.csr.as_bytes(), &req.subject.to_string())
-        .await
-    {
+    let checked = engine
+        .subject(&req.subject.to_string())
+        .and_then(|subject| {
+            hpki_ca::issue::CheckedCsr::parse(req.csr.as_bytes()).map(|csr| (csr, subject))
+        });
+    let (csr, subject) = match checked {
+        Ok(c) => c,
+        Err(e) => return error_response(e),
+    };
+    match engine.issue(ca, &csr, &subject).await {
         Ok(issued) => (
             StatusCode::CREATED,
             [("content-type", "application/x-pem-file")],

@@ -333,7 +333,11 @@ async fn pades_levels_validate_in_pyhanko_and_pdfsig() {
     let key = SoftwareKey::generate(KeyKind::Rsa(2048)).expect("key");
     let csr = build_csr(&key, x509_cert::name::Name::default()).expect("csr");
     let issued = engine
-        .issue(hpki_ca::CaName::Sign, &csr, DEMO_SUBSCRIBER)
+        .issue(
+            hpki_ca::CaName::Sign,
+            &hpki_ca::issue::CheckedCsr::parse(&csr).expect("CSR"),
+            &engine.subject(DEMO_SUBSCRIBER).expect("subject"),
+        )
         .await
         .expect("issue");
     let root = engine

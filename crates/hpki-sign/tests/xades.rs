@@ -117,7 +117,11 @@ fn fixture() -> &'static Fixture {
                     let key = SoftwareKey::generate(kind).expect("key");
                     let csr = build_csr(&key, x509_cert::name::Name::default()).expect("csr");
                     let cert = engine
-                        .issue(hpki_ca::CaName::Sign, &csr, DEMO_SUBSCRIBER)
+                        .issue(
+                            hpki_ca::CaName::Sign,
+                            &hpki_ca::issue::CheckedCsr::parse(&csr).expect("CSR"),
+                            &engine.subject(DEMO_SUBSCRIBER).expect("subject"),
+                        )
                         .await
                         .expect("issue");
                     issued.push((

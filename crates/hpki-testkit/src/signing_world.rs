@@ -93,9 +93,11 @@ impl SigningWorld {
     pub fn doctor(&self) -> Result<(SoftwareKey, Certificate), BoxError> {
         let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
         let csr = build_csr(&key, x509_cert::name::Name::default())?;
-        let issued = self
-            .rt
-            .block_on(self.engine.issue(CaName::Sign, &csr, DEMO_SUBSCRIBER))?;
+        let issued = self.rt.block_on(self.engine.issue(
+            CaName::Sign,
+            &hpki_ca::issue::CheckedCsr::parse(&csr)?,
+            &self.engine.subject(DEMO_SUBSCRIBER)?,
+        ))?;
         let cert = der::DecodePem::from_pem(issued.pem().as_bytes())?;
         Ok((key, cert))
     }

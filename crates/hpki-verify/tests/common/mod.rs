@@ -215,7 +215,14 @@ async fn make() -> Fixture {
     let engine = Arc::new(demo(&dir.path().join("ca"), clock.shared()).await);
     let responder = OcspResponder::new(engine.clone());
     let issue = async |ca: CaName, subject: &str, key: &SoftwareKey| -> Certificate {
-        let issued = engine.issue(ca, &csr(key), subject).await.expect("issue");
+        let issued = engine
+            .issue(
+                ca,
+                &hpki_ca::issue::CheckedCsr::parse(&csr(key)).expect("CSR"),
+                &engine.subject(subject).expect("subject"),
+            )
+            .await
+            .expect("issue");
         Certificate::from_der(&issued.der).unwrap()
     };
     let leaf_key = SoftwareKey::generate(KeyKind::Rsa(2048)).unwrap();
