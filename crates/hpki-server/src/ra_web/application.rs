@@ -1,460 +1,9 @@
-//! The officers' web UI, `/ra/`: server-rendered, Japanese by default (English with
-//! `?lang=en`), usable without JavaScript.
-//!
-//! | page | what |
-//! |---|---|
-//! | `GET/POST /ra/login`, `POST /ra/logout` | sign in with the login ID and password; sign out |
-//! | `GET /ra/` | the officer's work queue |
-//! | `GET /ra/search?q=&stage=` | search by name (kanji, kana) or licence number |
-//! | `GET /ra/applications/new`, `POST /ra/applications` | reception: a new application (kept as a draft, however incomplete) |
-//! | `GET/POST /ra/applications/{id}` | an application: form, documents, photo, history; save or save and receive |
-//! | `POST /ra/applications/{id}/act` | a step of the workflow (review, return, reject, issue, ship, …) |
-//! | `GET /ra/applications/{id}/photo` | the applicant's photo |
-//! | `GET /ra/dashboard` | the map of offices, cards issued, pending work |
-//!
-//! The session is an HttpOnly, SameSite=Strict cookie; every form carries the session's CSRF
-//! token, checked before anything changes.
+//! The application page: the form, the documents, the photo and the history; reception, saving
+//! and every step of the workflow.
 
-use hpki_text::Localized;
-use std::collections::HashMap;
+use super::*;
 
-use askama::Template;
-use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use hpki_ra::Lang;
-use hpki_ra::application::{ApplicantPhoto, FieldError};
-use hpki_ra::workflow::{Action, Role, Stage};
-use hpki_registration::auth::{SESSION_SECONDS, same_secret};
-use hpki_registration::{ActInput, Application, Officer, Registration, RegistrationError};
-use serde::Deserialize;
-use time::OffsetDateTime;
-
-use crate::ra_form::{self, FIELDS, Input, Section};
-use crate::ra_text::{Texts, texts};
-
-const SESSION_COOKIE: &str = "hpki_ra_session";
-const LANG_COOKIE: &str = "hpki_lang";
-
-/// The web UI routes over `ra`.
-pub fn router(ra: Registration) -> Router {
-    Router::new()
-        .route("/ra", get(|| async { Redirect::to("/ra/") }))
-        .route("/ra/", get(queue))
-        .route("/ra/login", get(login_page).post(login))
-        .route("/ra/logout", post(logout))
-        .route("/ra/search", get(search))
-        .route("/ra/applications/new", get(new_page))
-        .route("/ra/applications", post(create))
-        .route("/ra/applications/{id}", get(show).post(save))
-        .route("/ra/applications/{id}/act", post(act))
-        .route("/ra/applications/{id}/photo", get(photo))
-        .route("/ra/dashboard", get(dashboard))
-        .with_state(ra)
-}
-
-/// What every page shows around its content.
-pub struct Chrome {
-    t: &'static Texts,
-    who: Option<String>,
-    csrf: String,
-    can_receive: bool,
-    current: &'static str,
-    lang_switch: String,
-    notice: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-struct LangQuery {
-    lang: Option<String>,
-    notice: Option<String>,
-    /// Show the problems that refused reception (after a redirect).
-    check: Option<String>,
-}
-
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// The language: `?lang=` (remembered in a cookie), else the cookie, else Japanese.
-fn lang_of(headers: &HeaderMap, q: Option<&str>) -> (Lang, Option<HeaderValue>) {
-    match q {
-        Some("en") => (
-            Lang::En,
-            HeaderValue::from_str(&format!("{LANG_COOKIE}=en; Path=/ra; SameSite=Lax")).ok(),
-        ),
-        Some("ja") => (
-            Lang::Ja,
-            HeaderValue::from_str(&format!("{LANG_COOKIE}=ja; Path=/ra; SameSite=Lax")).ok(),
-        ),
-        _ => match cookie(headers, LANG_COOKIE) {
-            Some("en") => (Lang::En, None),
-            _ => (Lang::Ja, None),
-        },
-    }
-}
-
-fn notice_text(t: &Texts, key: Option<&str>) -> Option<String> {
-    match key {
-        Some("saved") => Some(t.saved.to_owned()),
-        _ => None,
-    }
-}
-
-fn chrome(
-    lang: Lang,
-    officer: Option<(&Officer, &str)>,
-    current: &'static str,
-    path: &str,
-) -> Chrome {
-    let t = texts(lang);
-    let sep = if path.contains('?') { '&' } else { '?' };
-    Chrome {
-        t,
-        who: officer.map(|(o, _)| {
-            let office = match lang {
-                Lang::Ja => &o.office.name_ja,
-                Lang::En => &o.office.name_en,
-            };
-            format!("{}（{}）", o.name, office)
-        }),
-        csrf: officer.map(|(_, c)| c.to_owned()).unwrap_or_default(),
-        can_receive: officer.is_some_and(|(o, _)| o.has(Role::Reception) && !o.is_hq()),
-        current,
-        lang_switch: format!("{path}{sep}lang={}", t.other_lang_code),
-        notice: None,
-    }
-}
-
-fn render(page: impl Template, status: StatusCode, set_lang: Option<HeaderValue>) -> Response {
-    match page.render() {
-        Ok(html) => {
-            let mut r = (status, Html(html)).into_response();
-            if let Some(c) = set_lang {
-                r.headers_mut().append(header::SET_COOKIE, c);
-            }
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            r
-        }
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("template: {e}")).into_response(),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "ra/error.html")]
-struct ErrorPage {
-    c: Chrome,
-    message: String,
-}
-
-fn error_page(lang: Lang, officer: Option<(&Officer, &str)>, e: &RegistrationError) -> Response {
-    let (status, _) = crate::ra_api::classify(e);
-    let message = e.text().get(lang).to_owned();
-    render(
-        ErrorPage {
-            c: chrome(lang, officer, "", "/ra/"),
-            message,
-        },
-        status,
-        None,
-    )
-}
-
-/// The signed-in officer and CSRF token, or the response that sends the browser to sign in.
-async fn signed_in(ra: &Registration, headers: &HeaderMap) -> Result<(Officer, String), Response> {
-    let Some(c) = cookie(headers, SESSION_COOKIE) else {
-        return Err(Redirect::to("/ra/login").into_response());
-    };
-    ra.session(c)
-        .await
-        .map_err(|_| Redirect::to("/ra/login").into_response())
-}
-
-/// The signed-in officer of a request and the session's CSRF token. A request without a valid
-/// session is sent to the sign-in page.
-struct SignedIn {
-    officer: Officer,
-    csrf: String,
-}
-
-impl axum::extract::FromRequestParts<Registration> for SignedIn {
-    type Rejection = Response;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        ra: &Registration,
-    ) -> Result<Self, Self::Rejection> {
-        let (officer, csrf) = signed_in(ra, &parts.headers).await?;
-        Ok(SignedIn { officer, csrf })
-    }
-}
-
-fn check_csrf(expected: &str, posted: Option<&str>) -> Result<(), RegistrationError> {
-    match posted {
-        Some(p) if !expected.is_empty() && same_secret(expected, p) => Ok(()),
-        _ => Err(RegistrationError::Csrf),
-    }
-}
-
-// ----- sign in -----
-
-#[derive(Template)]
-#[template(path = "ra/login.html")]
-struct LoginPage {
-    c: Chrome,
-    error: Option<String>,
-    login: String,
-}
-
-async fn login_page(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    let (lang, set) = lang_of(&headers, q.lang.as_deref());
-    render(
-        LoginPage {
-            c: chrome(lang, None, "login", "/ra/login"),
-            error: None,
-            login: String::new(),
-        },
-        StatusCode::OK,
-        set,
-    )
-}
-
-#[derive(Deserialize)]
-struct LoginForm {
-    login: String,
-    password: String,
-}
-
-async fn login(
-    State(ra): State<Registration>,
-    headers: HeaderMap,
-    Form(f): Form<LoginForm>,
-) -> Response {
-    let (lang, _) = lang_of(&headers, None);
-    match ra.sign_in(f.login.trim(), &f.password).await {
-        Ok((cookie_value, _, _)) => {
-            let mut r = Redirect::to("/ra/").into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!(
-                "{SESSION_COOKIE}={cookie_value}; Path=/ra; HttpOnly; SameSite=Strict; Max-Age={SESSION_SECONDS}"
-            )) {
-                r.headers_mut().append(header::SET_COOKIE, v);
-            }
-            r
-        }
-        Err(e) => {
-            let (status, _) = crate::ra_api::classify(&e);
-            render(
-                LoginPage {
-                    c: chrome(lang, None, "login", "/ra/login"),
-                    error: Some(e.text().get(lang).to_owned()),
-                    login: f.login,
-                },
-                status,
-                None,
-            )
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: Option<String>,
-}
-
-async fn logout(
-    State(ra): State<Registration>,
-    headers: HeaderMap,
-    Form(f): Form<CsrfForm>,
-) -> Response {
-    if let Ok((_, csrf)) = signed_in(&ra, &headers).await
-        && check_csrf(&csrf, f.csrf.as_deref()).is_ok()
-        && let Some(c) = cookie(&headers, SESSION_COOKIE)
-    {
-        let _ = ra.sign_out(c).await;
-    }
-    let mut r = Redirect::to("/ra/login").into_response();
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_static(
-            "hpki_ra_session=; Path=/ra; HttpOnly; SameSite=Strict; Max-Age=0",
-        ),
-    );
-    r
-}
-
-// ----- lists -----
-
-struct Row {
-    id: i64,
-    name: String,
-    kana: String,
-    license: String,
-    stage: &'static str,
-    stage_label: &'static str,
-    office: String,
-    updated: String,
-}
-
-#[derive(Template)]
-#[template(path = "ra/list.html")]
-struct ListPage {
-    c: Chrome,
-    title: &'static str,
-    search: bool,
-    q: String,
-    stages: Vec<(&'static str, &'static str, bool)>,
-    rows: Vec<Row>,
-    count: String,
-    empty: &'static str,
-}
-
-fn time_text(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| {
-            let t = t.to_offset(hpki_clock::jst::OFFSET);
-            format!(
-                "{:04}-{:02}-{:02} {:02}:{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        })
-        .unwrap_or_default()
-}
-
-async fn rows(ra: &Registration, lang: Lang, list: Vec<hpki_store::ApplicationRecord>) -> Vec<Row> {
-    let offices = ra.offices().await.unwrap_or_default();
-    list.into_iter()
-        .map(|r| {
-            let stage = Stage::parse(&r.stage).unwrap_or(Stage::Draft);
-            let office = offices
-                .iter()
-                .find(|o| o.id == r.office_id)
-                .map(|o| {
-                    if lang == Lang::Ja {
-                        o.name_ja.clone()
-                    } else {
-                        o.name_en.clone()
-                    }
-                })
-                .unwrap_or(r.office_id.clone());
-            Row {
-                id: r.id,
-                name: if r.name_kanji.is_empty() {
-                    "—".into()
-                } else {
-                    r.name_kanji
-                },
-                kana: r.name_kana,
-                license: r.license_number,
-                stage: stage.as_str(),
-                stage_label: stage.label(lang),
-                office,
-                updated: time_text(r.updated_at),
-            }
-        })
-        .collect()
-}
-
-async fn queue(
-    State(ra): State<Registration>,
-    SignedIn { officer, csrf }: SignedIn,
-    headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let (lang, set) = lang_of(&headers, q.lang.as_deref());
-    let stages = Registration::queue_stages(&officer);
-    let list = if stages.is_empty() {
-        Vec::new()
-    } else {
-        match ra.list(&officer, &stages, None).await {
-            Ok(l) => l,
-            Err(e) => return error_page(lang, Some((&officer, &csrf)), &e),
-        }
-    };
-    let mut c = chrome(lang, Some((&officer, &csrf)), "queue", "/ra/");
-    c.notice = notice_text(c.t, q.notice.as_deref());
-    let t = c.t;
-    render(
-        ListPage {
-            c,
-            title: t.queue_title,
-            search: false,
-            q: String::new(),
-            stages: Vec::new(),
-            count: t.count.replace("{}", &list.len().to_string()),
-            rows: rows(&ra, lang, list).await,
-            empty: t.queue_empty,
-        },
-        StatusCode::OK,
-        set,
-    )
-}
-
-#[derive(Deserialize, Default)]
-struct SearchQuery {
-    q: Option<String>,
-    stage: Option<String>,
-    lang: Option<String>,
-}
-
-async fn search(
-    State(ra): State<Registration>,
-    SignedIn { officer, csrf }: SignedIn,
-    headers: HeaderMap,
-    Query(q): Query<SearchQuery>,
-) -> Response {
-    let (lang, set) = lang_of(&headers, q.lang.as_deref());
-    let stage = q.stage.as_deref().and_then(Stage::parse);
-    let text = q.q.clone().unwrap_or_default();
-    let list = match ra
-        .list(
-            &officer,
-            stage.as_slice(),
-            Some(text.as_str()).filter(|s| !s.trim().is_empty()),
-        )
-        .await
-    {
-        Ok(l) => l,
-        Err(e) => return error_page(lang, Some((&officer, &csrf)), &e),
-    };
-    let c = chrome(lang, Some((&officer, &csrf)), "search", "/ra/search");
-    let t = c.t;
-    render(
-        ListPage {
-            c,
-            title: t.search_title,
-            search: true,
-            q: text,
-            stages: Stage::ALL
-                .iter()
-                .map(|s| (s.as_str(), s.label(lang), Some(*s) == stage))
-                .collect(),
-            count: t.count.replace("{}", &list.len().to_string()),
-            rows: rows(&ra, lang, list).await,
-            empty: t.nothing_found,
-        },
-        StatusCode::OK,
-        set,
-    )
-}
-
-// ----- the application page -----
-
-struct FieldView {
+pub(super) struct FieldView {
     name: &'static str,
     id: String,
     label: String,
@@ -467,17 +16,17 @@ struct FieldView {
     required: bool,
 }
 
-struct SectionView {
+pub(super) struct SectionView {
     title: &'static str,
     fields: Vec<FieldView>,
 }
 
-struct ErrorView {
+pub(super) struct ErrorView {
     anchor: Option<String>,
     text: String,
 }
 
-struct AppInfo {
+pub(super) struct AppInfo {
     stage: &'static str,
     stage_label: &'static str,
     office: String,
@@ -488,7 +37,7 @@ struct AppInfo {
     card: Option<String>,
 }
 
-struct ActionView {
+pub(super) struct ActionView {
     /// The error of this action's reason or tracking field, after a refused try.
     error: Option<String>,
     name: &'static str,
@@ -499,7 +48,7 @@ struct ActionView {
     danger: bool,
 }
 
-struct EventView {
+pub(super) struct EventView {
     when: String,
     who: String,
     what: String,
@@ -509,7 +58,7 @@ struct EventView {
 
 #[derive(Template)]
 #[template(path = "ra/application.html")]
-struct AppPage {
+pub(super) struct AppPage {
     c: Chrome,
     title: String,
     id: i64,
@@ -525,11 +74,11 @@ struct AppPage {
     history: Vec<EventView>,
 }
 
-fn field_id(name: &str) -> String {
+pub(super) fn field_id(name: &str) -> String {
     format!("f-{}", name.replace('.', "-"))
 }
 
-fn sections(
+pub(super) fn sections(
     lang: Lang,
     values: &HashMap<String, String>,
     errors: &[FieldError],
@@ -586,7 +135,11 @@ fn sections(
     out
 }
 
-fn error_views(lang: Lang, errors: &[FieldError], failed: Option<Action>) -> Vec<ErrorView> {
+pub(super) fn error_views(
+    lang: Lang,
+    errors: &[FieldError],
+    failed: Option<Action>,
+) -> Vec<ErrorView> {
     errors
         .iter()
         .map(|e| {
@@ -611,7 +164,7 @@ fn error_views(lang: Lang, errors: &[FieldError], failed: Option<Action>) -> Vec
 }
 
 /// Who is looking at a page: the engine, the language, the officer and their CSRF token.
-struct Viewer<'a> {
+pub(super) struct Viewer<'a> {
     ra: &'a Registration,
     lang: Lang,
     officer: &'a Officer,
@@ -620,7 +173,7 @@ struct Viewer<'a> {
     failed: Option<Action>,
 }
 
-async fn app_page(
+pub(super) async fn app_page(
     v: &Viewer<'_>,
     app: &Application,
     values: Option<HashMap<String, String>>,
@@ -734,7 +287,7 @@ async fn app_page(
     }
 }
 
-async fn new_page(
+pub(super) async fn new_page(
     State(ra): State<Registration>,
     SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
@@ -767,12 +320,12 @@ async fn new_page(
 }
 
 /// What a multipart form of the application page brings.
-struct Posted {
+pub(super) struct Posted {
     fields: HashMap<String, String>,
     photo: Option<Vec<u8>>,
 }
 
-async fn read_multipart(mut mp: Multipart) -> Result<Posted, RegistrationError> {
+pub(super) async fn read_multipart(mut mp: Multipart) -> Result<Posted, RegistrationError> {
     let mut fields = HashMap::new();
     let mut photo = None;
     let bad = |e: axum::extract::multipart::MultipartError| {
@@ -793,7 +346,7 @@ async fn read_multipart(mut mp: Multipart) -> Result<Posted, RegistrationError> 
 }
 
 /// Reads the posted form; the photo, if any, is checked and described in the form.
-fn posted_form(
+pub(super) fn posted_form(
     p: &Posted,
 ) -> Result<
     (
@@ -809,7 +362,7 @@ fn posted_form(
     Ok((form, docs))
 }
 
-async fn create(
+pub(super) async fn create(
     State(ra): State<Registration>,
     SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
@@ -869,7 +422,7 @@ async fn create(
 /// Receives a just-saved application. On refusal the browser is sent to the application's
 /// page with `?check=1`, which shows why (the data is saved already), so a reload never
 /// sends the form again.
-async fn submit_after_save(
+pub(super) async fn submit_after_save(
     ra: &Registration,
     lang: Lang,
     officer: &Officer,
@@ -899,7 +452,7 @@ async fn submit_after_save(
     }
 }
 
-async fn show(
+pub(super) async fn show(
     State(ra): State<Registration>,
     SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
@@ -939,7 +492,7 @@ async fn show(
     }
 }
 
-async fn save(
+pub(super) async fn save(
     State(ra): State<Registration>,
     SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
@@ -1027,7 +580,7 @@ async fn save(
 }
 
 #[derive(Deserialize)]
-struct ActForm {
+pub(super) struct ActForm {
     csrf: Option<String>,
     version: i64,
     action: String,
@@ -1037,7 +590,7 @@ struct ActForm {
     auth_csr: Option<String>,
 }
 
-async fn act(
+pub(super) async fn act(
     State(ra): State<Registration>,
     SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
@@ -1113,7 +666,7 @@ async fn act(
     }
 }
 
-async fn photo(
+pub(super) async fn photo(
     State(ra): State<Registration>,
     SignedIn { officer, csrf: _ }: SignedIn,
     Path(id): Path<i64>,
@@ -1133,36 +686,4 @@ async fn photo(
         },
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }
-}
-
-#[derive(Template)]
-#[template(path = "ra/dashboard.html")]
-struct DashboardPage {
-    c: Chrome,
-    map: String,
-    issued: String,
-    pending: String,
-}
-
-async fn dashboard(
-    State(ra): State<Registration>,
-    SignedIn { officer, csrf }: SignedIn,
-    headers: HeaderMap,
-    Query(q): Query<LangQuery>,
-) -> Response {
-    let (lang, set) = lang_of(&headers, q.lang.as_deref());
-    let d = match ra.dashboard().await {
-        Ok(d) => d,
-        Err(e) => return error_page(lang, Some((&officer, &csrf)), &e),
-    };
-    render(
-        DashboardPage {
-            c: chrome(lang, Some((&officer, &csrf)), "dashboard", "/ra/dashboard"),
-            map: hpki_ra::stats::japan_map_svg(&d.statuses, lang),
-            issued: hpki_ra::stats::issuance_chart_svg(&d.issued, lang),
-            pending: hpki_ra::stats::pending_work_svg(&d.pending, lang),
-        },
-        StatusCode::OK,
-        set,
-    )
 }
