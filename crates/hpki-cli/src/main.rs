@@ -631,6 +631,28 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One certificate from the files of a request: the CSR (PEM or DER) and the subject JSON
+/// checked, issued under `ca`, written to `out` (PEM).
+async fn issue_from_files(
+    engine: &Engine,
+    ca: CaName,
+    csr: &Path,
+    subject: &Path,
+    out: &Path,
+) -> Result<hpki_ca::issue::Issued> {
+    let subject = String::from_utf8(read(subject)?).context_text(|| {
+        Text::new(
+            "申請者情報の JSON は UTF-8 で指定してください",
+            "subject JSON must be UTF-8",
+        )
+    })?;
+    let subject = engine.subject(&subject)?;
+    let csr = hpki_ca::issue::CheckedCsr::parse(&read(csr)?)?;
+    let issued = engine.issue(ca, &csr, &subject).await?;
+    write(out, issued.pem().as_bytes())?;
+    Ok(issued)
+}
+
 /// `hpki migrate`: each migration printed as it commits.
 async fn migrate(common: &Common) -> Result<()> {
     let mut on_applied = |m: &hpki_store::Migration| {
@@ -729,16 +751,7 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
             let engine = open(&common, true).await?;
             engine.authority(ca.into())?;
             if let (Some(csr), Some(subject), Some(out)) = (csr, subject, out) {
-                let subject = String::from_utf8(read(&subject)?).context_text(|| {
-                    Text::new(
-                        "申請者情報の JSON は UTF-8 で指定してください",
-                        "subject JSON must be UTF-8",
-                    )
-                })?;
-                let subject = engine.subject(&subject)?;
-                let csr = hpki_ca::issue::CheckedCsr::parse(&read(&csr)?)?;
-                let issued = engine.issue(ca.into(), &csr, &subject).await?;
-                write(&out, issued.pem().as_bytes())?;
+                let issued = issue_from_files(&engine, ca.into(), &csr, &subject, &out).await?;
                 println!(
                     "issued serial {} → {} / 証明書を発行しました",
                     issued.serial_hex,
@@ -906,17 +919,8 @@ async fn issue_batch(
                 out_dir.join(format!("{stem}.pem")),
             );
             let task = tokio::spawn(async move {
-                let subject_path = csr.with_extension("json");
-                let subject = String::from_utf8(read(&subject_path)?).context_text(|| {
-                    Text::new(
-                        "申請者情報の JSON は UTF-8 で指定してください",
-                        "subject JSON must be UTF-8",
-                    )
-                })?;
-                let subject = engine.subject(&subject)?;
-                let csr = hpki_ca::issue::CheckedCsr::parse(&read(&csr)?)?;
-                let issued = engine.issue(ca, &csr, &subject).await?;
-                write(&out, issued.pem().as_bytes())?;
+                let subject = csr.with_extension("json");
+                let issued = issue_from_files(&engine, ca, &csr, &subject, &out).await?;
                 Ok::<_, anyhow::Error>(issued.serial_hex)
             });
             in_flight.push_back((stem, task));
