@@ -17,6 +17,7 @@ both_backends!(
     a_release_1_database_without_a_later_table_gains_it,
     a_changed_applied_migration_is_refused,
     a_newer_database_is_refused_by_connect_and_migrate,
+    a_failing_migration_leaves_the_database_at_the_last_one_that_committed,
 );
 
 /// Executes `sql` outside the store, as an operator with database access (or an older build).
@@ -248,6 +249,63 @@ mod scenarios {
             "left as it was"
         );
         assert_eq!(audit_actions(&ctx.store).await, before);
+        Ok(())
+    }
+
+    pub async fn a_failing_migration_leaves_the_database_at_the_last_one_that_committed(
+        ctx: &Ctx,
+    ) -> Result<(), StoreError> {
+        // Something in the way of migration 3 (an index of that name on another table): its
+        // statement fails, as a crash would stop it.
+        back_to_release_1(ctx).await;
+        exec(ctx, "CREATE INDEX applications_license ON fees (amount)").await;
+        let err = Store::migrate(&ctx.url, "operator", hpki_clock::system(), &mut |_| {})
+            .await
+            .err();
+        assert!(matches!(err, Some(StoreError::Database(_))), "{err:?}");
+        // Migration 2 committed with its history row and audit record; nothing of 3 is left.
+        let mut conn = ctx.raw().await;
+        let version: i64 = sqlx::query("SELECT version FROM hpki_schema WHERE id = 1")
+            .fetch_one(&mut conn)
+            .await?
+            .try_get(0)?;
+        assert_eq!(version, 2);
+        let recorded: i64 = sqlx::query("SELECT COUNT(*) FROM hpki_migrations WHERE version = 3")
+            .fetch_one(&mut conn)
+            .await?
+            .try_get(0)?;
+        assert_eq!(recorded, 0);
+        assert!(matches!(
+            Store::connect(&ctx.url).await.err(),
+            Some(StoreError::SchemaBehind { database: 2, .. })
+        ));
+        // The obstacle removed, migrating again goes on from 2, audited once per step.
+        exec(ctx, "DROP INDEX applications_license").await;
+        let report =
+            Store::migrate(&ctx.url, "operator", hpki_clock::system(), &mut |_| {}).await?;
+        assert_eq!(report.from, SchemaState::At(2));
+        assert_eq!(
+            report.applied.iter().map(|m| m.version).collect::<Vec<_>>(),
+            vec![3]
+        );
+        let store = Store::connect(&ctx.url).await?;
+        let migrated = audit_actions(&store)
+            .await
+            .into_iter()
+            .filter(|a| a.starts_with("schema.migrated"))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            migrated,
+            [
+                "schema.migrated schema version 2",
+                "schema.migrated schema version 3"
+            ]
+        );
+        assert!(matches!(
+            store.verify_audit().await?,
+            hpki_store::AuditVerification::Intact { .. }
+        ));
+        store.close().await;
         Ok(())
     }
 }
