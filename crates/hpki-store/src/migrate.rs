@@ -251,15 +251,23 @@ impl Store {
         let SchemaState::At(version) = state else {
             return Ok(());
         };
+        self.check_migratable(version).await?;
         let latest = latest_version();
-        if version > latest {
-            return Err(StoreError::SchemaAhead {
+        if version < latest {
+            return Err(StoreError::SchemaBehind {
                 database: version,
                 build: latest,
             });
         }
-        if version < latest {
-            return Err(StoreError::SchemaBehind {
+        Ok(())
+    }
+
+    /// Refuses a database at `version` that this build cannot take forward: one newer than the
+    /// build, or one whose recorded migrations differ from the build's.
+    async fn check_migratable(&self, version: i64) -> Result<(), StoreError> {
+        let latest = latest_version();
+        if version > latest {
+            return Err(StoreError::SchemaAhead {
                 database: version,
                 build: latest,
             });
@@ -312,16 +320,7 @@ impl Store {
         let latest = latest_version();
         let from = self.schema_version().await?;
         if let SchemaState::At(version) = from {
-            if version > latest {
-                return Err(StoreError::SchemaAhead {
-                    database: version,
-                    build: latest,
-                });
-            }
-            if version >= HISTORY_VERSION {
-                let mut conn = self.pool.acquire().await?;
-                check_history(&mut conn).await?;
-            }
+            self.check_migratable(version).await?;
         }
         let mut applied = Vec::new();
         if from == SchemaState::Empty {
