@@ -55,10 +55,24 @@ pub(crate) struct VerifyArgs {
     /// Do not fetch current revocation data: only what the document embeds is used.
     #[arg(long)]
     no_fetch: bool,
+    /// A qualification (hcRole, in English or Japanese: "Medical Doctor", 医師) a signature
+    /// must show (repeatable: one of them). E-prescriptions need no option: the prescriber's
+    /// signature must be a doctor's or dentist's, the dispensing result's a pharmacist's.
+    /// Default for other documents: any healthcare qualification.
+    #[arg(long = "role", value_name = "ROLE", value_parser = parse_role)]
+    roles: Vec<String>,
     /// Do not fail when the revocation status cannot be established (a revocation that is
     /// known still fails).
     #[arg(long)]
     no_revocation_check: bool,
+}
+
+/// A role of the HPKI role table, by its English hcRole string or its Japanese name.
+fn parse_role(s: &str) -> std::result::Result<String, String> {
+    hpki_profile::roles::RoleTable::shipped()
+        .find(s.trim())
+        .map(|r| r.en.clone())
+        .ok_or_else(|| format!("{s:?} is not an HPKI role / HPKI の資格ではありません"))
 }
 
 fn parse_lang(s: &str) -> std::result::Result<Lang, String> {
@@ -112,6 +126,10 @@ pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode> {
         policies: args.policies.clone(),
         extra_validation,
         revocation_check: !args.no_revocation_check,
+        roles: document::RolePolicy {
+            other: args.roles.clone(),
+            ..Default::default()
+        },
     };
     let mut report = document::verify(&doc, &TrustAnchors::new(trust), &options);
     report.notes.extend(notes);

@@ -558,9 +558,15 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     assert_eq!(code, 0, "{json}");
     let sig = &json["signatures"][0];
     assert_eq!(sig["level"], "B-T");
+    assert_eq!(sig["signatory"], "prescriber", "{json}");
+    // The management data is shown, and said not to be signed.
     assert_eq!(
-        sig["prescription"]["prescription_id"],
-        "0000000000000000000000000000000001"
+        (&json["medical"]["kind"], &json["medical"]["document_id"]),
+        (
+            &"prescription".into(),
+            &"0000000000000000000000000000000001".into()
+        ),
+        "{json}"
     );
     drop(server);
 }
@@ -789,7 +795,9 @@ fn foreign_certificates_and_time_stamps_fail_with_their_reason(b: Backend) {
         ],
     );
     assert!(
-        out.contains("not a certificate of a healthcare professional (no hcRole)"),
+        out.contains("not the HPKI certificate of a healthcare professional")
+            && out.contains("no hcRole")
+            && out.contains("no change to the document was found"),
         "{out}"
     );
 

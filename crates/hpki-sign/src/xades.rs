@@ -92,6 +92,7 @@
 
 mod build;
 mod dom;
+mod layout;
 mod read;
 
 use hpki_text::Text;
@@ -106,9 +107,13 @@ use crate::{DigestAlgorithm, Level, SignContext, SignError};
 use build::{Ids, SignatureParts, TimeStampKind};
 use dom::{C14n, Signature, Xml, b64, unb64};
 
+pub use layout::{
+    DISPENSING_VERSION, MedicalDocument, MedicalDocumentKind, Signatory, SignaturePlace,
+    medical_document,
+};
 pub use read::{
-    ReferenceInfo, TimeStampInfo, XadesInfo, inspect, inspect_detached, verify, verify_detached,
-    verify_prescription, verify_signature_value,
+    ReferenceInfo, TimeStampInfo, XadesInfo, inspect, inspect_all, inspect_detached, verify,
+    verify_at, verify_detached, verify_prescription, verify_signature_value,
 };
 
 /// XML-DSig namespace (XML-DSig §4).
@@ -233,7 +238,7 @@ pub fn sign_prescription(
     level: Level,
 ) -> Result<String, SignError> {
     let parsed = Xml::parse(prescription_xml)?;
-    let layout = read::prescription_layout(&parsed)?;
+    let layout = layout::prescription_layout(&parsed)?;
     // The document needs an ID to be referenced by.
     let (text, doc_id) = match parsed.id_of(layout.document) {
         Some(id) => (prescription_xml.to_owned(), id.to_owned()),
@@ -251,7 +256,7 @@ pub fn sign_prescription(
         }
     };
     let parsed = Xml::parse(&text)?;
-    let layout = read::prescription_layout(&parsed)?;
+    let layout = layout::prescription_layout(&parsed)?;
     let marker = "\u{0}";
     let with_marker = match layout.sign {
         Some(sign) => {
@@ -288,8 +293,8 @@ pub fn sign_prescription(
 pub fn prescription_xml(prescription_id: &str, csv: &[u8]) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document><Prescription>\
-         <PrescriptionManagement><Version value=\"{PRESCRIPTION_VERSION}\"/>\
-         <PrescriptionId value=\"{}\"/></PrescriptionManagement>\
+         <PrescriptionManagement><Version Value=\"{PRESCRIPTION_VERSION}\"/>\
+         <PrescriptionId Value=\"{}\"/></PrescriptionManagement>\
          <PrescriptionDocument Id=\"{PRESCRIPTION_DOCUMENT_ID}\">{}</PrescriptionDocument>\
          </Prescription></Document>\n",
         build::escape_attr(prescription_id),
@@ -315,7 +320,7 @@ pub struct PrescriptionContent {
 /// [`SignError::Xml`], [`SignError::Prescription`].
 pub fn read_prescription(xml: &str) -> Result<PrescriptionContent, SignError> {
     let parsed = Xml::parse(xml)?;
-    let layout = read::prescription_layout(&parsed)?;
+    let layout = layout::prescription_layout(&parsed)?;
     Ok(PrescriptionContent {
         version: layout.version,
         prescription_id: layout.prescription_id,

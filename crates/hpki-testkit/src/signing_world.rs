@@ -91,12 +91,20 @@ impl SigningWorld {
     /// A doctor (the demo subscriber, hcRole Medical Doctor) with a new RSA-2048 software key
     /// and a certificate of its own from the signing CA.
     pub fn doctor(&self) -> Result<(SoftwareKey, Certificate), BoxError> {
+        self.professional("Medical Doctor")
+    }
+
+    /// The demo subscriber with another qualification (hcRole `role`, e.g. "Nurse",
+    /// "Pharmacist"), a new RSA-2048 software key and a certificate from the signing CA.
+    pub fn professional(&self, role: &str) -> Result<(SoftwareKey, Certificate), BoxError> {
+        let mut subject: serde_json::Value = serde_json::from_str(DEMO_SUBSCRIBER)?;
+        subject["role"] = role.into();
         let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
         let csr = build_csr(&key, x509_cert::name::Name::default())?;
         let issued = self.rt.block_on(self.engine.issue(
             CaName::Sign,
             &hpki_ca::issue::CheckedCsr::parse(&csr)?,
-            &self.engine.subject(DEMO_SUBSCRIBER)?,
+            &self.engine.subject(&subject.to_string())?,
         ))?;
         let cert = der::DecodePem::from_pem(issued.pem().as_bytes())?;
         Ok((key, cert))

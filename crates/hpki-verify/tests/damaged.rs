@@ -163,3 +163,66 @@ fn damaged_documents_never_panic_and_damaged_signed_bytes_never_verify() {
         findings.verified.join("\n")
     );
 }
+
+/// The real e-prescription and dispensing result (tests/data/real-hpki): damaged anywhere,
+/// never a panic; damaged inside a signed document part (the prescription's CSV, the
+/// dispensing CSV), never valid.
+#[test]
+fn damaged_real_prescriptions_never_panic_and_damaged_signed_parts_never_verify() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/real-hpki");
+    let read = |name: &str| std::fs::read(dir.join(name)).expect("sample");
+    let trust =
+        TrustAnchors::new(hpki_verify::input::certificates(&read("trust.pem")).expect("trust.pem"));
+    let mut findings = Findings::default();
+    for (name, at, parts) in [
+        (
+            "Prescription-004_01.xml",
+            1_662_595_200, // 2022-09-08
+            &["PrescriptionDocument"][..],
+        ),
+        (
+            "Dispensing-005_03.xml",
+            1_664_582_400, // 2022-10-01
+            &["PrescriptionDocument", "DispensingDocument"][..],
+        ),
+    ] {
+        let file = read(name);
+        let options = VerifyOptions::at(std::time::UNIX_EPOCH + std::time::Duration::from_secs(at));
+        // The text of each signed part: from after its start tag to its end tag.
+        let ranges: Vec<std::ops::Range<usize>> = parts
+            .iter()
+            .map(|p| {
+                let open = format!("<{p} id=\"{p}\">");
+                let close = format!("</{p}>");
+                let find = |s: &str| {
+                    file.windows(s.len())
+                        .position(|w| w == s.as_bytes())
+                        .expect("part")
+                };
+                find(&open) + open.len()..find(&close)
+            })
+            .collect();
+        let report = verify(&file, None, &trust, &options).expect("no panic");
+        assert_eq!(report.overall, Verdict::Valid, "{name}");
+        let mut positions = spread(file.len());
+        for r in &ranges {
+            positions.extend(r.clone().step_by((r.len() / 20).max(1)));
+        }
+        for i in positions {
+            let outcome = verify(&flipped(&file, i), None, &trust, &options);
+            let signed = ranges.iter().any(|r| r.contains(&i));
+            findings.record(format!("{name} bit flipped at {i}"), outcome, signed);
+        }
+        for k in 0..16 {
+            let cut = file.len() * k / 16;
+            let outcome = verify(&file[..cut], None, &trust, &options);
+            findings.record(format!("{name} cut to {cut} bytes"), outcome, true);
+        }
+    }
+    assert!(findings.panics.is_empty(), "{}", findings.panics.join("\n"));
+    assert!(
+        findings.verified.is_empty(),
+        "damaged signed parts verified as valid:\n{}",
+        findings.verified.join("\n")
+    );
+}

@@ -408,14 +408,13 @@ impl<'a> Xml<'a> {
         }
     }
 
-    /// The XAdES signature of the document: the only `ds:Signature` whose `ds:Object` holds
-    /// `xades:QualifyingProperties` (or the one with ID `id`).
-    pub fn xades_signature(&self, id: Option<&str>) -> Result<Signature, SignError> {
+    /// Every XAdES signature of the document, in document order: each `ds:Signature` whose
+    /// `ds:Object` holds `xades:QualifyingProperties`. A document may carry several (a
+    /// dispensing result holds the prescriber's and the pharmacist's, one inside the part the
+    /// other signs).
+    pub fn xades_signatures(&self) -> Vec<Signature> {
         let mut found = Vec::new();
         for sig in self.descendants_named(NS_DS, "Signature") {
-            if id.is_some_and(|id| self.id_of(sig) != Some(id)) {
-                continue;
-            }
             for object in self.children_named(sig, NS_DS, "Object") {
                 for qp in self.children_named(object, NS_XADES, QUALIFYING_PROPERTIES) {
                     found.push(Signature {
@@ -426,6 +425,17 @@ impl<'a> Xml<'a> {
                 }
             }
         }
+        found
+    }
+
+    /// The XAdES signature of the document: the only one (or the one with ID `id`), for the
+    /// operations that change a signature.
+    pub fn xades_signature(&self, id: Option<&str>) -> Result<Signature, SignError> {
+        let mut found: Vec<Signature> = self
+            .xades_signatures()
+            .into_iter()
+            .filter(|s| id.is_none_or(|id| self.id_of(s.signature) == Some(id)))
+            .collect();
         match found.len() {
             1 => Ok(found.remove(0)),
             0 => Err(SignError::NotXades(

@@ -11,7 +11,7 @@ use super::dom::{C14n, Signature, Xml, unb64};
 use super::{
     ALG_DIGEST_SHA256, ALG_DIGEST_SHA384, ALG_DIGEST_SHA512, ALG_ECDSA_SHA256, ALG_ECDSA_SHA384,
     ALG_ECDSA_SHA512, ALG_RSA_SHA256, ALG_RSA_SHA384, ALG_RSA_SHA512, NS_DS, NS_XADES, NS_XADES141,
-    PRESCRIPTION_VERSION, SIGNED_PROPERTIES_TYPE,
+    SIGNED_PROPERTIES_TYPE,
 };
 use crate::ltv::ValidationData;
 use crate::tsp::VerifiedTimeStamp;
@@ -147,6 +147,44 @@ pub fn verify_detached(xml: &str, data: &[u8]) -> Result<XadesInfo, SignError> {
     verify_with(xml, &|_| Some(data.to_vec()))
 }
 
+/// Every XAdES signature of `xml`, in document order, read as [`inspect`] reads one; a
+/// detached signature's external reference names `detached` when given. A document may carry
+/// several signatures: a dispensing result (調剤結果) holds the prescriber's signature inside
+/// the part the pharmacist's signs.
+///
+/// # Errors
+/// [`SignError::Xml`]; [`SignError::NotXades`] without any XAdES signature; the first
+/// signature that cannot be read.
+pub fn inspect_all(xml: &str, detached: Option<&[u8]>) -> Result<Vec<XadesInfo>, SignError> {
+    let parsed = Xml::parse(xml)?;
+    let external = |_: &str| detached.map(<[u8]>::to_vec);
+    let signatures = parsed.xades_signatures();
+    if signatures.is_empty() {
+        return Err(SignError::NotXades(
+            "no ds:Signature with xades:QualifyingProperties (v1.3.2)".into(),
+        ));
+    }
+    signatures
+        .iter()
+        .map(|sig| inspect_signature(&parsed, sig, &external))
+        .collect()
+}
+
+/// [`verify`] of the signature at `index` (document order, as [`inspect_all`] lists them).
+///
+/// # Errors
+/// As [`verify`]; [`SignError::NotXades`] when there is no signature at `index`.
+pub fn verify_at(xml: &str, index: usize, detached: Option<&[u8]>) -> Result<XadesInfo, SignError> {
+    let parsed = Xml::parse(xml)?;
+    let external = |_: &str| detached.map(<[u8]>::to_vec);
+    let sig = parsed
+        .xades_signatures()
+        .get(index)
+        .copied()
+        .ok_or_else(|| SignError::NotXades(format!("no XAdES signature number {}", index + 1)))?;
+    verify_signature(&parsed, &sig, &external)
+}
+
 /// [`verify`] for an e-prescription, and what it prescribes: also checks that the signature
 /// is the one in `Prescription/PrescriptionSign` and that its document reference is the
 /// `Prescription/PrescriptionDocument` the content is read from — not an element with that ID
@@ -160,7 +198,7 @@ pub fn verify_prescription(
 ) -> Result<(XadesInfo, super::PrescriptionContent), SignError> {
     let info = verify(xml)?;
     let parsed = Xml::parse(xml)?;
-    let layout = prescription_layout(&parsed)?;
+    let layout = super::layout::prescription_layout(&parsed)?;
     let sig = parsed.xades_signature(None)?;
     let inside = layout
         .sign
@@ -284,102 +322,6 @@ fn ecdsa_der(value: &[u8]) -> Result<Vec<u8>, SignError> {
         s: der::asn1::Uint::new(&strip(s))?,
     }
     .to_der()?)
-}
-
-/// The parts of an e-prescription.
-pub(super) struct PrescriptionLayout {
-    pub document: bergshamra::xml::NodeId,
-    pub sign: Option<bergshamra::xml::NodeId>,
-    pub version: String,
-    pub prescription_id: String,
-}
-
-/// Finds `Document/Prescription/{PrescriptionManagement, PrescriptionDocument,
-/// PrescriptionSign?}` (by local name) and checks the version, the ID and the base64.
-pub(super) fn prescription_layout(xml: &Xml<'_>) -> Result<PrescriptionLayout, SignError> {
-    let bad = |ja: String, en: String| SignError::Prescription(Text::new(ja, en));
-    let by_local = |parent, local: &str| -> Vec<bergshamra::xml::NodeId> {
-        xml.child_elements(parent)
-            .into_iter()
-            .filter(|c| {
-                xml.element(*c)
-                    .is_some_and(|e| *e.name.local_name == *local)
-            })
-            .collect()
-    };
-    let one = |parent, local: &str| match by_local(parent, local)[..] {
-        [one] => Ok(one),
-        [] => Err(bad(
-            format!("{local} がありません"),
-            format!("{local} is missing"),
-        )),
-        _ => Err(bad(
-            format!("{local} が複数あります"),
-            format!("{local} appears more than once"),
-        )),
-    };
-    let root = xml.root_element()?;
-    if xml
-        .element(root)
-        .is_none_or(|e| *e.name.local_name != *"Document")
-    {
-        return Err(bad(
-            "文書要素が Document ではありません".into(),
-            "the document element is not Document".into(),
-        ));
-    }
-    let prescription = one(root, "Prescription")?;
-    let management = one(prescription, "PrescriptionManagement")?;
-    let value = |node| {
-        xml.attr(node, "value")
-            .map(str::to_owned)
-            .unwrap_or_else(|| xml.text_of(node))
-            .trim()
-            .to_owned()
-    };
-    let version = value(one(management, "Version")?);
-    if version != PRESCRIPTION_VERSION {
-        return Err(bad(
-            format!("版 {version:?} は {PRESCRIPTION_VERSION} ではありません"),
-            format!("version {version:?} is not {PRESCRIPTION_VERSION}"),
-        ));
-    }
-    let prescription_id = value(one(management, "PrescriptionId")?);
-    if prescription_id.is_empty() {
-        return Err(bad(
-            "PrescriptionId が空です".into(),
-            "PrescriptionId is empty".into(),
-        ));
-    }
-    let document = one(prescription, "PrescriptionDocument")?;
-    let csv = unb64(&xml.text_of(document), "PrescriptionDocument").map_err(|_| {
-        bad(
-            "PrescriptionDocument が base64 ではありません".into(),
-            "PrescriptionDocument is not base64".into(),
-        )
-    })?;
-    if csv.is_empty() {
-        return Err(bad(
-            "PrescriptionDocument が空です".into(),
-            "PrescriptionDocument is empty".into(),
-        ));
-    }
-    let sign = match by_local(prescription, "PrescriptionSign")[..] {
-        [] => None,
-        [one] => Some(one),
-        _ => {
-            return Err(bad(
-                "PrescriptionSign が複数あります".into(),
-                "PrescriptionSign appears more than once".into(),
-            ));
-        }
-    };
-    Ok(PrescriptionLayout {
-        document,
-        sign,
-        version,
-        prescription_id,
-    })
 }
 
 /// The DER certificates of `KeyInfo/X509Data/X509Certificate`.
@@ -645,6 +587,16 @@ fn inspect_with(
 ) -> Result<XadesInfo, SignError> {
     let xml = Xml::parse(text)?;
     let sig = xml.xades_signature(None)?;
+    inspect_signature(&xml, &sig, external)
+}
+
+/// What one signature of a parsed document carries (see [`inspect`]).
+fn inspect_signature(
+    xml: &Xml<'_>,
+    sig: &Signature,
+    external: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Result<XadesInfo, SignError> {
+    let (xml, sig) = (xml, *sig);
     let signed_info = xml.required_child(sig.signature, NS_DS, "SignedInfo")?;
     let c14n_method = xml.required_child(signed_info, NS_DS, "CanonicalizationMethod")?;
     let signature_method = xml.required_child(signed_info, NS_DS, "SignatureMethod")?;
@@ -671,20 +623,20 @@ fn inspect_with(
             transforms,
             digest_method: xml.attr(method, "Algorithm").unwrap_or_default().to_owned(),
             digest_value: unb64(&xml.text_of(value), "DigestValue")?,
-            computed_digest: reference_digest(&xml, &sig, r, external).ok(),
+            computed_digest: reference_digest(xml, &sig, r, external).ok(),
         });
     }
 
-    let signing_time = signed_signature_properties(&xml, &sig)
+    let signing_time = signed_signature_properties(xml, &sig)
         .and_then(|ssp| xml.child(ssp, NS_XADES, "SigningTime"))
         .map(|t| xml.text_of(t).trim().to_owned());
 
     let mut signature_time_stamps = Vec::new();
     let mut archive_time_stamps = Vec::new();
-    for (container, archive) in time_stamp_containers(&xml, &sig) {
+    for (container, archive) in time_stamp_containers(xml, &sig) {
         let c14n = xml.time_stamp_c14n(container)?;
         let input = if archive {
-            match archive_input(&xml, &sig, Some(container), external, &c14n) {
+            match archive_input(xml, &sig, Some(container), external, &c14n) {
                 Ok(i) => Some(i),
                 Err(SignError::NoContent) => None,
                 Err(e) => return Err(e),
@@ -692,7 +644,7 @@ fn inspect_with(
         } else {
             Some(xml.canonical_element(value, &c14n)?)
         };
-        for token in tokens_of(&xml, container)? {
+        for token in tokens_of(xml, container)? {
             let info = TimeStampInfo {
                 id: xml.id_of(container).map(str::to_owned),
                 canonicalization: c14n.mode.uri().to_owned(),
@@ -706,7 +658,7 @@ fn inspect_with(
             }
         }
     }
-    let (validation_data, time_stamp_validation_data) = validation_values(&xml, &sig)?;
+    let (validation_data, time_stamp_validation_data) = validation_values(xml, &sig)?;
 
     let has_values = !xml
         .unsigned_named(&sig, NS_XADES, "CertificateValues")
@@ -746,9 +698,9 @@ fn inspect_with(
         signed_info_c14n,
         references,
         signing_time,
-        signing_certificate_digests: signing_certificate_digests(&xml, &sig)?,
-        key_info_certificates: key_info_certificates(&xml, &sig)?,
-        signer_certificate: named_signer(&xml, &sig).ok().flatten(),
+        signing_certificate_digests: signing_certificate_digests(xml, &sig)?,
+        key_info_certificates: key_info_certificates(xml, &sig)?,
+        signer_certificate: named_signer(xml, &sig).ok().flatten(),
         signature_time_stamps,
         archive_time_stamps,
         validation_data,
@@ -779,9 +731,19 @@ fn verify_with(
     text: &str,
     external: &dyn Fn(&str) -> Option<Vec<u8>>,
 ) -> Result<XadesInfo, SignError> {
-    let info = inspect_with(text, external)?;
     let xml = Xml::parse(text)?;
     let sig = xml.xades_signature(None)?;
+    verify_signature(&xml, &sig, external)
+}
+
+/// [`verify`] of one signature of a parsed document.
+fn verify_signature(
+    xml: &Xml<'_>,
+    sig: &Signature,
+    external: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Result<XadesInfo, SignError> {
+    let sig = *sig;
+    let info = inspect_signature(xml, &sig, external)?;
     let signed_info = xml.required_child(sig.signature, NS_DS, "SignedInfo")?;
     // Every reference, recomputed strictly (errors are not hidden here).
     for (r, info) in xml
@@ -789,7 +751,7 @@ fn verify_with(
         .into_iter()
         .zip(&info.references)
     {
-        let computed = reference_digest(&xml, &sig, r, external)?;
+        let computed = reference_digest(xml, &sig, r, external)?;
         if computed != info.digest_value {
             let name = if info.uri.is_empty() {
                 "\"\" (the document)".to_owned()
@@ -814,7 +776,7 @@ fn verify_with(
     }
     // The signature value, with the certificate the signed properties name.
     let signer =
-        named_signer(&xml, &sig)?.ok_or(SignError::MissingAttribute("SigningCertificateV2"))?;
+        named_signer(xml, &sig)?.ok_or(SignError::MissingAttribute("SigningCertificateV2"))?;
     verify_signature_value(&info, &signer)?;
     for ts in info
         .signature_time_stamps

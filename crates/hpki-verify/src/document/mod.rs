@@ -65,6 +65,7 @@
 
 mod cades;
 mod pades;
+mod policy;
 mod report;
 mod xades;
 
@@ -86,9 +87,11 @@ use crate::revocation::{
 use crate::time::from_x509;
 use crate::{PathError, PathOptions, ValidPath, hc_roles, validate_path_der};
 
+pub use policy::RolePolicy;
 pub use report::{
-    AtSigning, Failure, Format, Integrity, Lang, Level, PrescriptionReport, Report, Role,
-    SignatureReport, Signer, StatusNow, Text, TimeStampKind, TimeStampReport, Verdict, format_time,
+    AtSigning, Failure, Format, Integrity, Lang, Level, MedicalKind, MedicalReport, Report, Role,
+    SignatoryReport, SignatureReport, Signer, StatusNow, Text, TimeStampKind, TimeStampReport,
+    Verdict, format_time,
 };
 
 /// A document to verify: the signed file (a `.p7s`/`.p7m`, a PDF, an XML document or
@@ -133,6 +136,9 @@ pub struct VerifyOptions {
     pub extra_validation: ValidationData,
     /// Whether an unknown revocation status fails (default `true`).
     pub revocation_check: bool,
+    /// The qualifications each signature must show (default: a prescription by a doctor or a
+    /// dentist, a dispensing result by a pharmacist, any hcRole elsewhere).
+    pub roles: RolePolicy,
 }
 
 impl VerifyOptions {
@@ -144,6 +150,7 @@ impl VerifyOptions {
             policies: Vec::new(),
             extra_validation: ValidationData::default(),
             revocation_check: true,
+            roles: RolePolicy::default(),
         }
     }
 }
@@ -262,12 +269,19 @@ pub fn verify(document: &Document<'_>, trust: &TrustAnchors, options: &VerifyOpt
         Err(failure) => return Report::failed(Some(format), now, failure),
     };
     let context = Context::new(trust, options, now);
+    let (medical, failures, notes) = match format {
+        Format::Xades => xades::medical(document)
+            .map(|(m, f, n)| (Some(m), f, n))
+            .unwrap_or_default(),
+        _ => Default::default(),
+    };
     let mut report = Report {
         format: Some(format),
         validated_at: now,
+        medical,
         signatures: found.into_iter().map(|f| context.evaluate(f)).collect(),
-        failures: Vec::new(),
-        notes: Vec::new(),
+        failures,
+        notes,
         overall: Verdict::Invalid,
     };
     report.conclude();
@@ -297,7 +311,8 @@ pub(crate) struct Found {
     /// The certificates and revocation data the document carries for this signature.
     pub embedded: ValidationData,
     pub notes: Vec<Text>,
-    pub prescription: Option<PrescriptionReport>,
+    /// Where a medical document's layout places the signature (who must sign there).
+    pub place: Option<hpki_sign::xades::Signatory>,
 }
 
 impl Found {
@@ -313,8 +328,17 @@ impl Found {
             time_stamps: Vec::new(),
             embedded: ValidationData::default(),
             notes: Vec::new(),
-            prescription: None,
+            place: None,
         }
+    }
+
+    /// Records a signature that does not sign the part of the layout it stands for (the content
+    /// shown is not what was signed): the failure, and the integrity broken.
+    pub(crate) fn layout_broken(&mut self, detail: Text) {
+        self.integrity = Integrity::Broken {
+            reason: detail.clone(),
+        };
+        self.failures.push(Failure::Layout { detail });
     }
 
     /// Records a broken integrity: the failure and the state.
@@ -339,10 +363,14 @@ impl Found {
             }
             SignError::UnsupportedDigest(_)
             | SignError::UnsupportedSignatureAlgorithm(_)
-            | SignError::UnsupportedTransform(_)
-            | SignError::Der(_)
-            | SignError::Xml(_)
-            | SignError::Pdf(_) => {
+            | SignError::UnsupportedTransform(_) => {
+                let detail = e.text();
+                self.integrity = Integrity::Unknown {
+                    reason: detail.clone(),
+                };
+                self.failures.push(Failure::IntegrityNotChecked { detail });
+            }
+            SignError::Der(_) | SignError::Xml(_) | SignError::Pdf(_) => {
                 let detail = e.text();
                 self.integrity = Integrity::Unknown {
                     reason: detail.clone(),
@@ -736,7 +764,7 @@ impl<'a> Context<'a> {
             time_stamps,
             embedded,
             mut notes,
-            prescription,
+            place,
         } = found;
 
         // The certificate pool: what the document carries, the TSA certificates of its
@@ -776,7 +804,17 @@ impl<'a> Context<'a> {
         match &signer_report {
             None => failures.push(Failure::SignerCertificateMissing),
             Some(s) if s.roles.is_empty() => failures.push(Failure::NoHcRole),
-            Some(_) => {}
+            Some(s) => {
+                if let Some(r) = self.options.roles.requirement(place)
+                    && !r.met_by(&s.roles)
+                {
+                    failures.push(Failure::RoleNotAccepted {
+                        signature: r.what,
+                        accepted: r.accepted,
+                        found: s.roles.iter().map(|r| r.role.clone()).collect(),
+                    });
+                }
+            }
         }
 
         // Time: every token, its TSA validated at the time of the next proof.
@@ -799,6 +837,13 @@ impl<'a> Context<'a> {
                     failures.push(match e {
                         SignError::ImprintMismatch => {
                             Failure::TimeStampOverOtherData { time_stamp: t.kind }
+                        }
+                        SignError::UnsupportedDigest(_)
+                        | SignError::UnsupportedSignatureAlgorithm(_) => {
+                            Failure::TimeStampUnusable {
+                                time_stamp: t.kind,
+                                detail: e.text(),
+                            }
                         }
                         other => Failure::TimeStampInvalid {
                             time_stamp: t.kind,
@@ -979,11 +1024,7 @@ impl<'a> Context<'a> {
             ));
         }
 
-        let verdict = if failures.is_empty() {
-            Verdict::Valid
-        } else {
-            Verdict::Invalid
-        };
+        let verdict = Failure::verdict_of(&failures);
         let tsa = proven.as_ref().map(|(_, n)| n.clone());
         SignatureReport {
             format,
@@ -1000,7 +1041,7 @@ impl<'a> Context<'a> {
             now: now_status,
             failures,
             notes,
-            prescription,
+            signatory: place.map(Into::into),
             verdict,
         }
     }

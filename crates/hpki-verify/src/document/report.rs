@@ -230,14 +230,64 @@ pub enum Failure {
         /// Why.
         detail: Text,
     },
-    /// An e-prescription whose signature does not sign its own PrescriptionDocument.
-    Prescription {
+    /// A time-stamp token that cannot be checked: an algorithm hpki does not accept (SHA-1), a
+    /// form it cannot read. Not evidence against the signature, but no evidence either.
+    TimeStampUnusable {
+        /// Which time-stamp.
+        time_stamp: TimeStampKind,
         /// Why.
         detail: Text,
+    },
+    /// Whether the signed data is unchanged cannot be checked: a transform or digest hpki does
+    /// not support, a reference to data that was not given.
+    IntegrityNotChecked {
+        /// Why.
+        detail: Text,
+    },
+    /// A medical document (処方箋, 調剤結果) whose layout is not kept: a signature that does not
+    /// sign the part it stands for, a signature missing from its place.
+    Layout {
+        /// Why.
+        detail: Text,
+    },
+    /// The signer's qualification is not one the document needs (a prescription signed by a
+    /// nurse): the relying party's role policy ([`super::RolePolicy`]).
+    RoleNotAccepted {
+        /// Which signature, for people.
+        signature: Text,
+        /// The hcRoles accepted there.
+        accepted: Vec<String>,
+        /// The hcRoles of the signer's certificate.
+        found: Vec<String>,
     },
 }
 
 impl Failure {
+    /// Whether the failure is a lack of usable evidence (the verdict is then indeterminate)
+    /// rather than evidence that the signature is wrong.
+    pub fn is_indeterminate(&self) -> bool {
+        matches!(
+            self,
+            Failure::RevocationUnknown { .. }
+                | Failure::ContentMissing
+                | Failure::TimeStampUnusable { .. }
+                | Failure::IntegrityNotChecked { .. }
+        )
+    }
+
+    /// The verdict `failures` lead to: valid without any, indeterminate when each is a lack of
+    /// evidence, invalid otherwise.
+    pub fn verdict_of<'a>(failures: impl IntoIterator<Item = &'a Failure>) -> Verdict {
+        let mut verdict = Verdict::Valid;
+        for f in failures {
+            if !f.is_indeterminate() {
+                return Verdict::Invalid;
+            }
+            verdict = Verdict::Indeterminate;
+        }
+        verdict
+    }
+
     /// The reason in `lang`, one sentence.
     pub fn message(&self, lang: Lang) -> String {
         let t = self.text();
@@ -363,8 +413,8 @@ impl Failure {
                 ),
             ),
             NoHcRole => Text::new(
-                "保健医療福祉分野の資格を示す証明書ではありません（hcRole がありません）",
-                "not a certificate of a healthcare professional (no hcRole)",
+                "医師・薬剤師などの医療資格を示す HPKI の証明書ではありません（証明書に資格（hcRole）の記載がありません）",
+                "not the HPKI certificate of a healthcare professional: the certificate states no qualification (no hcRole)",
             ),
             TimeStampOverOtherData { time_stamp } => {
                 let k = time_stamp.text();
@@ -386,10 +436,42 @@ impl Failure {
                     format!("the {} is not valid: {}", k.en, detail.en),
                 )
             }
-            Prescription { detail } => Text::new(
-                format!("電子処方箋: {}", detail.ja),
-                format!("e-prescription: {}", detail.en),
+            TimeStampUnusable { time_stamp, detail } => {
+                let k = time_stamp.text();
+                Text::new(
+                    format!("{}を確認できません: {}", k.ja, detail.ja),
+                    format!("the {} cannot be checked: {}", k.en, detail.en),
+                )
+            }
+            IntegrityNotChecked { detail } => Text::new(
+                format!("改ざんの有無を確認できません: {}", detail.ja),
+                format!(
+                    "whether the document was changed cannot be checked: {}",
+                    detail.en
+                ),
             ),
+            Layout { detail } => Text::new(
+                format!("電子処方箋の構成が正しくありません: {}", detail.ja),
+                format!("the e-prescription layout is not kept: {}", detail.en),
+            ),
+            RoleNotAccepted {
+                signature,
+                accepted,
+                found,
+            } => {
+                let accepted = super::policy::roles_text(accepted, true);
+                let found = super::policy::roles_text(found, false);
+                Text::new(
+                    format!(
+                        "資格が違います: {}には{}の証明書が必要ですが、署名者の資格は{}です",
+                        signature.ja, accepted.ja, found.ja
+                    ),
+                    format!(
+                        "wrong qualification: {} needs the certificate of a {}, but the signer is a {}",
+                        signature.en, accepted.en, found.en
+                    ),
+                )
+            }
         }
     }
 }
@@ -608,22 +690,99 @@ impl StatusNow {
     }
 }
 
-/// An e-prescription's identification, when the signed XML is one (電子処方箋).
+/// Which medical document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MedicalKind {
+    /// 処方箋.
+    Prescription,
+    /// 調剤結果.
+    Dispensing,
+}
+
+impl From<hpki_sign::xades::MedicalDocumentKind> for MedicalKind {
+    fn from(k: hpki_sign::xades::MedicalDocumentKind) -> Self {
+        match k {
+            hpki_sign::xades::MedicalDocumentKind::Prescription => MedicalKind::Prescription,
+            hpki_sign::xades::MedicalDocumentKind::Dispensing => MedicalKind::Dispensing,
+        }
+    }
+}
+
+/// A medical document's management data: shown, but **not covered by any signature** (the
+/// layout signs the prescription and the dispensing parts only), so it can be changed without
+/// breaking a signature.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PrescriptionReport {
-    /// `PrescriptionManagement/Version` (EPS1.0).
+pub struct MedicalReport {
+    /// Which document.
+    pub kind: MedicalKind,
+    /// The format version as written (EPS1.0, EPD1.0).
     pub version: String,
-    /// `PrescriptionManagement/PrescriptionId`.
-    pub prescription_id: String,
+    /// Whether hpki knows the version.
+    pub version_known: bool,
+    /// The prescription ID, or the dispensing ID of a dispensing result.
+    pub document_id: String,
+    /// A dispensing result's prescription ID.
+    pub prescription_id: Option<String>,
+}
+
+impl MedicalReport {
+    /// The document's kind and IDs, each marked as not signed.
+    pub fn to_text(&self, lang: Lang) -> String {
+        let unsigned = lang.pick("署名の対象外", "not covered by the signatures");
+        let (kind, id) = match (self.kind, lang) {
+            (MedicalKind::Prescription, Lang::Ja) => ("電子処方箋", "処方箋ID"),
+            (MedicalKind::Prescription, Lang::En) => ("E-prescription", "prescription ID"),
+            (MedicalKind::Dispensing, Lang::Ja) => ("調剤結果", "調剤結果ID"),
+            (MedicalKind::Dispensing, Lang::En) => ("Dispensing result", "dispensing ID"),
+        };
+        let mut out = format!(
+            "{kind} ({}): {id} {}（{unsigned}）\n",
+            self.version, self.document_id
+        );
+        if let Some(p) = &self.prescription_id {
+            out.push_str(&format!(
+                "  {} {p}（{unsigned}）\n",
+                lang.pick("処方箋ID", "prescription ID")
+            ));
+        }
+        if lang == Lang::En {
+            out = out.replace('（', " (").replace('）', ")");
+        }
+        out
+    }
+}
+
+/// Who signs at a place of a medical document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatoryReport {
+    /// The prescriber (PrescriptionSign).
+    Prescriber,
+    /// The dispensing pharmacist (DispensingSign).
+    Dispenser,
+}
+
+impl From<hpki_sign::xades::Signatory> for SignatoryReport {
+    fn from(s: hpki_sign::xades::Signatory) -> Self {
+        match s {
+            hpki_sign::xades::Signatory::Prescriber => SignatoryReport::Prescriber,
+            hpki_sign::xades::Signatory::Dispenser => SignatoryReport::Dispenser,
+        }
+    }
 }
 
 /// Valid or not.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Every check passed.
     Valid,
-    /// At least one failure.
+    /// Nothing shows the signature is wrong, but evidence it needs could not be used: a
+    /// revocation status not established, a time-stamp or a reference hpki cannot check, the
+    /// signed content not given (ETSI EN 319 102-1 §5.1.3 INDETERMINATE).
+    Indeterminate,
+    /// A check failed.
     Invalid,
 }
 
@@ -660,8 +819,8 @@ pub struct SignatureReport {
     pub failures: Vec<Failure>,
     /// What else a reader should know (not failures).
     pub notes: Vec<Text>,
-    /// The e-prescription it signs, if it is one.
-    pub prescription: Option<PrescriptionReport>,
+    /// Who signs here, in a medical document (処方箋, 調剤結果).
+    pub signatory: Option<SignatoryReport>,
     /// Valid or not (valid exactly when `failures` is empty).
     pub verdict: Verdict,
 }
@@ -674,6 +833,8 @@ pub struct Report {
     /// The validation time ("now", or `--at`).
     #[serde(serialize_with = "ser_time")]
     pub validated_at: SystemTime,
+    /// A medical document's management data (not signed).
+    pub medical: Option<MedicalReport>,
     /// The signatures, in the order of the document.
     pub signatures: Vec<SignatureReport>,
     /// Failures of the document as a whole (unreadable, no signature).
@@ -691,6 +852,7 @@ impl Report {
         Report {
             format,
             validated_at: at,
+            medical: None,
             signatures: Vec::new(),
             failures: vec![failure],
             notes: Vec::new(),
@@ -703,13 +865,66 @@ impl Report {
         if self.signatures.is_empty() && self.failures.is_empty() {
             self.failures.push(Failure::NoSignature);
         }
-        self.overall = if self.failures.is_empty()
-            && self.signatures.iter().all(|s| s.verdict == Verdict::Valid)
-        {
-            Verdict::Valid
-        } else {
-            Verdict::Invalid
+        let signatures = self.signatures.iter().map(|s| s.verdict);
+        self.overall = signatures.fold(Failure::verdict_of(&self.failures), |a, b| a.max(b));
+    }
+
+    /// The first line of a report that is not valid, answering the relying party's three
+    /// questions in order of weight: changed (改ざん)? from a trusted HPKI certificate (本人)?
+    /// with the qualification the document needs (医師)?
+    pub fn headline(&self) -> Text {
+        let all = self.all_failures();
+        let any = |f: &dyn Fn(&Failure) -> bool| all.iter().any(|x| f(x));
+        let unchanged = self
+            .signatures
+            .iter()
+            .all(|s| matches!(s.integrity, Integrity::Intact))
+            && !self.signatures.is_empty();
+        let intact = |ja: &str, en: &str| {
+            if unchanged {
+                Text::new(
+                    format!("{ja}（文書の改ざんは検出されていません）"),
+                    format!("{en} (no change to the document was found)"),
+                )
+            } else {
+                Text::new(ja, en)
+            }
         };
+        if self.overall == Verdict::Indeterminate {
+            return intact(
+                "？ 判定できません: 確認に必要な情報が足りません",
+                "? INDETERMINATE: evidence needed to decide could not be used",
+            );
+        }
+        if any(&|f| matches!(f, Failure::Tampered { .. } | Failure::Layout { .. })) {
+            return Text::new(
+                "✘ 改ざんされています: 署名の後に文書が変更されています",
+                "✘ TAMPERED: the document was changed after it was signed",
+            );
+        }
+        if any(&|f| matches!(f, Failure::UntrustedRoot { .. })) {
+            return intact(
+                "✘ 信頼する認証局（HPKI）の証明書による署名ではありません",
+                "✘ NOT VALID: not signed with a certificate of a trusted (HPKI) authority",
+            );
+        }
+        if any(&|f| matches!(f, Failure::NoHcRole | Failure::RoleNotAccepted { .. }))
+            && all
+                .iter()
+                .all(|f| matches!(f, Failure::NoHcRole | Failure::RoleNotAccepted { .. }))
+        {
+            return intact(
+                "✘ この文書に必要な医療資格の署名ではありません",
+                "✘ NOT VALID: not signed with the qualification this document needs",
+            );
+        }
+        if self.signatures.is_empty() {
+            return Text::new(
+                "✘ 署名を確認できませんでした",
+                "✘ NOT VALID: no signature could be checked",
+            );
+        }
+        intact("✘ 有効な署名ではありません", "✘ NOT VALID")
     }
 
     /// Whether the document is fully valid.
@@ -738,8 +953,8 @@ impl Report {
         let verdict = match (self.overall, lang) {
             (Verdict::Valid, Lang::Ja) => "✔ 有効な署名です".to_owned(),
             (Verdict::Valid, Lang::En) => "✔ VALID signature".to_owned(),
-            (Verdict::Invalid, Lang::Ja) => "✘ 署名を検証できませんでした（無効）".to_owned(),
-            (Verdict::Invalid, Lang::En) => "✘ NOT VALID".to_owned(),
+            (Verdict::Indeterminate, _) => self.headline().get(lang).to_owned(),
+            (Verdict::Invalid, _) => self.headline().get(lang).to_owned(),
         };
         out.push_str(&format!(
             "{verdict}{}\n",
@@ -752,6 +967,9 @@ impl Report {
             l("検証時刻", "Validated at"),
             format_time(self.validated_at, lang)
         ));
+        if let Some(m) = &self.medical {
+            out.push_str(&m.to_text(lang));
+        }
         for f in &self.failures {
             out.push_str(&format!("  ✘ {}\n", f.message(lang)));
         }
@@ -778,6 +996,9 @@ impl SignatureReport {
             l("判定", "Verdict"),
             match self.verdict {
                 Verdict::Valid => l("有効", "valid").to_owned(),
+                Verdict::Indeterminate => {
+                    l("判定保留（確認できない点があります）", "indeterminate").to_owned()
+                }
                 Verdict::Invalid => l("無効", "NOT valid").to_owned(),
             },
         ));
@@ -793,7 +1014,11 @@ impl SignatureReport {
                 rows.push((
                     l("資格", "Qualification"),
                     if s.roles.is_empty() {
-                        l("なし（hcRole がありません）", "none (no hcRole)").to_owned()
+                        l(
+                            "なし（医療資格の記載がない証明書）",
+                            "none (the certificate states no qualification)",
+                        )
+                        .to_owned()
                     } else {
                         s.roles
                             .iter()
@@ -848,7 +1073,23 @@ impl SignatureReport {
                 ),
             },
             (None, _, None) => {
-                l("不明（タイムスタンプなし）", "unknown (no time-stamp)").to_owned()
+                let tokens = self
+                    .time_stamps
+                    .iter()
+                    .filter(|t| t.kind == TimeStampKind::Signature)
+                    .count();
+                if tokens == 0 {
+                    l("不明（タイムスタンプなし）", "unknown (no time-stamp)").to_owned()
+                } else {
+                    match lang {
+                        Lang::Ja => {
+                            format!("不明（署名タイムスタンプ {tokens} 件を確認できません）")
+                        }
+                        Lang::En => format!(
+                            "unknown ({tokens} signature time-stamp(s) could not be checked)"
+                        ),
+                    }
+                }
             }
         };
         rows.push((l("署名時刻", "Signing time"), time));
@@ -960,10 +1201,14 @@ impl SignatureReport {
                 },
             },
         ));
-        if let Some(p) = &self.prescription {
+        if let Some(s) = self.signatory {
             rows.push((
-                l("電子処方箋", "E-prescription"),
-                format!("{} ({})", p.prescription_id, p.version),
+                l("署名の役割", "Signs as"),
+                match s {
+                    SignatoryReport::Prescriber => l("処方医", "the prescriber"),
+                    SignatoryReport::Dispenser => l("調剤した薬剤師", "the dispensing pharmacist"),
+                }
+                .to_owned(),
             ));
         }
         rows
