@@ -22,7 +22,7 @@ use std::process::{Command, Stdio};
 
 use common::*;
 use der::{Decode, DecodePem};
-use hpki_testkit::documents::letter_pdf;
+use hpki_testkit::documents::{letter_pdf, letter_pdf_version};
 
 on_both_backends!(
     valid_documents_verify_and_a_changed_byte_is_tampering,
@@ -424,6 +424,77 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     );
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["signatures"][0]["level"], "B-LTA", "{json}");
+
+    // The same on a PDF 1.4 letter (what most office tools and browsers write), all of
+    // pyHanko's maintenance steps: the DSS (ltvfix), a document time-stamp (timestamp), its
+    // renewal (ltaupdate) and a co-signature with the doctor's key. pyHanko raises the
+    // catalog's /Version to 1.7 on the way (ISO 32000-1 §7.7.2), which changes nothing shown;
+    // hpki and pyHanko both keep every signature valid.
+    let old_pdf = ca.path("letter-1.4.pdf");
+    std::fs::write(
+        &old_pdf,
+        letter_pdf_version("Referral: Nichii Hanako", "1.4"),
+    )
+    .unwrap();
+    let kept = ca.path("letter-1.4-pyhanko.pdf");
+    dr.sign("pades", "t", &old_pdf, &kept, &[]);
+    let passfile = ca.write("doctor-pass.txt", PASSPHRASE);
+    let step = |command: String| {
+        let (ok, out) = sh_out(&format!("{command} 2>&1"));
+        assert!(ok, "{command}: {out}");
+    };
+    let chain = ca.path("sign-ca.pem");
+    let in_place = |command: &str| {
+        let tmp = ca.path("letter-1.4-step.pdf");
+        step(format!(
+            "{command} '{}' '{}' && mv '{}' '{}'",
+            kept.display(),
+            tmp.display(),
+            tmp.display(),
+            kept.display()
+        ));
+    };
+    step(format!(
+        "pyhanko sign ltvfix --field Signature1 --trust '{root}' --trust-replace --other-certs '{}' '{}'",
+        chain.display(),
+        kept.display()
+    ));
+    in_place(&format!(
+        "pyhanko sign timestamp --timestamp-url '{}' --trust '{root}' --trust-replace",
+        dr.tsa
+    ));
+    step(format!(
+        "pyhanko sign ltaupdate --timestamp-url '{}' --trust '{root}' --trust-replace '{}'",
+        dr.tsa,
+        kept.display()
+    ));
+    in_place(&format!(
+        "pyhanko sign addsig --field Cosign --use-pades --timestamp-url '{}' --with-validation-info --trust '{root}' --trust-replace --other-certs '{}' pemder --key '{}' --cert '{}' --chain '{}' --passfile '{}'",
+        dr.tsa,
+        chain.display(),
+        dr.key.display(),
+        dr.cert.display(),
+        chain.display(),
+        passfile.display()
+    ));
+    assert!(
+        std::fs::read(&kept).unwrap().starts_with(b"%PDF-1.4"),
+        "the header stays 1.4"
+    );
+    let (code, json) = verify_json(&ca, &[kept.to_str().unwrap(), "--trust", root]);
+    assert_eq!(code, 0, "{json}");
+    let sigs = json["signatures"].as_array().unwrap();
+    assert_eq!(sigs.len(), 2, "{json}");
+    assert!(sigs.iter().all(|s| s["verdict"] == "valid"), "{json}");
+    let (ok, out) = sh_out(&format!(
+        "pyhanko sign validate --trust '{root}' --trust-replace --other-certs '{}' --pretty-print '{}' 2>&1",
+        chain.display(),
+        kept.display()
+    ));
+    assert!(
+        ok && !out.contains("INVALID") && out.matches("The signature is judged VALID").count() == 2,
+        "{out}"
+    );
 
     // A PDF certified by its author with pyHanko (ISO 32000-1 §12.8.2.2), then signed by the
     // doctor: a certification that permits no changes (DocMDP P=1) fails as tampered, one that

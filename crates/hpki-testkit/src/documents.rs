@@ -3,6 +3,12 @@
 
 /// A one-page PDF whose page says `text` (classic cross-reference table).
 pub fn letter_pdf(text: &str) -> Vec<u8> {
+    letter_pdf_version(text, "1.7")
+}
+
+/// [`letter_pdf`] with the header `%PDF-{version}` (most office tools and browsers write
+/// 1.4–1.6).
+pub fn letter_pdf_version(text: &str, version: &str) -> Vec<u8> {
     let content = format!("BT /F1 18 Tf 40 760 Td ({text}) Tj ET");
     let objects = [
         "<</Type/Catalog/Pages 2 0 R>>".to_owned(),
@@ -11,7 +17,8 @@ pub fn letter_pdf(text: &str) -> Vec<u8> {
         format!("<</Length {}>>stream\n{content}\nendstream", content.len()),
         "<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>".to_owned(),
     ];
-    let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut out = format!("%PDF-{version}\n").into_bytes();
+    out.extend_from_slice(b"%\xe2\xe3\xcf\xd3\n");
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
         offsets.push(out.len());

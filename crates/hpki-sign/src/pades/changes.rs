@@ -105,6 +105,10 @@ fn compare(before: &Document, after: &Document) -> Changes {
     for key in differing_keys(catalog_b, catalog_a) {
         if key == b"Metadata" {
             changes.metadata = true;
+        } else if key == b"Version" && version_raised(catalog_b, catalog_a) {
+            // A writer that adds what a later version defines (a DSS, ETSI's extensions)
+            // announces that version in the catalog (ISO 32000-1 §7.7.2: it overrides the
+            // header when later): pyHanko does so on a PDF 1.4–1.6 file.
         } else if !CATALOG_KEYS.contains(&key.as_slice()) {
             changes
                 .other
@@ -240,6 +244,26 @@ fn compare(before: &Document, after: &Document) -> Changes {
             .push(format!("{what} {} {} was changed", id.0, id.1));
     }
     changes
+}
+
+/// A PDF version name (`1.4`, `2.0`) as (major, minor).
+fn pdf_version(object: &Object) -> Option<(u8, u8)> {
+    let name = object.as_name().ok()?;
+    let text = std::str::from_utf8(name).ok()?;
+    let (major, minor) = text.split_once('.')?;
+    let parse = |s: &str| (s.len() == 1).then(|| s.parse::<u8>().ok()).flatten();
+    Some((parse(major)?, parse(minor)?))
+}
+
+/// Whether the catalog's `/Version` was added or raised to a known PDF version (1.0–2.0),
+/// and nothing else about it changed.
+fn version_raised(before: &Dictionary, after: &Dictionary) -> bool {
+    let Some(new) = after.get(b"Version").ok().and_then(pdf_version) else {
+        return false;
+    };
+    let known = new.0 == 1 && new.1 <= 7 || new == (2, 0);
+    let old = before.get(b"Version").ok();
+    known && old.is_none_or(|o| pdf_version(o).is_some_and(|o| o < new))
 }
 
 /// The trailer's `/Root` and the catalog it names.
@@ -506,6 +530,22 @@ mod tests {
             ["an annotation was added (/FreeText)"],
             "{changes:?}"
         );
+    }
+
+    #[test]
+    fn a_raised_catalog_version_is_no_change_and_a_strange_one_is() {
+        let pdf = classic_pdf();
+        for (version, listed) in [("1.7", false), ("2.0", false), ("1.9", true), ("x", true)] {
+            let after = updated(&pdf, |prior, update| {
+                let mut catalog = prior.catalog().unwrap().clone();
+                catalog.set("Version", Object::Name(version.as_bytes().to_vec()));
+                update
+                    .put(prior.root_id().unwrap(), &Object::Dictionary(catalog))
+                    .unwrap();
+            });
+            let changes = changes_after(&after, pdf.len()).unwrap();
+            assert_eq!(!changes.other.is_empty(), listed, "{version}: {changes:?}");
+        }
     }
 
     #[test]
