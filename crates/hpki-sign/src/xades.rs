@@ -112,8 +112,9 @@ pub use layout::{
     medical_document,
 };
 pub use read::{
-    ReferenceInfo, TimeStampInfo, XadesInfo, inspect, inspect_all, inspect_detached, verify,
-    verify_at, verify_detached, verify_prescription, verify_signature_value,
+    ReferenceInfo, TimeStampInfo, XadesInfo, count_signatures, inspect, inspect_all,
+    inspect_detached, verify, verify_at, verify_detached, verify_prescription,
+    verify_signature_value,
 };
 
 /// XML-DSig namespace (XML-DSig §4).

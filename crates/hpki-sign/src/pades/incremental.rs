@@ -19,6 +19,20 @@ use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, Stream, Writer}
 
 use crate::SignError;
 
+/// What the object streams and cross-reference streams of one reading of a PDF may inflate to,
+/// together: lopdf decodes them while loading, so a small file of compressed streams
+/// ("decompression bombs") could otherwise take gigabytes before anything is checked. Real
+/// files stay far below (a few object streams of some hundred kilobytes).
+pub const MAX_LOAD_INFLATED: usize = 32 << 20;
+
+/// The number of object and cross-reference streams `bytes` may hold (an upper bound: the
+/// `/ObjStm` and `/XRef` names anywhere in the file; such streams are never themselves
+/// compressed inside other streams, ISO 32000-1 §7.5.7).
+fn compressed_structure_streams(bytes: &[u8]) -> usize {
+    let count = |name: &[u8]| bytes.windows(name.len()).filter(|w| *w == name).count();
+    count(b"/ObjStm") + count(b"/XRef")
+}
+
 /// A PDF error with `what` as its message.
 pub(crate) fn pdf_error(what: impl Display) -> SignError {
     SignError::Pdf(Text::new(
@@ -57,11 +71,28 @@ impl<'a> Prior<'a> {
                 "not a PDF file (no %PDF- header)",
             ));
         }
+        // Each stream decoded while loading gets its share of the budget.
+        let streams = compressed_structure_streams(bytes).max(1);
         let options = LoadOptions {
             strict: true,
+            max_decompressed_size: Some(MAX_LOAD_INFLATED / streams),
             ..LoadOptions::default()
         };
-        let doc = Document::load_mem_with_options(bytes, options).map_err(pdf_error)?;
+        let doc = Document::load_mem_with_options(bytes, options).map_err(|e| match e {
+            lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+                pdf_refusal(
+                    format!(
+                        "圧縮されたデータを展開すると大きすぎます（上限 {} MiB）",
+                        MAX_LOAD_INFLATED >> 20
+                    ),
+                    format!(
+                        "its compressed structure inflates beyond the limit ({} MiB)",
+                        MAX_LOAD_INFLATED >> 20
+                    ),
+                )
+            }
+            e => pdf_error(e),
+        })?;
         if doc.trailer.has(b"Encrypt") || doc.encryption_state.is_some() {
             return Err(pdf_refusal(
                 "暗号化された PDF には対応していません",

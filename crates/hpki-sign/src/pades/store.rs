@@ -3,7 +3,7 @@
 
 use lopdf::{Dictionary, Object};
 
-use super::incremental::{Prior, Update, pdf_error};
+use super::incremental::{Prior, Update, pdf_error, pdf_refusal};
 use crate::SignError;
 use crate::ltv::ValidationData;
 
@@ -91,8 +91,13 @@ pub fn dss(pdf: &[u8]) -> Result<ValidationData, SignError> {
     read_dss(&Prior::load(pdf)?)
 }
 
+/// What the DSS streams of a PDF may inflate to, together: certificates, CRLs and OCSP
+/// responses for a few signatures are kilobytes to a few megabytes (a large CRL).
+pub const MAX_DSS_INFLATED: usize = 32 << 20;
+
 fn read_dss(prior: &Prior<'_>) -> Result<ValidationData, SignError> {
     let mut data = ValidationData::default();
+    let mut budget = MAX_DSS_INFLATED;
     let Ok(dss) = prior.catalog()?.get(b"DSS") else {
         return Ok(data);
     };
@@ -116,10 +121,27 @@ fn read_dss(prior: &Prior<'_>) -> Result<ValidationData, SignError> {
                 .as_stream()
                 .map_err(|_| pdf_error("a DSS item is not a stream"))?;
             let bytes = if stream.dict.has(b"Filter") {
-                stream.decompressed_content().map_err(pdf_error)?
+                stream
+                    .decompressed_content_with_limit(budget)
+                    .map_err(|e| match e {
+                        lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                            ..
+                        }) => pdf_refusal(
+                            format!(
+                                "DSS の検証情報を展開すると大きすぎます（上限 {} MiB）",
+                                MAX_DSS_INFLATED >> 20
+                            ),
+                            format!(
+                                "the validation data of its DSS inflates beyond the limit ({} MiB)",
+                                MAX_DSS_INFLATED >> 20
+                            ),
+                        ),
+                        e => pdf_error(e),
+                    })?
             } else {
                 stream.content.clone()
             };
+            budget = budget.saturating_sub(bytes.len());
             if !target.contains(&bytes) {
                 target.push(bytes);
             }

@@ -170,6 +170,15 @@ pub fn inspect_all(xml: &str, detached: Option<&[u8]>) -> Result<Vec<XadesInfo>,
         .collect()
 }
 
+/// How many XAdES signatures `xml` carries (what [`inspect_all`] would read), without reading
+/// them.
+///
+/// # Errors
+/// [`SignError::Xml`].
+pub fn count_signatures(xml: &str) -> Result<usize, SignError> {
+    Ok(Xml::parse(xml)?.xades_signatures().len())
+}
+
 /// [`verify`] of the signature at `index` (document order, as [`inspect_all`] lists them).
 ///
 /// # Errors

@@ -49,6 +49,9 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
     if parsed.signer_infos.is_empty() {
         return Err(Failure::NoSignature);
     }
+    if parsed.signer_infos.len() > super::MAX_SIGNATURES {
+        return Err(super::too_many_signatures(parsed.signer_infos.len()));
+    }
     let has_data = !(info.crls.is_empty() && info.ocsp_responses.is_empty());
     let several = parsed.signer_infos.len() > 1;
     let mut out = Vec::with_capacity(parsed.signer_infos.len());

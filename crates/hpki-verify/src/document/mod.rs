@@ -395,6 +395,22 @@ pub(crate) fn signer_certificate(
     })
 }
 
+/// The most signatures (CMS SignerInfos, PDF signatures and document time-stamps, XAdES
+/// signatures) one document may carry to be verified: each costs path validations and
+/// signature checks, so a crafted file of a thousand signers would take minutes. Real
+/// documents carry one to a few (a dispensing result three at most).
+pub const MAX_SIGNATURES: usize = 32;
+
+/// The refusal of a document with `n` signatures, over [`MAX_SIGNATURES`].
+pub(crate) fn too_many_signatures(n: usize) -> Failure {
+    Failure::Unreadable {
+        detail: Text::new(
+            format!("署名が {n} 個あります。検証できるのは {MAX_SIGNATURES} 個までです"),
+            format!("it carries {n} signatures; at most {MAX_SIGNATURES} are verified"),
+        ),
+    }
+}
+
 /// A readable failure of a whole file.
 pub(crate) fn unreadable(e: &SignError) -> Failure {
     Failure::Unreadable { detail: e.text() }

@@ -44,6 +44,9 @@ fn document_time_stamp(pdf: &[u8], ts: &PdfSignature) -> Token {
 pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
     let pdf = document.content;
     let sigs = pades::signatures(pdf).map_err(|e| unreadable(&e))?;
+    if sigs.len() > super::MAX_SIGNATURES {
+        return Err(super::too_many_signatures(sigs.len()));
+    }
     let dss = pades::dss(pdf).map_err(|e| unreadable(&e))?;
     let doc_time_stamps: Vec<&PdfSignature> =
         sigs.iter().filter(|s| s.is_document_time_stamp()).collect();

@@ -126,6 +126,10 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
     let text = std::str::from_utf8(document.content).map_err(|_| Failure::Unreadable {
         detail: Text::new("XML が UTF-8 ではありません", "the XML is not UTF-8"),
     })?;
+    let count = xades::count_signatures(text).map_err(|e| unreadable(&e))?;
+    if count > super::MAX_SIGNATURES {
+        return Err(super::too_many_signatures(count));
+    }
     let infos = xades::inspect_all(text, document.detached).map_err(|e| unreadable(&e))?;
     let medical = layout(document, text);
     let mut out = Vec::with_capacity(infos.len());
