@@ -11,8 +11,11 @@
 //! fails is a note, not an error. The report goes to stdout in Japanese (`--lang en` for
 //! English) or as JSON (`--json`).
 //!
-//! Exit status: 0 only for a fully valid document, 1 otherwise, 2 for a usage error or a file
-//! that cannot be read.
+//! Several files are verified in one process, one summary line each and a total (`--json`:
+//! one JSON report per line, with its `"file"`).
+//!
+//! Exit status: 0 only when every document is fully valid, 1 otherwise, 2 for a usage error
+//! or when no file could be read.
 
 use hpki_text::Localized;
 use std::path::{Path, PathBuf};
@@ -28,11 +31,12 @@ use x509_cert::Certificate;
 
 #[derive(Args)]
 pub(crate) struct VerifyArgs {
-    /// The signed file: a CAdES signature (.p7s, .p7m; DER or PEM), a signed PDF, a signed XML
-    /// document or detached XML signature.
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
-    /// The signed content of a detached signature (CAdES .p7s, detached XAdES).
+    /// The signed file(s): a CAdES signature (.p7s, .p7m; DER or PEM), a signed PDF, a signed
+    /// XML document or detached XML signature. With several files, one summary line each
+    /// (`--json`: one JSON report per line, with its "file").
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// The signed content of a detached signature (CAdES .p7s, detached XAdES); one FILE only.
     #[arg(long, value_name = "CONTENT")]
     detached: Option<PathBuf>,
     /// Trusted root certificate(s) (PEM, several per file allowed, or DER; repeatable), e.g. the
@@ -89,10 +93,12 @@ fn unreadable(path: &Path, e: impl std::fmt::Display) -> ExitCode {
 }
 
 pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode> {
-    let content = match std::fs::read(&args.file) {
-        Ok(c) => c,
-        Err(e) => return Ok(unreadable(&args.file, e)),
-    };
+    if args.detached.is_some() && args.files.len() > 1 {
+        eprintln!(
+            "エラー: --detached は署名ファイル 1 つとだけ使えます\nerror: --detached goes with one signature file only"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let detached = match &args.detached {
         Some(p) => match std::fs::read(p) {
             Ok(c) => Some(c),
@@ -111,38 +117,90 @@ pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode> {
             Err(e) => return Ok(unreadable(p, e)),
         }
     }
-    let doc = Document {
-        content: &content,
-        detached: detached.as_deref(),
-    };
-    let mut notes = Vec::new();
-    let extra_validation = if args.no_fetch {
-        ValidationData::default()
-    } else {
-        fetch(&doc, &trust, &mut notes)
-    };
-    let options = VerifyOptions {
-        at: args.at.unwrap_or_else(|| crate::clock().now()),
-        policies: args.policies.clone(),
-        extra_validation,
-        revocation_check: !args.no_revocation_check,
-        roles: document::RolePolicy {
-            other: args.roles.clone(),
-            ..Default::default()
-        },
-    };
-    let mut report = document::verify(&doc, &TrustAnchors::new(trust), &options);
-    report.notes.extend(notes);
-    if args.json {
-        println!("{}", report.to_json());
-    } else {
-        print!("{}", report.to_text(args.lang));
+    let anchors = TrustAnchors::new(trust.clone());
+    let at = args.at.unwrap_or_else(|| crate::clock().now());
+    let batch = args.files.len() > 1;
+    let (mut valid, mut not_valid, mut unreadable_files) = (0usize, 0usize, 0usize);
+    for file in &args.files {
+        let content = match std::fs::read(file) {
+            Ok(c) => c,
+            Err(e) if batch => {
+                unreadable_files += 1;
+                eprintln!("{}", read_failure(file, &e).get(args.lang));
+                continue;
+            }
+            Err(e) => return Ok(unreadable(file, e)),
+        };
+        let doc = Document {
+            content: &content,
+            detached: detached.as_deref(),
+        };
+        let mut notes = Vec::new();
+        let extra_validation = if args.no_fetch {
+            ValidationData::default()
+        } else {
+            fetch(&doc, &trust, &mut notes)
+        };
+        let options = VerifyOptions {
+            at,
+            policies: args.policies.clone(),
+            extra_validation,
+            revocation_check: !args.no_revocation_check,
+            roles: document::RolePolicy {
+                other: args.roles.clone(),
+                ..Default::default()
+            },
+        };
+        let mut report = document::verify(&doc, &anchors, &options);
+        report.notes.extend(notes);
+        if report.is_valid() {
+            valid += 1;
+        } else {
+            not_valid += 1;
+        }
+        match (batch, args.json) {
+            (false, false) => print!("{}", report.to_text(args.lang)),
+            (false, true) => println!("{}", report.to_json()),
+            (true, false) => println!("{}: {}", file.display(), report.summary(args.lang)),
+            (true, true) => {
+                let mut value = serde_json::to_value(&report)?;
+                if let Some(object) = value.as_object_mut() {
+                    object.insert("file".into(), file.display().to_string().into());
+                }
+                println!("{value}");
+            }
+        }
     }
-    Ok(if report.is_valid() {
+    if batch && !args.json {
+        let total = args.files.len();
+        println!(
+            "{}",
+            match args.lang {
+                Lang::Ja => format!(
+                    "計 {total} 件: 有効 {valid} 件、有効でない {not_valid} 件、読めないファイル {unreadable_files} 件"
+                ),
+                Lang::En => format!(
+                    "{total} files: {valid} valid, {not_valid} not valid, {unreadable_files} unreadable"
+                ),
+            }
+        );
+    }
+    Ok(if not_valid == 0 && unreadable_files == 0 {
         ExitCode::SUCCESS
+    } else if unreadable_files > 0 && valid + not_valid == 0 {
+        ExitCode::from(2)
     } else {
         ExitCode::from(1)
     })
+}
+
+/// A file that could not be read, in both languages.
+fn read_failure(path: &Path, e: &std::io::Error) -> Text {
+    let t = hpki_text::io_error(e);
+    Text::new(
+        format!("エラー: {} を読み込めません: {}", path.display(), t.ja),
+        format!("error: cannot read {}: {}", path.display(), t.en),
+    )
 }
 
 /// The current validation data of every end-entity certificate of the document (signers,

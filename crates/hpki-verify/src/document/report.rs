@@ -927,6 +927,58 @@ impl Report {
         intact("✘ 有効な署名ではありません", "✘ NOT VALID")
     }
 
+    /// One line for a list of documents: the verdict, the format and level, who signed with
+    /// which qualification; or the headline and the first reason.
+    pub fn summary(&self, lang: Lang) -> String {
+        let who: Vec<String> = self
+            .signatures
+            .iter()
+            .filter_map(|s| {
+                let signer = s.signer.as_ref()?;
+                let roles: Vec<String> = signer
+                    .roles
+                    .iter()
+                    .map(|r| match (lang, &r.role_ja) {
+                        (Lang::Ja, Some(ja)) => ja.clone(),
+                        _ => r.role.clone(),
+                    })
+                    .collect();
+                Some(if roles.is_empty() {
+                    signer.name(lang)
+                } else {
+                    match lang {
+                        Lang::Ja => format!("{}（{}）", signer.name(lang), roles.join("、")),
+                        Lang::En => format!("{} ({})", signer.name(lang), roles.join(", ")),
+                    }
+                })
+            })
+            .collect();
+        let levels: Vec<&str> = self
+            .signatures
+            .iter()
+            .map(|s| s.level.unwrap_or(s.structure_level).name())
+            .collect();
+        let what = format!(
+            "{} {} — {}",
+            self.format.map(Format::name).unwrap_or("?"),
+            levels.join("+"),
+            if who.is_empty() {
+                lang.pick("署名者不明", "signer unknown").to_owned()
+            } else {
+                who.join(" / ")
+            }
+        );
+        if self.overall == Verdict::Valid {
+            return format!("{} — {what}", lang.pick("✔ 有効", "✔ valid"));
+        }
+        let reason = self
+            .all_failures()
+            .first()
+            .map(|f| f.message(lang))
+            .unwrap_or_default();
+        format!("{} — {what} — {reason}", self.headline().get(lang))
+    }
+
     /// Whether the document is fully valid.
     pub fn is_valid(&self) -> bool {
         self.overall == Verdict::Valid
