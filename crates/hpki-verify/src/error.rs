@@ -146,6 +146,16 @@ pub enum PathError {
         /// The acceptable policies (the initial policy set; empty means any policy).
         acceptable: Vec<ObjectIdentifier>,
     },
+    /// The relying party's policy check of HPKI (not RFC 5280's): the end-entity certificate
+    /// asserts none of the acceptable policies in its certificatePolicies. The MHLW chain's
+    /// CA certificates assert only their own CA policies, so RFC 5280 processing with an
+    /// explicit HPKI policy finds no valid policy for any real path; HPKI relying parties check
+    /// the end entity's CP OID and the chain to the MHLW root instead.
+    #[error("the certificate asserts none of the acceptable policies ({})", policy_list(.acceptable))]
+    PolicyNotAsserted {
+        /// The acceptable policies.
+        acceptable: Vec<ObjectIdentifier>,
+    },
     /// A CA's policyConstraints (requireExplicitPolicy) requires a valid policy and there is
     /// none (RFC 5280 §6.1.4 (i), §6.1.5 (b)).
     #[error(
@@ -321,6 +331,16 @@ impl Localized for PathError {
                     policy_list(acceptable)
                 ),
             ),
+            PathError::PolicyNotAsserted { acceptable } => Text::new(
+                format!(
+                    "署名者の証明書は求められた証明書ポリシー（{}）の証明書ではありません",
+                    policy_list(acceptable)
+                ),
+                format!(
+                    "the certificate asserts none of the acceptable policies ({})",
+                    policy_list(acceptable)
+                ),
+            ),
             PathError::ExplicitPolicyRequired { index, subject } => Text::new(
                 "上位CAが明示的なポリシーを要求していますが、有効なポリシーがありません",
                 format!(
@@ -395,6 +415,7 @@ impl PathError {
         use PathError::*;
         match self {
             Malformed { .. } | UntrustedRoot { .. } => None,
+            PolicyNotAsserted { .. } => Some(0),
             Expired { index, .. }
             | NotYetValid { index, .. }
             | IssuerMismatch { index, .. }

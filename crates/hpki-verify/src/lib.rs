@@ -13,6 +13,8 @@
 //! - [`document`]: signed documents — CAdES, PAdES, XAdES, B-B … B-LTA — verified on top of
 //!   `hpki-sign`'s readers: integrity, time-stamps, the signer's path at the proven time and
 //!   now, hcRole, the level reached; the [`document::Report`] in Japanese, English and JSON.
+//! - [`end_entity_policy`]: the certificate policies an end entity asserts, for the HPKI
+//!   relying party's policy check of signed documents.
 //! - [`dn`]: distinguished names as RFC 4514 text for reports and errors.
 //!
 //! Pure: no network, no files, no clock (the caller says when "now" is: [`PathOptions::at`],
@@ -42,6 +44,7 @@
 mod build;
 pub mod dn;
 pub mod document;
+pub mod end_entity_policy;
 mod error;
 pub mod input;
 pub mod memo;

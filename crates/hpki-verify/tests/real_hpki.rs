@@ -242,3 +242,30 @@ fn a_signature_moved_out_of_its_place_is_not_the_prescriptions() {
         text(&report)
     );
 }
+
+#[test]
+fn the_hpki_signing_policy_is_checked_on_the_signer_as_relying_parties_do() {
+    // The MEDIS signing CA asserts only its own CA policy (…1.3.1), the doctor's certificate
+    // the HPKI signing policy (…0.1): RFC 5280 processing with that explicit policy would find
+    // no valid policy for this real path; the relying party's check accepts it.
+    let file = data("Prescription-004_01.xml");
+    let with_policy = |oid: &str| {
+        let at = time::macros::datetime!(2022-09-08 0:00 UTC);
+        let mut options = VerifyOptions::at(at.into());
+        options.policies = vec![oid.parse().expect("OID")];
+        document::verify(&Document::new(&file), &trust(), &options)
+    };
+    let report = with_policy("1.2.392.100495.1.5.1.1.0.1");
+    assert_eq!(report.overall, Verdict::Valid, "{}", text(&report));
+    // The authentication policy is not the signing one.
+    let report = with_policy("1.2.392.100495.1.5.1.1.0.2");
+    assert_eq!(report.overall, Verdict::Invalid);
+    assert!(
+        report.signatures[0]
+            .failures
+            .iter()
+            .any(|f| matches!(f, Failure::CertificatePath { detail } if detail.en.contains("asserts none of the acceptable policies"))),
+        "{}",
+        text(&report)
+    );
+}

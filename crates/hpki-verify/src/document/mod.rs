@@ -127,9 +127,11 @@ impl<'a> Document<'a> {
 pub struct VerifyOptions {
     /// The validation time, "now" (the caller's clock; a report is about this moment).
     pub at: SystemTime,
-    /// The acceptable certificate policies of the signer's certificate (RFC 5280 §6.1.1 (c),
-    /// with initial-explicit-policy); empty: any policy. E.g. the JMA signing policy
-    /// 1.2.392.100495.1.5.1.1.0.1.
+    /// The acceptable certificate policies of the signer's certificate, checked as HPKI relying
+    /// parties do: the signer's certificate asserts one of them and its path to the trust
+    /// anchor is valid (the MHLW chain's CA certificates assert only their own CA policies, so
+    /// RFC 5280 §6.1 processing with an explicit policy would refuse every real path); empty:
+    /// any policy. E.g. the HPKI signing policy 1.2.392.100495.1.5.1.1.0.1.
     pub policies: Vec<ObjectIdentifier>,
     /// Certificates and current revocation data fetched by the caller (the CLI and the server
     /// use `hpki-fetch` or their own CA), added to what the document embeds.
@@ -665,12 +667,8 @@ impl<'a> Context<'a> {
         at: SystemTime,
         policies: bool,
     ) -> Result<ValidPath, PathError> {
-        let options = if policies && !self.options.policies.is_empty() {
-            PathOptions::requiring_policies(at, &self.options.policies)
-        } else {
-            PathOptions::at(at)
-        };
-        match (&inputs.decoded, crate::memo::certificate(leaf)) {
+        let options = PathOptions::at(at);
+        let path = match (&inputs.decoded, crate::memo::certificate(leaf)) {
             (Some(decoded), Ok(leaf_cert)) => crate::path::validate_decoded(
                 (&leaf_cert, leaf),
                 (decoded, &inputs.pool),
@@ -678,7 +676,19 @@ impl<'a> Context<'a> {
                 &options,
             ),
             _ => validate_path_der(leaf, &inputs.pool, self.trust_der, &options),
+        }?;
+        // The HPKI relying party's policy check: the signer's certificate asserts one of the
+        // acceptable CP OIDs (see PathError::PolicyNotAsserted); strict RFC 5280 policy
+        // processing stays with `hpki pki validate-path --explicit-policy`.
+        if policies && !self.options.policies.is_empty() {
+            let asserted = crate::end_entity_policy::asserted_policies(path.leaf());
+            if !self.options.policies.iter().any(|p| asserted.contains(p)) {
+                return Err(PathError::PolicyNotAsserted {
+                    acceptable: self.options.policies.clone(),
+                });
+            }
         }
+        Ok(path)
     }
 
     /// Checks the TSA of a verified token at the time of the next proof (`next_proof`: the
