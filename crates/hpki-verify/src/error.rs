@@ -227,6 +227,14 @@ impl Localized for PathError {
                 format!("{what} を読み取れません"),
                 format!("cannot read {what}: {detail}"),
             ),
+            PathError::UntrustedRoot { subject, issuer } if subject == issuer => Text::new(
+                format!(
+                    "証明書は認証局「{subject}」につながりますが、この認証局は信頼するルート認証局ではありません"
+                ),
+                format!(
+                    "the certificates lead to the root \"{subject}\", which is not a trusted root"
+                ),
+            ),
             PathError::UntrustedRoot { subject, issuer } => Text::new(
                 format!(
                     "信頼するルート認証局までの証明書パスを構築できません（「{subject}」の発行者「{issuer}」が見つかりません）"

@@ -269,3 +269,32 @@ fn the_hpki_signing_policy_is_checked_on_the_signer_as_relying_parties_do() {
         text(&report)
     );
 }
+
+#[test]
+fn another_root_is_named_as_not_trusted_rather_than_as_missing() {
+    // Trusting only the TSA's root: the doctor's chain reaches the MHLW root, which is there
+    // but not trusted.
+    let file = data("Prescription-004_01.xml");
+    let anchors = hpki_verify::input::certificates(&data("trust.pem")).expect("trust.pem");
+    let tsa_root: Vec<_> = anchors
+        .into_iter()
+        .filter(|c| !c.tbs_certificate().subject().to_string().contains("MHLW"))
+        .collect();
+    assert!(!tsa_root.is_empty());
+    let at = time::macros::datetime!(2022-09-08 0:00 UTC);
+    let report = document::verify(
+        &Document::new(&file),
+        &TrustAnchors::new(tsa_root),
+        &VerifyOptions::at(at.into()),
+    );
+    assert!(
+        report.signatures[0].failures.iter().any(|f| matches!(
+            f,
+            Failure::UntrustedRoot { detail }
+                if detail.en.contains("MHLW HPKI Root CA V2") && detail.en.contains("which is not a trusted root")
+        )),
+        "{}",
+        report.to_text(Lang::En)
+    );
+    assert!(report.to_text(Lang::Ja).starts_with("✘ 信頼する認証局（HPKI）の証明書による署名ではありません（文書の改ざんは検出されていません）"));
+}

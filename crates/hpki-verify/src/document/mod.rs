@@ -1002,7 +1002,6 @@ impl<'a> Context<'a> {
             &later,
             leaf_revocation.as_ref(),
             &inputs,
-            &mut notes,
         );
 
         // The level reached.
@@ -1082,7 +1081,6 @@ impl<'a> Context<'a> {
         later: &[(usize, String, crate::Revocation)],
         leaf_source: Option<&StatusSource>,
         inputs: &Inputs,
-        notes: &mut Vec<Text>,
     ) -> StatusNow {
         let Some(path) = path else {
             let Some(der) = signer else {
@@ -1152,21 +1150,12 @@ impl<'a> Context<'a> {
                 };
             }
         }
-        if self.options.revocation_check
-            && let Some(source) = leaf_source
+        if let Some(source) = leaf_source
             && !current_at(source, self.now)
         {
-            let d = describe_source(source);
-            notes.push(Text::new(
-                format!(
-                    "検証時刻に有効な失効情報はありません。最新の失効情報（{}）では失効していません",
-                    d.ja
-                ),
-                format!(
-                    "no revocation data current at the validation time: not revoked according to the latest data ({})",
-                    d.en
-                ),
-            ));
+            return StatusNow::Unknown {
+                latest: describe_source(source),
+            };
         }
         StatusNow::Valid
     }

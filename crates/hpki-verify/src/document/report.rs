@@ -609,6 +609,12 @@ pub enum AtSigning {
 pub enum StatusNow {
     /// Valid now.
     Valid,
+    /// Within its validity period, but no revocation data current at the validation time was
+    /// obtained: the latest data (`latest`) did not show it revoked, which says nothing of now.
+    Unknown {
+        /// The latest data seen, for people.
+        latest: Text,
+    },
     /// Expired since its `notAfter`.
     Expired {
         /// `notAfter`.
@@ -649,6 +655,16 @@ impl StatusNow {
     pub fn message(&self, lang: Lang) -> String {
         match self {
             StatusNow::Valid => lang.pick("有効", "valid").to_owned(),
+            StatusNow::Unknown { latest } => match lang {
+                Lang::Ja => format!(
+                    "不明（有効期間内ですが、検証時刻の失効情報がありません。最新の失効情報（{}）では失効していません）",
+                    latest.ja
+                ),
+                Lang::En => format!(
+                    "unknown (within its validity period, but no revocation data current at the validation time; not revoked according to the latest data, {})",
+                    latest.en
+                ),
+            },
             StatusNow::Expired { since } => match lang {
                 Lang::Ja => format!("有効期限切れ（{} に満了）", format_time(*since, lang)),
                 Lang::En => format!("expired since {}", format_time(*since, lang)),
