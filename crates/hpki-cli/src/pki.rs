@@ -145,15 +145,13 @@ fn validate(args: ValidatePath) -> ExitCode {
         for o in &ocsp_files {
             ocsp_responses.extend(input::ocsp_responses(o)?);
         }
-        Ok((
-            leaf_der,
-            trust_der,
-            inter_der,
-            RevocationData {
-                crls,
-                ocsp_responses,
-            },
-        ))
+        // CRL signers outside the path come from the intermediates given.
+        let data = RevocationData {
+            crls,
+            ocsp_responses,
+            certificates: inter_der.clone(),
+        };
+        Ok((leaf_der, trust_der, inter_der, data))
     })();
     let (leaf_der, trust_der, inter_der, data) = match decoded {
         Ok(d) => d,

@@ -33,7 +33,7 @@
 //! let now = hpki_clock::Clock::now(&hpki_clock::SystemClock);
 //! let options = PathOptions::requiring_policies(now, &[policy]);
 //! let path = hpki_verify::validate_path(&leaf, &[ca], &[root], &options)?;
-//! let data = RevocationData { crls: vec![crl], ocsp_responses: vec![] };
+//! let data = RevocationData { crls: vec![crl], ..Default::default() };
 //! hpki_verify::check_revocation(&path, &data, options.at).require(RevocationScope::Leaf)?;
 //! let who = Subscriber::from_certificate(path.leaf()).expect("readable");
 //! println!("{:?} is a {}", who.name_kanji, who.roles[0]);

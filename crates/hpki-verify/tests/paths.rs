@@ -361,7 +361,7 @@ fn intermediates_in_any_order_with_extras() {
 fn crl_data(crls: &[&[u8]]) -> RevocationData {
     RevocationData {
         crls: crls.iter().map(|c| c.to_vec()).collect(),
-        ocsp_responses: vec![],
+        ..Default::default()
     }
 }
 
@@ -491,6 +491,7 @@ fn ocsp_good_and_revoked_from_the_delegated_responder() {
     let data = RevocationData {
         crls: vec![],
         ocsp_responses: vec![f.ocsp_leaf_good.clone(), f.ocsp_revoked_after.clone()],
+        ..Default::default()
     };
     let report = check_revocation(&path, &data, at);
     match &report.leaf().status {
@@ -515,6 +516,7 @@ fn ocsp_good_and_revoked_from_the_delegated_responder() {
     let both = RevocationData {
         crls: vec![],
         ocsp_responses: vec![f.ocsp_revoked_before.clone(), f.ocsp_revoked_after.clone()],
+        ..Default::default()
     };
     assert!(matches!(
         check_revocation(&path, &both, at).leaf().status,
@@ -526,6 +528,7 @@ fn ocsp_good_and_revoked_from_the_delegated_responder() {
     let only_before = RevocationData {
         crls: vec![],
         ocsp_responses: vec![f.ocsp_revoked_before.clone()],
+        ..Default::default()
     };
     assert!(matches!(
         check_revocation(&path, &only_before, early).leaf().status,
@@ -542,6 +545,7 @@ fn ocsp_answer_from_a_responder_of_another_ca_is_refused() {
         &RevocationData {
             crls: vec![],
             ocsp_responses: vec![f.ocsp_forged.clone()],
+            ..Default::default()
         },
         now(),
     );
@@ -586,6 +590,7 @@ fn tampered_ocsp_response_is_not_used() {
         &RevocationData {
             crls: vec![],
             ocsp_responses: vec![bad],
+            ..Default::default()
         },
         now(),
     );

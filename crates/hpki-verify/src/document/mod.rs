@@ -650,13 +650,15 @@ impl<'a> Context<'a> {
             .map(|d| crate::memo::certificate(d))
             .collect::<Result<Vec<_>, _>>()
             .ok();
+        let data = ParsedRevocationData::parse(&RevocationData {
+            crls: data.crls.clone(),
+            ocsp_responses: data.ocsp_responses.clone(),
+            certificates: pool.clone(),
+        });
         Inputs {
             pool,
             decoded,
-            data: ParsedRevocationData::parse(&RevocationData {
-                crls: data.crls.clone(),
-                ocsp_responses: data.ocsp_responses.clone(),
-            }),
+            data,
         }
     }
 

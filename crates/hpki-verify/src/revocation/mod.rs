@@ -2,13 +2,16 @@
 //! caller passes as bytes (fetched, stapled, or embedded in a long-term signature as
 //! RevocationValues). Nothing is fetched here.
 //!
-//! - CRLs ([`crl`]): RFC 5280 §6.3.3 for complete CRLs issued by the certificate's own issuer
-//!   (the HPKI case: each CA publishes its own CRL), signed with the key that issued the
-//!   certificate or with another key of that CA whose certificate is in the validated path (a
-//!   key rollover through a self-issued certificate), honouring issuingDistributionPoint scopes.
-//!   Indirect CRLs, delta CRLs, CRLs partitioned by reason (onlySomeReasons) and CRLs signed by
-//!   a certificate outside the path are not supported: such a CRL is reported as unusable, never
-//!   as proof of good status (a delta CRL is ignored, so the complete CRL decides alone).
+//! - CRLs ([`crl`]): RFC 5280 §6.3.3: complete CRLs of the certificate's issuer (the HPKI
+//!   case: each CA publishes its own CRL) or indirect CRLs of the cRLIssuer its distribution
+//!   points name (entries by certificateIssuer), honouring issuingDistributionPoint scopes;
+//!   delta CRLs applied to the complete CRL of the same scope whose number they build on (one
+//!   that cannot be used leaves that CRL not up to date); CRLs partitioned by reason
+//!   (onlySomeReasons), whose good answers must together cover every reason; signed with the
+//!   key that issued the certificate, another key of that CA in the validated path (a key
+//!   rollover), or a separate CRL-signing certificate from [`RevocationData::certificates`]
+//!   validated to the same trust anchor with a known, unrevoked status of its own (one level
+//!   deep: its CRLs must be signed within its own path).
 //! - OCSP ([`ocsp`]): RFC 6960 basic responses signed by the issuing CA itself or by a delegated
 //!   responder certified by it with id-kp-OCSPSigning (§4.2.2.2). Locally configured responders
 //!   are not supported.
@@ -50,6 +53,10 @@ pub struct RevocationData {
     pub crls: Vec<Vec<u8>>,
     /// `OCSPResponse`s (RFC 6960 §4.2.1), DER.
     pub ocsp_responses: Vec<Vec<u8>>,
+    /// Certificates that may have signed a CRL outside the validated path (a separate
+    /// CRL-signing certificate, an indirect CRL's issuer) and the CA certificates above them,
+    /// DER; each is used only with a valid path to the path's own trust anchor.
+    pub certificates: Vec<Vec<u8>>,
 }
 
 /// A revocation: when, why.
@@ -269,6 +276,9 @@ pub(crate) struct Evidence {
     pub source: StatusSource,
     pub this_update: SystemTime,
     pub outcome: Outcome,
+    /// The revocation reasons the source covers for the certificate (ReasonFlags bits; all
+    /// for OCSP and most CRLs, fewer for a CRL partitioned by onlySomeReasons).
+    pub reasons: u16,
 }
 
 /// Whether status information with `this_update` / `next_update` speaks about `at` for `cert`
@@ -312,6 +322,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 pub struct ParsedRevocationData {
     crls: Vec<std::sync::Arc<crl::ParsedCrl>>,
     responses: Vec<ocsp::ParsedResponse>,
+    certificates: Vec<Vec<u8>>,
     unreadable: Vec<String>,
 }
 
@@ -349,6 +360,7 @@ impl ParsedRevocationData {
         ParsedRevocationData {
             crls,
             responses,
+            certificates: data.certificates.clone(),
             unreadable,
         }
     }
@@ -370,8 +382,28 @@ pub fn check_parsed(
     data: &ParsedRevocationData,
     at: SystemTime,
 ) -> RevocationReport {
+    check_at_depth(path, data, at, &data.certificates, 0)
+}
+
+/// [`check_parsed`] for a path (`depth` 0) or for the path of a separate CRL-signing
+/// certificate (`depth` 1, whose CRLs must be signed within its path), with `pool` the
+/// candidate CRL signers and their CAs.
+pub(crate) fn check_at_depth(
+    path: &ValidPath,
+    data: &ParsedRevocationData,
+    at: SystemTime,
+    pool: &[Vec<u8>],
+    depth: u8,
+) -> RevocationReport {
     let crls = &data.crls;
     let responses = &data.responses;
+    let anchor = path.encoded.last().map(Vec::as_slice).unwrap_or_default();
+    let signers = crl::Signers {
+        pool,
+        anchor,
+        data,
+        depth,
+    };
     let mut certificates = Vec::new();
     for index in 0..path.certificates.len().saturating_sub(1) {
         let cert = &path.certificates[index];
@@ -383,6 +415,7 @@ pub fn check_parsed(
                 source: StatusSource::NoCheck,
                 this_update: at,
                 outcome: Outcome::Good,
+                reasons: crl::ALL_REASONS,
             });
         }
         for r in responses {
@@ -396,13 +429,36 @@ pub fn check_parsed(
             }
         }
         for c in crls {
-            match c.evidence(&path.certificates, index, at) {
+            match c.evidence(&path.certificates, index, at, &signers) {
                 None => {}
-                Some(Ok(e)) => evidence.push(e),
                 Some(Err(problem)) => reasons.push(SourcedProblem {
                     source: c.describe(),
                     problem,
                 }),
+                // §6.3.3 (c): the delta CRLs of this complete CRL update it; one that cannot
+                // be used leaves the complete CRL not up to date.
+                Some(Ok(mut e)) => {
+                    let mut usable = true;
+                    for d in crls.iter().filter(|d| d.is_delta_of(c)) {
+                        match d.apply_delta(&path.certificates, index, at, &signers, e.clone()) {
+                            Ok(updated) => e = updated,
+                            Err(problem) => {
+                                usable = false;
+                                reasons.push(SourcedProblem {
+                                    source: d.describe(),
+                                    problem,
+                                });
+                                reasons.push(SourcedProblem {
+                                    source: c.describe(),
+                                    problem: RevocationProblem::DeltaCrl,
+                                });
+                            }
+                        }
+                    }
+                    if usable {
+                        evidence.push(e);
+                    }
+                }
             }
         }
         certificates.push(CertificateStatus {
@@ -441,15 +497,24 @@ fn decide(
             _ => None,
         })
         .min_by_key(|r| r.revoked_at);
-    // A revocation after `at` also shows the certificate was good at `at`.
-    let good = evidence
+    // A revocation after `at` also shows the certificate was good at `at`; the good answers
+    // together must cover every reason (RFC 5280 §6.3.3 (d), (j): reasons_mask all-reasons).
+    let good: Vec<&Evidence> = evidence
         .iter()
-        .find(|e| matches!(e.outcome, Outcome::Good | Outcome::Revoked(_)));
-    if let Some(e) = good {
-        return RevocationStatus::Good {
-            source: e.source.clone(),
-            later_revocation,
-        };
+        .filter(|e| matches!(e.outcome, Outcome::Good | Outcome::Revoked(_)))
+        .collect();
+    let covered = good.iter().fold(0, |m, e| m | e.reasons);
+    if let Some(e) = good.first() {
+        if covered & crl::ALL_REASONS == crl::ALL_REASONS {
+            return RevocationStatus::Good {
+                source: e.source.clone(),
+                later_revocation,
+            };
+        }
+        reasons.push(SourcedProblem {
+            source: Text::same(e.source.to_string()),
+            problem: RevocationProblem::PartitionedCrl,
+        });
     }
     for e in &evidence {
         if matches!(e.outcome, Outcome::Unknown) {

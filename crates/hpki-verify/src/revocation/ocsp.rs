@@ -206,6 +206,7 @@ impl ParsedResponse {
             },
             this_update,
             outcome,
+            reasons: super::crl::ALL_REASONS,
         })
     }
 }

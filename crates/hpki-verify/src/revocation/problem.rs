@@ -31,13 +31,18 @@ pub enum RevocationProblem {
         /// What the decoder said (English).
         detail: String,
     },
-    /// An indirect CRL (RFC 5280 §5.2.5 `indirectCRL`, §5.3.3 `certificateIssuer`): not
-    /// supported.
+    /// Entries name certificate issuers (`certificateIssuer`, RFC 5280 §5.3.3) in a CRL that
+    /// is not marked indirect (`indirectCRL` of its issuingDistributionPoint, §5.2.5).
     IndirectCrl,
-    /// A CRL partitioned by reason (RFC 5280 §5.2.5 `onlySomeReasons`): not supported.
+    /// The CRLs found cover only some revocation reasons (`onlySomeReasons`, RFC 5280 §5.2.5,
+    /// §6.3.3 (d)); none covers the others.
     PartitionedCrl,
-    /// A delta CRL (RFC 5280 §5.2.4): not supported.
+    /// A delta CRL for this complete CRL (same issuer and scope, RFC 5280 §5.2.4) is not current
+    /// at the validation time, so the complete CRL is not up to date on its own (§6.3.3 (c)).
     DeltaCrl,
+    /// A delta CRL without a complete CRL it can be applied to (RFC 5280 §5.2.4: same issuer
+    /// and scope, BaseCRLNumber not above the complete CRL's number).
+    DeltaWithoutBase,
     /// A critical extension this verifier does not process (RFC 5280 §5.2, §5.3; RFC 6960
     /// §4.4).
     UnsupportedCriticalExtension {
@@ -58,12 +63,19 @@ pub enum RevocationProblem {
         /// What the signature check said (English).
         detail: String,
     },
-    /// No certificate of the CRL issuer in the validated path signed the CRL (`first`: what was
-    /// wrong with the first candidate); CRLs signed by a separate CRL-signing certificate are
-    /// not supported (RFC 5280 §6.3.3 (f)).
+    /// No certificate of the CRL issuer that signed the CRL could be validated to the trust
+    /// anchor of the path (RFC 5280 §6.3.3 (f): a certificate of the path, or a separate
+    /// CRL-signing certificate with its own valid, unrevoked path to the same anchor); `first`
+    /// says what was wrong with the first candidate.
     NoSignerInPath {
         /// What was wrong with the first certificate of the issuer tried.
         first: Option<Box<RevocationProblem>>,
+    },
+    /// A separate CRL-signing certificate signed the CRL, but its own path to the trust anchor
+    /// is not valid or its status is not known and good (RFC 5280 §6.3.3 (f)).
+    SignerPath {
+        /// What its validation said.
+        detail: Text,
     },
     /// The information is stale: its nextUpdate is before the validation time (RFC 5280
     /// §6.3.3 (a); RFC 6960 §3.2 (5)).
@@ -128,16 +140,20 @@ impl Localized for RevocationProblem {
                 format!("malformed {what}: {detail}"),
             ),
             IndirectCrl => Text::new(
-                "間接 CRL には対応していません",
-                "indirect CRLs are not supported",
+                "間接 CRL として示されていない CRL に、他の発行者の証明書のエントリがあります",
+                "entries name other certificate issuers in a CRL not marked indirect",
             ),
             PartitionedCrl => Text::new(
-                "失効理由ごとに分割された CRL（onlySomeReasons）には対応していません",
-                "CRLs covering only some reasons (onlySomeReasons) are not supported",
+                "見つかった CRL は一部の失効理由しか対象としていません（onlySomeReasons）",
+                "the CRLs found cover only some revocation reasons (onlySomeReasons)",
             ),
             DeltaCrl => Text::new(
-                "差分 CRL には対応していません",
-                "delta CRLs are not supported",
+                "この CRL の差分 CRL が検証時刻に有効ではないため、最新の状態がわかりません",
+                "a delta CRL of this CRL is not current at the validation time, so the CRL is not up to date",
+            ),
+            DeltaWithoutBase => Text::new(
+                "差分 CRL を適用できる完全 CRL がありません",
+                "no complete CRL this delta CRL applies to",
             ),
             UnsupportedCriticalExtension { oid, place } => {
                 let (ja, en) = match place {
@@ -171,20 +187,27 @@ impl Localized for RevocationProblem {
                     let p = p.text();
                     Text::new(
                         format!(
-                            "{}。検証したパスにない鍵（CRL 署名専用の証明書）で署名された CRL には対応していません",
+                            "{}（同じルート認証局まで検証できる CRL 発行者の証明書がありません）",
                             p.ja
                         ),
                         format!(
-                            "{}; CRLs signed by a key that is not in the validated path (a separate CRL-signing certificate) are not supported",
+                            "{} (no certificate of the CRL issuer validates to the same trust anchor)",
                             p.en
                         ),
                     )
                 }
                 None => Text::new(
-                    "CRL 発行者の証明書がパスにありません",
-                    "no certificate of the CRL issuer in the path",
+                    "CRL に署名した発行者の証明書を、同じルート認証局まで検証できません",
+                    "no certificate of the CRL issuer that signed it validates to the same trust anchor",
                 ),
             },
+            SignerPath { detail } => Text::new(
+                format!("CRL に署名した証明書を検証できません: {}", detail.ja),
+                format!(
+                    "the certificate that signed the CRL is not valid: {}",
+                    detail.en
+                ),
+            ),
             Stale { next_update, at } => Text::new(
                 format!(
                     "古い情報です（次回更新 {} が検証時刻 {} より前）",
@@ -301,6 +324,7 @@ mod tests {
             RevocationProblem::IndirectCrl,
             RevocationProblem::PartitionedCrl,
             RevocationProblem::DeltaCrl,
+            RevocationProblem::DeltaWithoutBase,
             RevocationProblem::UnsupportedCriticalExtension {
                 oid: "1.2.3".into(),
                 place: ExtensionPlace::CrlEntry,
@@ -332,9 +356,15 @@ mod tests {
         }
         let s = SourcedProblem {
             source: Text::new("「X」の CRL #2", "CRL #2 of \"X\""),
-            problem: RevocationProblem::DeltaCrl,
+            problem: RevocationProblem::DeltaWithoutBase,
         };
-        assert_eq!(s.text().en, "CRL #2 of \"X\": delta CRLs are not supported");
-        assert_eq!(s.text().ja, "「X」の CRL #2：差分 CRL には対応していません");
+        assert_eq!(
+            s.text().en,
+            "CRL #2 of \"X\": no complete CRL this delta CRL applies to"
+        );
+        assert_eq!(
+            s.text().ja,
+            "「X」の CRL #2：差分 CRL を適用できる完全 CRL がありません"
+        );
     }
 }
