@@ -94,6 +94,7 @@ mod build;
 mod dom;
 mod layout;
 mod read;
+mod xpath;
 
 use hpki_text::Text;
 use std::time::SystemTime;
@@ -116,6 +117,7 @@ pub use read::{
     inspect_detached, verify, verify_at, verify_detached, verify_prescription,
     verify_signature_value,
 };
+pub use xpath::{ALG_XPATH, ALG_XPATH_FILTER2};
 
 /// XML-DSig namespace (XML-DSig §4).
 pub const NS_DS: &str = "http://www.w3.org/2000/09/xmldsig#";

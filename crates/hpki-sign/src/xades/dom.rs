@@ -12,6 +12,7 @@ use bergshamra::c14n::C14nMode;
 use bergshamra::xml::NodeSet;
 use bergshamra::xml::uppsala::{self, Document, Element, NodeId};
 
+use super::xpath;
 use super::{
     ALG_C14N10, ALG_ENVELOPED, NS_DS, NS_EXC_C14N, NS_XADES, NS_XADES141, QUALIFYING_PROPERTIES,
 };
@@ -347,7 +348,8 @@ impl<'a> Xml<'a> {
     /// Dereferences `reference` (a `ds:Reference` of `signature`) and applies its transforms
     /// (XML-DSig §4.3.3): `URI=""` is the document without comments, `URI="#id"` the
     /// element with that ID without comments, any other URI the octets `external` gives for it.
-    /// Transforms: enveloped-signature and the six canonicalizations.
+    /// Transforms: enveloped-signature, the six canonicalizations, and the XPath filters of the
+    /// enveloped pattern ([`xpath`]).
     pub fn process_reference(
         &self,
         signature: NodeId,
@@ -377,6 +379,17 @@ impl<'a> Xml<'a> {
                         self.remove_subtree(&mut set, signature);
                         Data::Nodes(set)
                     }
+                    (xpath::ALG_XPATH, Data::Nodes(mut set)) => {
+                        let removal = xpath::xpath_filter(self, t)?;
+                        self.remove(&mut set, removal, signature);
+                        Data::Nodes(set)
+                    }
+                    (xpath::ALG_XPATH_FILTER2, Data::Nodes(mut set)) => {
+                        for removal in xpath::filter2(self, t)? {
+                            self.remove(&mut set, removal, signature);
+                        }
+                        Data::Nodes(set)
+                    }
                     (alg, Data::Nodes(set)) if C14nMode::from_uri(alg).is_some() => {
                         Data::Octets(self.canonicalize(&set, &self.c14n_of(t)?)?)
                     }
@@ -398,6 +411,18 @@ impl<'a> Xml<'a> {
         match self.process_reference(signature, reference, external)? {
             Data::Octets(o) => Ok(o),
             Data::Nodes(set) => self.canonicalize(&set, c14n),
+        }
+    }
+
+    /// Applies an XPath transform's removal to `set` (see [`xpath`]).
+    fn remove(&self, set: &mut NodeSet, removal: xpath::Removal, signature: NodeId) {
+        match removal {
+            xpath::Removal::ThisSignature => self.remove_subtree(set, signature),
+            xpath::Removal::EverySignature => {
+                for s in self.descendants_named(NS_DS, "Signature") {
+                    self.remove_subtree(set, s);
+                }
+            }
         }
     }
 
