@@ -36,6 +36,11 @@ pub struct XadesInfo {
     pub signed_info_c14n: Vec<u8>,
     /// The references of `SignedInfo`, in order.
     pub references: Vec<ReferenceInfo>,
+    /// The references of the `ds:Manifest`s that `SignedInfo` references (XML-DSig §5.1):
+    /// core validation does not check them; their digests are recomputed here for what the
+    /// document holds (`computed_digest` is `None` for external data, which is never resolved
+    /// for a manifest).
+    pub manifest_references: Vec<ReferenceInfo>,
     /// `xades:SigningTime` as written (`xsd:dateTime`): the signer's claim.
     pub signing_time: Option<String>,
     /// `SigningCertificateV2` (or v1.3.2 `SigningCertificate`) digests: (DigestMethod URI,
@@ -599,6 +604,35 @@ fn inspect_with(
     inspect_signature(&xml, &sig, external)
 }
 
+/// A `ds:Reference` as read, with its digest recomputed when it can be.
+fn reference_info(
+    xml: &Xml<'_>,
+    sig: &Signature,
+    r: bergshamra::xml::NodeId,
+    external: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> Result<ReferenceInfo, SignError> {
+    let method = xml.required_child(r, NS_DS, "DigestMethod")?;
+    let value = xml.required_child(r, NS_DS, "DigestValue")?;
+    let transforms = xml
+        .child(r, NS_DS, "Transforms")
+        .map(|ts| {
+            xml.children_named(ts, NS_DS, "Transform")
+                .into_iter()
+                .map(|t| xml.attr(t, "Algorithm").unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(ReferenceInfo {
+        id: xml.id_of(r).map(str::to_owned),
+        uri: xml.attr(r, "URI").unwrap_or_default().to_owned(),
+        reference_type: xml.attr(r, "Type").map(str::to_owned),
+        transforms,
+        digest_method: xml.attr(method, "Algorithm").unwrap_or_default().to_owned(),
+        digest_value: unb64(&xml.text_of(value), "DigestValue")?,
+        computed_digest: reference_digest(xml, sig, r, external).ok(),
+    })
+}
+
 /// What one signature of a parsed document carries (see [`inspect`]).
 fn inspect_signature(
     xml: &Xml<'_>,
@@ -613,27 +647,21 @@ fn inspect_signature(
     let value = xml.required_child(sig.signature, NS_DS, "SignatureValue")?;
 
     let mut references = Vec::new();
+    let mut manifest_references = Vec::new();
     for r in xml.children_named(signed_info, NS_DS, "Reference") {
-        let method = xml.required_child(r, NS_DS, "DigestMethod")?;
-        let value = xml.required_child(r, NS_DS, "DigestValue")?;
-        let transforms = xml
-            .child(r, NS_DS, "Transforms")
-            .map(|ts| {
-                xml.children_named(ts, NS_DS, "Transform")
-                    .into_iter()
-                    .map(|t| xml.attr(t, "Algorithm").unwrap_or_default().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        references.push(ReferenceInfo {
-            id: xml.id_of(r).map(str::to_owned),
-            uri: xml.attr(r, "URI").unwrap_or_default().to_owned(),
-            reference_type: xml.attr(r, "Type").map(str::to_owned),
-            transforms,
-            digest_method: xml.attr(method, "Algorithm").unwrap_or_default().to_owned(),
-            digest_value: unb64(&xml.text_of(value), "DigestValue")?,
-            computed_digest: reference_digest(xml, &sig, r, external).ok(),
-        });
+        references.push(reference_info(xml, &sig, r, external)?);
+        // XML-DSig §5.1: a reference to a ds:Manifest signs the manifest, not what its own
+        // references name; those are checked here as far as they are in the document, never
+        // from external data.
+        let target = xml
+            .attr(r, "URI")
+            .and_then(|u| u.strip_prefix('#'))
+            .and_then(|id| xml.find_id(id).ok());
+        if let Some(m) = target.filter(|m| xml.is(*m, NS_DS, "Manifest")) {
+            for mr in xml.children_named(m, NS_DS, "Reference") {
+                manifest_references.push(reference_info(xml, &sig, mr, &|_| None)?);
+            }
+        }
     }
 
     let signing_time = signed_signature_properties(xml, &sig)
@@ -706,6 +734,7 @@ fn inspect_signature(
         signature_value: unb64(&xml.text_of(value), "SignatureValue")?,
         signed_info_c14n,
         references,
+        manifest_references,
         signing_time,
         signing_certificate_digests: signing_certificate_digests(xml, &sig)?,
         key_info_certificates: key_info_certificates(xml, &sig)?,

@@ -65,6 +65,45 @@ fn core_validation(info: &XadesInfo, detached_given: bool) -> Result<(), SignErr
     xades::verify_signature_value(info, signer)
 }
 
+/// The references of the signed manifests (XML-DSig §5.1), which core validation leaves to
+/// the application: one whose data in the document changed is tampering; external files named
+/// there were not given and are not checked, so the signature's integrity is not known.
+fn manifest_validation(info: &XadesInfo, found: &mut Found) {
+    let mut unchecked = Vec::new();
+    for r in &info.manifest_references {
+        match &r.computed_digest {
+            Some(d) if *d == r.digest_value => {}
+            Some(_) => {
+                found.tampered(Text::new(
+                    format!(
+                        "署名されたマニフェストの参照 {:?} のダイジェスト値が一致しません",
+                        r.uri
+                    ),
+                    format!(
+                        "the digest of the signed manifest's reference {:?} does not match",
+                        r.uri
+                    ),
+                ));
+                return;
+            }
+            None => unchecked.push(format!("{:?}", r.uri)),
+        }
+    }
+    if !unchecked.is_empty() {
+        let list = unchecked.join(", ");
+        let detail = Text::new(
+            format!(
+                "署名はマニフェスト（参照先の一覧）に対するもので、参照先 {list} は確認していません"
+            ),
+            format!("the signature signs a manifest whose references {list} were not checked"),
+        );
+        found.integrity = super::Integrity::Unknown {
+            reason: detail.clone(),
+        };
+        found.failures.push(Failure::IntegrityNotChecked { detail });
+    }
+}
+
 /// The medical layout of the XML in `document` (`None` for another document, a detached
 /// signature or a layout that cannot be read: the signatures are still verified).
 fn layout(document: &Document<'_>, text: &str) -> Option<MedicalDocument> {
@@ -158,8 +197,9 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
         });
 
         let core = core_validation(&info, document.detached.is_some());
-        if let Err(e) = &core {
-            found.integrity_error(e);
+        match &core {
+            Err(e) => found.integrity_error(e),
+            Ok(()) => manifest_validation(&info, &mut found),
         }
         let mut tokens_ok = true;
         for (kind, list) in [
