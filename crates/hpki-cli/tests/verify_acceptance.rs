@@ -391,7 +391,7 @@ fn valid_documents_verify_and_a_changed_byte_is_tampering(b: Backend) {
     let (code, out, _) = hpki_verify(&ca, &[shadowed_pdf.to_str().unwrap(), "--trust", root]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("署名の後に") && out.contains("stream 4 0"),
+        out.contains("署名の後に") && out.contains("ストリーム 4 0 が変更されています"),
         "{out}"
     );
     let (_, json) = verify_json(&ca, &[shadowed_pdf.to_str().unwrap(), "--trust", root]);

@@ -15,6 +15,7 @@
 
 use std::collections::BTreeSet;
 
+use hpki_text::Text;
 use lopdf::{Dictionary, Document, Object, ObjectId};
 
 use super::form::decode_text;
@@ -43,9 +44,9 @@ pub struct Changes {
     /// The document information dictionary or the XMP metadata changed (not shown as page
     /// content).
     pub metadata: bool,
-    /// Everything else that changed, described (English): each may change what a reader shows
-    /// from what was signed.
-    pub other: Vec<String>,
+    /// Everything else that changed, described: each may change what a reader shows from what
+    /// was signed.
+    pub other: Vec<Text>,
 }
 
 impl Changes {
@@ -85,9 +86,10 @@ fn compare(before: &Document, after: &Document) -> Changes {
         .collect();
     for id in before.objects.keys() {
         if !after.objects.contains_key(id) {
-            changes
-                .other
-                .push(format!("object {} {} was deleted", id.0, id.1));
+            changes.other.push(Text::new(
+                format!("オブジェクト {} {} が削除されています", id.0, id.1),
+                format!("object {} {} was deleted", id.0, id.1),
+            ));
         }
     }
 
@@ -98,9 +100,10 @@ fn compare(before: &Document, after: &Document) -> Changes {
     let (root_a, catalog_a) = catalog(after);
     let (catalog_b, catalog_a) = (catalog_b.unwrap_or(&empty), catalog_a.unwrap_or(&empty));
     if root_a.is_none() {
-        changes
-            .other
-            .push("the latest revision has no catalog".into());
+        changes.other.push(Text::new(
+            "最新の版にカタログがありません",
+            "the latest revision has no catalog",
+        ));
     }
     for key in differing_keys(catalog_b, catalog_a) {
         if key == b"Metadata" {
@@ -110,9 +113,11 @@ fn compare(before: &Document, after: &Document) -> Changes {
             // announces that version in the catalog (ISO 32000-1 §7.7.2: it overrides the
             // header when later): pyHanko does so on a PDF 1.4–1.6 file.
         } else if !CATALOG_KEYS.contains(&key.as_slice()) {
-            changes
-                .other
-                .push(format!("the catalog's /{}", String::from_utf8_lossy(&key)));
+            let key = String::from_utf8_lossy(&key);
+            changes.other.push(Text::new(
+                format!("カタログの /{key}"),
+                format!("the catalog's /{key}"),
+            ));
         }
     }
     for id in [root_a, root_b].into_iter().flatten() {
@@ -158,7 +163,9 @@ fn compare(before: &Document, after: &Document) -> Changes {
         }
         modified.retain(|id| !held.contains(id));
     } else if catalog_b.has(b"DSS") {
-        changes.other.push("the DSS was removed".into());
+        changes
+            .other
+            .push(Text::new("DSS が削除されています", "the DSS was removed"));
     }
 
     // The form: fields may only be added, and only signature fields.
@@ -170,9 +177,11 @@ fn compare(before: &Document, after: &Document) -> Changes {
     let (form_b, form_a) = (form_b.unwrap_or(&empty), form_a.unwrap_or(&empty));
     for key in differing_keys(form_b, form_a) {
         if !FORM_KEYS.contains(&key.as_slice()) {
-            changes
-                .other
-                .push(format!("the form's /{}", String::from_utf8_lossy(&key)));
+            let key = String::from_utf8_lossy(&key);
+            changes.other.push(Text::new(
+                format!("フォームの /{key}"),
+                format!("the form's /{key}"),
+            ));
         }
     }
     if let Some(id) = reference(form_a.get(b"Fields").ok()) {
@@ -180,7 +189,13 @@ fn compare(before: &Document, after: &Document) -> Changes {
     }
     let fields_b = resolved_array(before, form_b.get(b"Fields").ok());
     let fields_a = resolved_array(after, form_a.get(b"Fields").ok());
-    added_elements(after, &fields_b, &fields_a, "a form field", &mut changes);
+    added_elements(
+        after,
+        &fields_b,
+        &fields_a,
+        &Text::new("フォームのフィールド", "a form field"),
+        &mut changes,
+    );
 
     // The pages: only their annotations may change, and only by signature widgets added.
     for page in after.get_pages().into_values() {
@@ -196,11 +211,10 @@ fn compare(before: &Document, after: &Document) -> Changes {
         }
         for key in differing_keys(page_b, page_a) {
             if key != b"Annots" {
-                changes.other.push(format!(
-                    "page object {} {}: /{}",
-                    page.0,
-                    page.1,
-                    String::from_utf8_lossy(&key)
+                let key = String::from_utf8_lossy(&key);
+                changes.other.push(Text::new(
+                    format!("ページ {} {} の /{key}", page.0, page.1),
+                    format!("page object {} {}: /{key}", page.0, page.1),
                 ));
             }
         }
@@ -209,7 +223,13 @@ fn compare(before: &Document, after: &Document) -> Changes {
         }
         let annots_b = resolved_array(before, page_b.get(b"Annots").ok());
         let annots_a = resolved_array(after, page_a.get(b"Annots").ok());
-        added_elements(after, &annots_b, &annots_a, "an annotation", &mut changes);
+        added_elements(
+            after,
+            &annots_b,
+            &annots_a,
+            &Text::new("注釈", "an annotation"),
+            &mut changes,
+        );
     }
 
     // Signature fields that existed empty and were signed since.
@@ -238,10 +258,11 @@ fn compare(before: &Document, after: &Document) -> Changes {
             .objects
             .get(&id)
             .map(describe)
-            .unwrap_or_else(|| "object".into());
-        changes
-            .other
-            .push(format!("{what} {} {} was changed", id.0, id.1));
+            .unwrap_or_else(|| Text::new("オブジェクト", "object"));
+        changes.other.push(Text::new(
+            format!("{} {} {} が変更されています", what.ja, id.0, id.1),
+            format!("{} {} {} was changed", what.en, id.0, id.1),
+        ));
     }
     changes
 }
@@ -319,11 +340,14 @@ fn added_elements(
     doc: &Document,
     before: &[Object],
     after: &[Object],
-    what: &str,
+    what: &Text,
     changes: &mut Changes,
 ) {
     if before.iter().any(|b| !after.contains(b)) {
-        changes.other.push(format!("{what} was removed"));
+        changes.other.push(Text::new(
+            format!("{}が削除されています", what.ja),
+            format!("{} was removed", what.en),
+        ));
     }
     for element in after.iter().filter(|a| !before.contains(a)) {
         match resolve(doc, element).and_then(|o| o.as_dict().ok()) {
@@ -333,11 +357,17 @@ fn added_elements(
                     changes.signature_fields.push(name);
                 }
             }
-            Some(d) => changes.other.push(format!(
-                "{what} was added ({})",
-                kind(d).unwrap_or_else(|| "dictionary".into())
+            Some(d) => {
+                let kind = kind(d).unwrap_or_else(|| "dictionary".into());
+                changes.other.push(Text::new(
+                    format!("{}が追加されています（{kind}）", what.ja),
+                    format!("{} was added ({kind})", what.en),
+                ))
+            }
+            None => changes.other.push(Text::new(
+                format!("{}が追加されています", what.ja),
+                format!("{} was added", what.en),
             )),
-            None => changes.other.push(format!("{what} was added")),
         }
     }
 }
@@ -375,12 +405,16 @@ fn kind(dict: &Dictionary) -> Option<String> {
 }
 
 /// What an object is, for a description.
-fn describe(object: &Object) -> String {
+fn describe(object: &Object) -> Text {
+    let with_kind = |kind: Option<String>, ja: &str, en: &str| match kind {
+        Some(k) => Text::new(format!("{k} {ja}"), format!("{k} {en}")),
+        None => Text::new(ja, en),
+    };
     match object {
-        Object::Dictionary(d) => kind(d).map_or("dictionary".into(), |k| format!("{k} object")),
-        Object::Stream(s) => kind(&s.dict).map_or("stream".into(), |k| format!("{k} stream")),
-        Object::Array(_) => "array".into(),
-        _ => "object".into(),
+        Object::Dictionary(d) => with_kind(kind(d), "辞書", "object"),
+        Object::Stream(s) => with_kind(kind(&s.dict), "ストリーム", "stream"),
+        Object::Array(_) => Text::new("配列", "array"),
+        _ => Text::new("オブジェクト", "object"),
     }
 }
 
@@ -493,7 +527,7 @@ mod tests {
             let changes = changes_after(&changed, signed.len()).unwrap();
             assert!(!changes.shows_what_was_signed());
             assert_eq!(changes.other.len(), 1, "{changes:?}");
-            assert!(changes.other[0].contains("stream"), "{changes:?}");
+            assert!(changes.other[0].en.contains("stream"), "{changes:?}");
         }
     }
 
@@ -507,7 +541,7 @@ mod tests {
         });
         let changes = changes_after(&changed, signed.len()).unwrap();
         assert_eq!(changes.other.len(), 1, "{changes:?}");
-        assert!(changes.other[0].ends_with("/Rotate"), "{changes:?}");
+        assert!(changes.other[0].en.ends_with("/Rotate"), "{changes:?}");
     }
 
     #[test]
@@ -527,7 +561,10 @@ mod tests {
         let changes = changes_after(&changed, signed.len()).unwrap();
         assert_eq!(
             changes.other,
-            ["an annotation was added (/FreeText)"],
+            [Text::new(
+                "注釈が追加されています（/FreeText）",
+                "an annotation was added (/FreeText)"
+            )],
             "{changes:?}"
         );
     }
@@ -559,7 +596,13 @@ mod tests {
                 .unwrap();
         });
         let changes = changes_after(&changed, signed.len()).unwrap();
-        assert_eq!(changes.other, ["the catalog's /OpenAction"]);
+        assert_eq!(
+            changes.other,
+            [Text::new(
+                "カタログの /OpenAction",
+                "the catalog's /OpenAction"
+            )]
+        );
     }
 
     #[test]
@@ -592,7 +635,14 @@ mod tests {
                 .unwrap();
         });
         let changes = changes_after(&changed, signed.len()).unwrap();
-        assert_eq!(changes.other, ["stream 4 0 was changed"], "{changes:?}");
+        assert_eq!(
+            changes.other,
+            [Text::new(
+                "ストリーム 4 0 が変更されています",
+                "stream 4 0 was changed"
+            )],
+            "{changes:?}"
+        );
     }
 
     #[test]

@@ -127,13 +127,15 @@ pub(crate) fn collect(document: &Document<'_>) -> Result<Vec<Found>, Failure> {
                     }
                 }
                 Ok(changes) if !changes.shows_what_was_signed() => {
-                    let what = changes.other.join("; ");
+                    let what = Text::join(changes.other.clone());
                     found.tampered(Text::new(
                         format!(
-                            "この署名の後に、表示内容を変え得る変更がファイルに加えられています（{what}）。署名された版そのものは改ざんされていません"
+                            "この署名の後に、表示内容を変え得る変更がファイルに加えられています（{}）。署名された版そのものは改ざんされていません",
+                            what.ja
                         ),
                         format!(
-                            "the file was changed after this signature in a way that can change what it shows ({what}); the signed revision itself is intact"
+                            "the file was changed after this signature in a way that can change what it shows ({}); the signed revision itself is intact",
+                            what.en
                         ),
                     ));
                 }
