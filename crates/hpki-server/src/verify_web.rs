@@ -34,7 +34,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use hpki_ca::CaName;
 use hpki_sign::ltv::ValidationData;
-use hpki_verify::document::{self, Document, Lang, Report, TrustAnchors, Verdict, VerifyOptions};
+use hpki_verify::document::{self, Document, Lang, Report, TrustAnchors, VerifyOptions};
 use serde::Deserialize;
 
 use crate::AppState;
@@ -87,7 +87,6 @@ struct Texts {
     notes: &'static str,
     trust_note: &'static str,
     valid: &'static str,
-    invalid: &'static str,
     signature: &'static str,
     file: &'static str,
 }
@@ -108,7 +107,6 @@ const JA: Texts = Texts {
     notes: "補足",
     trust_note: "信頼の起点はこの認証局のルート証明書です。失効確認には、文書に埋め込まれた検証情報と、この認証局が公開している最新の CRL・OCSP を使います。",
     valid: "有効な署名です",
-    invalid: "署名を検証できませんでした（無効）",
     signature: "署名",
     file: "ファイル",
 };
@@ -129,7 +127,6 @@ const EN: Texts = Texts {
     notes: "Notes",
     trust_note: "The trust anchor is this CA's root certificate. Revocation is checked with the validation data embedded in the document and this CA's current CRLs and OCSP.",
     valid: "Valid signature",
-    invalid: "NOT valid",
     signature: "Signature",
     file: "File",
 };
@@ -144,7 +141,10 @@ fn texts(lang: Lang) -> &'static Texts {
 /// One signature on the page.
 struct SignatureView {
     title: String,
-    valid: bool,
+    /// `valid`, `indeterminate` or `invalid`.
+    state: &'static str,
+    /// ✔, ？ or ✘.
+    mark: &'static str,
     rows: Vec<(&'static str, String)>,
     failures: Vec<String>,
     notes: Vec<String>,
@@ -152,8 +152,13 @@ struct SignatureView {
 
 /// The verdict and the signatures.
 struct ResultView {
-    valid: bool,
-    verdict: &'static str,
+    /// `valid`, `indeterminate` or `invalid` (the page's colour).
+    state: &'static str,
+    /// ✔, ？ or ✘.
+    mark: &'static str,
+    verdict: String,
+    /// A medical document's kind and IDs, said to be outside the signatures.
+    medical: Option<String>,
     file_name: String,
     failures: Vec<String>,
     notes: Vec<String>,
@@ -358,12 +363,17 @@ fn view(report: &Report, lang: Lang, file_name: String) -> ResultView {
     let t = texts(lang);
     let total = report.signatures.len();
     ResultView {
-        valid: report.is_valid(),
+        state: report.overall.name(),
+        mark: report.mark(),
         verdict: if report.is_valid() {
-            t.valid
+            t.valid.to_owned()
         } else {
-            t.invalid
+            report.headline().get(lang).to_owned()
         },
+        medical: report
+            .medical
+            .as_ref()
+            .map(|m| m.to_text(lang).trim_end().to_owned()),
         file_name,
         failures: report.failures.iter().map(|f| f.message(lang)).collect(),
         notes: report
@@ -387,7 +397,8 @@ fn view(report: &Report, lang: Lang, file_name: String) -> ResultView {
                         .map(|l| format!(" [{l}]"))
                         .unwrap_or_default()
                 ),
-                valid: s.verdict == Verdict::Valid,
+                state: s.verdict.name(),
+                mark: s.verdict.mark(),
                 rows: s.rows(lang),
                 failures: s.failures.iter().map(|f| f.message(lang)).collect(),
                 notes: s.notes.iter().map(|n| n.get(lang).to_owned()).collect(),

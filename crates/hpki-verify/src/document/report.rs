@@ -802,6 +802,26 @@ pub enum Verdict {
     Invalid,
 }
 
+impl Verdict {
+    /// `valid`, `indeterminate`, `invalid` (as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Indeterminate => "indeterminate",
+            Verdict::Invalid => "invalid",
+        }
+    }
+
+    /// ✔ valid, ？ indeterminate, ✘ invalid.
+    pub fn mark(self) -> &'static str {
+        match self {
+            Verdict::Valid => "✔",
+            Verdict::Indeterminate => "？",
+            Verdict::Invalid => "✘",
+        }
+    }
+}
+
 /// One signature of the document, verified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct SignatureReport {
@@ -885,7 +905,12 @@ impl Report {
         self.overall = signatures.fold(Failure::verdict_of(&self.failures), |a, b| a.max(b));
     }
 
-    /// The first line of a report that is not valid, answering the relying party's three
+    /// The mark of the verdict ([`Verdict::mark`]).
+    pub fn mark(&self) -> &'static str {
+        self.overall.mark()
+    }
+
+    /// The first line of a report that is not valid (without its [`Self::mark`]), answering the relying party's three
     /// questions in order of weight: changed (改ざん)? from a trusted HPKI certificate (本人)?
     /// with the qualification the document needs (医師)?
     pub fn headline(&self) -> Text {
@@ -908,20 +933,20 @@ impl Report {
         };
         if self.overall == Verdict::Indeterminate {
             return intact(
-                "？ 判定できません: 確認に必要な情報が足りません",
-                "? INDETERMINATE: evidence needed to decide could not be used",
+                "判定できません: 確認に必要な情報が足りません",
+                "INDETERMINATE: evidence needed to decide could not be used",
             );
         }
         if any(&|f| matches!(f, Failure::Tampered { .. } | Failure::Layout { .. })) {
             return Text::new(
-                "✘ 改ざんされています: 署名の後に文書が変更されています",
-                "✘ TAMPERED: the document was changed after it was signed",
+                "改ざんされています: 署名の後に文書が変更されています",
+                "TAMPERED: the document was changed after it was signed",
             );
         }
         if any(&|f| matches!(f, Failure::UntrustedRoot { .. })) {
             return intact(
-                "✘ 信頼する認証局（HPKI）の証明書による署名ではありません",
-                "✘ NOT VALID: not signed with a certificate of a trusted (HPKI) authority",
+                "信頼する認証局（HPKI）の証明書による署名ではありません",
+                "NOT VALID: not signed with a certificate of a trusted (HPKI) authority",
             );
         }
         if any(&|f| matches!(f, Failure::NoHcRole | Failure::RoleNotAccepted { .. }))
@@ -930,17 +955,17 @@ impl Report {
                 .all(|f| matches!(f, Failure::NoHcRole | Failure::RoleNotAccepted { .. }))
         {
             return intact(
-                "✘ この文書に必要な医療資格の署名ではありません",
-                "✘ NOT VALID: not signed with the qualification this document needs",
+                "この文書に必要な医療資格の署名ではありません",
+                "NOT VALID: not signed with the qualification this document needs",
             );
         }
         if self.signatures.is_empty() {
             return Text::new(
-                "✘ 署名を確認できませんでした",
-                "✘ NOT VALID: no signature could be checked",
+                "署名を確認できませんでした",
+                "NOT VALID: no signature could be checked",
             );
         }
-        intact("✘ 有効な署名ではありません", "✘ NOT VALID")
+        intact("有効な署名ではありません", "NOT VALID")
     }
 
     /// One line for a list of documents: the verdict, the format and level, who signed with
@@ -992,7 +1017,11 @@ impl Report {
             .first()
             .map(|f| f.message(lang))
             .unwrap_or_default();
-        format!("{} — {what} — {reason}", self.headline().get(lang))
+        format!(
+            "{} {} — {what} — {reason}",
+            self.mark(),
+            self.headline().get(lang)
+        )
     }
 
     /// Whether the document is fully valid.
@@ -1021,8 +1050,9 @@ impl Report {
         let verdict = match (self.overall, lang) {
             (Verdict::Valid, Lang::Ja) => "✔ 有効な署名です".to_owned(),
             (Verdict::Valid, Lang::En) => "✔ VALID signature".to_owned(),
-            (Verdict::Indeterminate, _) => self.headline().get(lang).to_owned(),
-            (Verdict::Invalid, _) => self.headline().get(lang).to_owned(),
+            (Verdict::Indeterminate | Verdict::Invalid, _) => {
+                format!("{} {}", self.mark(), self.headline().get(lang))
+            }
         };
         out.push_str(&format!(
             "{verdict}{}\n",
