@@ -248,6 +248,18 @@ fn print_path(path: &ValidPath, options: &PathOptions) {
         let list: Vec<String> = path.valid_policies.iter().map(|o| o.to_string()).collect();
         println!("valid policies / 有効なポリシー: {}", list.join(", "));
     }
+    // What HPKI relying parties check: the end entity's own CP OIDs (the MHLW chain's CA
+    // certificates assert only their CA policies, so RFC 5280 finds no valid policy there).
+    let asserted = hpki_verify::end_entity_policy::asserted_policies(path.leaf());
+    let list: Vec<String> = asserted.iter().map(|o| o.to_string()).collect();
+    println!(
+        "policies of the certificate / 証明書のポリシー: {}",
+        if list.is_empty() {
+            "none / なし".to_owned()
+        } else {
+            list.join(", ")
+        }
+    );
 }
 
 fn print_subscriber(path: &ValidPath) {

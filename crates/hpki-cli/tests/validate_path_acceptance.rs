@@ -74,6 +74,12 @@ fn valid_path_prints_path_policy_and_hc_role(b: Backend) {
         "{stdout}"
     );
     assert!(
+        stdout.contains(&format!(
+            "policies of the certificate / 証明書のポリシー: {SIGN_POLICY}"
+        )),
+        "{stdout}"
+    );
+    assert!(
         stdout.contains("hcRole / 資格: Medical Doctor (医師)"),
         "{stdout}"
     );
