@@ -219,6 +219,32 @@ fn damaged_real_prescriptions_never_panic_and_damaged_signed_parts_never_verify(
             findings.record(format!("{name} cut to {cut} bytes"), outcome, true);
         }
     }
+    // Swapped certificates: the prescription's KeyInfo carrying the pharmacist's certificate
+    // (from the dispensing result) instead of the doctor's is never valid.
+    let prescription = String::from_utf8(read("Prescription-004_01.xml")).unwrap();
+    let dispensing = String::from_utf8(read("Dispensing-005_03.xml")).unwrap();
+    let key_info_cert = |xml: &str, from: usize| -> String {
+        let open = "<xs:X509Certificate>";
+        let start = xml[from..].find(open).expect("X509Certificate") + from + open.len();
+        let end = xml[start..].find("</xs:X509Certificate>").expect("end") + start;
+        xml[start..end].to_owned()
+    };
+    let doctor = key_info_cert(&prescription, 0);
+    let pharmacist = key_info_cert(
+        &dispensing,
+        dispensing
+            .find("Id=\"DispensingSign\"")
+            .expect("DispensingSign"),
+    );
+    assert_ne!(doctor, pharmacist);
+    let swapped = prescription.replacen(&doctor, &pharmacist, 1);
+    let options =
+        VerifyOptions::at(std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_662_595_200));
+    findings.record(
+        "the prescription with the pharmacist's certificate in KeyInfo".into(),
+        verify(swapped.as_bytes(), None, &trust, &options),
+        true,
+    );
     assert!(findings.panics.is_empty(), "{}", findings.panics.join("\n"));
     assert!(
         findings.verified.is_empty(),
