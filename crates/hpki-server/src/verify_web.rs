@@ -138,6 +138,18 @@ fn texts(lang: Lang) -> &'static Texts {
     }
 }
 
+/// How long the page waits for one verification.
+pub const VERIFY_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How many documents are verified at once.
+pub const VERIFY_CONCURRENCY: usize = 4;
+
+/// The permits for verifications in progress.
+fn verifying() -> &'static tokio::sync::Semaphore {
+    static SEMAPHORE: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SEMAPHORE.get_or_init(|| tokio::sync::Semaphore::new(VERIFY_CONCURRENCY))
+}
+
 /// One signature on the page.
 struct SignatureView {
     title: String,
@@ -315,9 +327,21 @@ async fn submit(
             "This CA has no root certificate",
         );
     };
+    // At most a few documents are verified at once (each bounded in memory by the verifier's
+    // limits); more wait their turn, and one that takes longer than VERIFY_TIME_LIMIT gets an
+    // answer saying so.
+    let Ok(_permit) = verifying().acquire().await else {
+        return error(
+            &state,
+            &q,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "検証を受け付けられません",
+            "Verification is not available",
+        );
+    };
     let extra = own_validation_data(&state, &upload).await;
     let now = state.engine().now();
-    let report = tokio::task::spawn_blocking(move || {
+    let task = tokio::task::spawn_blocking(move || {
         let doc = Document {
             content: &upload.file,
             detached: upload.detached.as_deref(),
@@ -330,8 +354,22 @@ async fn submit(
             document::verify(&doc, &TrustAnchors::new([root]), &options),
             upload.file_name,
         )
-    })
-    .await;
+    });
+    let Ok(report) = tokio::time::timeout(VERIFY_TIME_LIMIT, task).await else {
+        return error(
+            &state,
+            &q,
+            StatusCode::SERVICE_UNAVAILABLE,
+            &format!(
+                "検証に {} 秒以上かかるため中止しました",
+                VERIFY_TIME_LIMIT.as_secs()
+            ),
+            &format!(
+                "Verification took longer than {} seconds and was given up",
+                VERIFY_TIME_LIMIT.as_secs()
+            ),
+        );
+    };
     let Ok((report, file_name)) = report else {
         return error(
             &state,
