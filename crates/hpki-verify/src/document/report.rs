@@ -1380,6 +1380,80 @@ mod tests {
     }
 
     #[test]
+    fn missing_evidence_is_indeterminate_and_evidence_against_is_invalid() {
+        let unusable = Failure::TimeStampUnusable {
+            time_stamp: TimeStampKind::Signature,
+            detail: Text::new("SHA-1 には対応していません", "SHA-1 is not accepted"),
+        };
+        let unknown = Failure::RevocationUnknown {
+            subject: "CN=X".into(),
+            detail: Text::new("CRL がありません", "no CRL"),
+        };
+        assert_eq!(Failure::verdict_of([]), Verdict::Valid);
+        assert_eq!(
+            Failure::verdict_of([&unusable, &unknown]),
+            Verdict::Indeterminate
+        );
+        let tampered = Failure::Tampered {
+            detail: Text::new("ダイジェスト値が一致しません", "digest mismatch"),
+        };
+        assert_eq!(
+            Failure::verdict_of([&unusable, &tampered]),
+            Verdict::Invalid
+        );
+        assert!(
+            unusable
+                .message(Lang::Ja)
+                .starts_with("署名タイムスタンプを確認できません")
+        );
+    }
+
+    /// A signature whose every time-stamp is unusable: the signing time is unknown *because*
+    /// the tokens could not be checked, not because there are none.
+    #[test]
+    fn unusable_time_stamps_are_not_called_missing() {
+        let token = |kind| TimeStampReport {
+            kind,
+            gen_time: None,
+            tsa: None,
+            valid: false,
+            validated_at: None,
+        };
+        let report = SignatureReport {
+            format: Format::Xades,
+            label: None,
+            structure_level: Level::Lta,
+            level: None,
+            signer: None,
+            claimed_signing_time: None,
+            proven_signing_time: None,
+            tsa: None,
+            time_stamps: vec![
+                token(TimeStampKind::Signature),
+                token(TimeStampKind::Signature),
+                token(TimeStampKind::Archive),
+            ],
+            integrity: Integrity::Intact,
+            at_signing: AtSigning::Invalid {
+                reason: Failure::SignerCertificateMissing,
+            },
+            now: StatusNow::Valid,
+            failures: Vec::new(),
+            notes: Vec::new(),
+            signatory: None,
+            verdict: Verdict::Indeterminate,
+        };
+        let rows = report.rows(Lang::Ja);
+        let time = rows.iter().find(|(k, _)| *k == "署名時刻").unwrap();
+        assert_eq!(time.1, "不明（署名タイムスタンプ 2 件を確認できません）");
+        assert!(
+            !report
+                .to_text(Lang::Ja, 1, 1)
+                .contains("タイムスタンプなし")
+        );
+    }
+
+    #[test]
     fn japanese_times_are_japan_time() {
         let t = crate::time::from_unix_secs(1_798_675_200); // 2026-12-31T00:00:00Z
         assert_eq!(format_time(t, Lang::En), "2026-12-31T00:00:00Z");
