@@ -82,45 +82,60 @@ fn verify(world: &SigningWorld, xml: &str) -> Report {
     )
 }
 
-#[test]
-fn xpath_filtered_signatures_from_xmlsec1_verify() {
-    let world = SigningWorld::new(&std::env::temp_dir()).expect("demo CA");
-    let (key, cert) = world.doctor().expect("doctor");
-    let dir = tempfile::tempdir().unwrap();
-    let pem = |label: &str, der: &[u8]| {
-        pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).unwrap()
-    };
-    std::fs::write(
-        dir.path().join("key.pem"),
-        pem("PRIVATE KEY", key.pkcs8_der()),
-    )
-    .unwrap();
-    let cert_der = cert.to_der().unwrap();
-    std::fs::write(dir.path().join("cert.pem"), pem("CERTIFICATE", &cert_der)).unwrap();
+/// The demo CA, and the doctor's key and certificate as PEM files for xmlsec1 in `dir`.
+struct Signer {
+    world: SigningWorld,
+    dir: tempfile::TempDir,
+    cert_der: Vec<u8>,
+}
 
-    // The signing CA's certificate joins the signer's in KeyInfo (not a signed part here), so
-    // that the path can be built.
-    let with_ca = |signed: String| {
+impl Signer {
+    fn new() -> Signer {
+        let world = SigningWorld::new(&std::env::temp_dir()).expect("demo CA");
+        let (key, cert) = world.doctor().expect("doctor");
+        let dir = tempfile::tempdir().unwrap();
+        let pem = |label: &str, der: &[u8]| {
+            pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).unwrap()
+        };
+        std::fs::write(
+            dir.path().join("key.pem"),
+            pem("PRIVATE KEY", key.pkcs8_der()),
+        )
+        .unwrap();
+        let cert_der = cert.to_der().unwrap();
+        std::fs::write(dir.path().join("cert.pem"), pem("CERTIFICATE", &cert_der)).unwrap();
+        Signer {
+            world,
+            dir,
+            cert_der,
+        }
+    }
+
+    /// `template` signed by xmlsec1, the signing CA's certificate added beside the signer's in
+    /// KeyInfo (not a signed part here) so that the path can be built.
+    fn sign(&self, name: &str, template: &str) -> String {
+        let signed = xmlsec1_sign(self.dir.path(), name, template);
+        let ca =
+            base64::engine::general_purpose::STANDARD.encode(self.world.sign_ca.to_der().unwrap());
         signed.replacen(
             "</dsig:X509Data>",
-            &format!(
-                "<dsig:X509Certificate>{}</dsig:X509Certificate></dsig:X509Data>",
-                base64::engine::general_purpose::STANDARD.encode(world.sign_ca.to_der().unwrap())
-            ),
+            &format!("<dsig:X509Certificate>{ca}</dsig:X509Certificate></dsig:X509Data>"),
             1,
         )
-    };
+    }
+}
+
+#[test]
+fn xpath_filtered_signatures_from_xmlsec1_verify() {
+    let signer = Signer::new();
+    let (world, cert_der) = (&signer.world, &signer.cert_der);
     let xpath = format!(
         r#"<dsig:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><dsig:XPath xmlns:sig="{DS}">not(ancestor-or-self::sig:Signature)</dsig:XPath></dsig:Transform>"#
     );
     let filter2 = r#"<dsig:Transform Algorithm="http://www.w3.org/2002/06/xmldsig-filter2"><dsig-xpath:XPath xmlns:dsig-xpath="http://www.w3.org/2002/06/xmldsig-filter2" Filter="subtract">here()/ancestor::dsig:Signature[1]</dsig-xpath:XPath></dsig:Transform>"#;
     for (name, transform) in [("xpath", xpath.as_str()), ("filter2", filter2)] {
-        let signed = with_ca(xmlsec1_sign(
-            dir.path(),
-            name,
-            &template(transform, &cert_der),
-        ));
-        let report = verify(&world, &signed);
+        let signed = signer.sign(name, &template(transform, cert_der));
+        let report = verify(world, &signed);
         assert_eq!(
             report.overall,
             Verdict::Valid,
@@ -129,7 +144,7 @@ fn xpath_filtered_signatures_from_xmlsec1_verify() {
         );
         // One changed character of the document: tampered.
         let changed = signed.replacen("日医 花子", "日医 花江", 1);
-        let report = verify(&world, &changed);
+        let report = verify(world, &changed);
         assert!(
             matches!(report.signatures[0].integrity, Integrity::Broken { .. }),
             "{name}: {}",
@@ -141,12 +156,8 @@ fn xpath_filtered_signatures_from_xmlsec1_verify() {
     let other = format!(
         r#"<dsig:Transform Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"><dsig:XPath xmlns:sig="{DS}">not(ancestor-or-self::患者)</dsig:XPath></dsig:Transform>"#
     );
-    let signed = with_ca(xmlsec1_sign(
-        dir.path(),
-        "other",
-        &template(&other, &cert_der),
-    ));
-    let report = verify(&world, &signed);
+    let signed = signer.sign("other", &template(&other, cert_der));
+    let report = verify(world, &signed);
     assert_eq!(
         report.overall,
         Verdict::Indeterminate,
@@ -165,27 +176,8 @@ fn xpath_filtered_signatures_from_xmlsec1_verify() {
 
 #[test]
 fn a_signed_manifest_is_checked_as_far_as_the_document_holds_it() {
-    let world = SigningWorld::new(&std::env::temp_dir()).expect("demo CA");
-    let (key, cert) = world.doctor().expect("doctor");
-    let dir = tempfile::tempdir().unwrap();
-    let pem = |label: &str, der: &[u8]| {
-        pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).unwrap()
-    };
-    std::fs::write(
-        dir.path().join("key.pem"),
-        pem("PRIVATE KEY", key.pkcs8_der()),
-    )
-    .unwrap();
-    let cert_der = cert.to_der().unwrap();
-    std::fs::write(dir.path().join("cert.pem"), pem("CERTIFICATE", &cert_der)).unwrap();
-    let ca = base64::engine::general_purpose::STANDARD.encode(world.sign_ca.to_der().unwrap());
-    let with_ca = |signed: String| {
-        signed.replacen(
-            "</dsig:X509Data>",
-            &format!("<dsig:X509Certificate>{ca}</dsig:X509Certificate></dsig:X509Data>"),
-            1,
-        )
-    };
+    let signer = Signer::new();
+    let (world, cert_der, dir) = (&signer.world, &signer.cert_der, &signer.dir);
     let enveloped =
         r#"<dsig:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>"#;
     let manifest_reference = r##"<dsig:Reference URI="#M1" Type="http://www.w3.org/2000/09/xmldsig#Manifest"><dsig:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><dsig:DigestValue/></dsig:Reference>"##;
@@ -197,17 +189,16 @@ fn a_signed_manifest_is_checked_as_far_as_the_document_holds_it() {
     // A manifest naming an external file (xmlsec1 digests it from the directory): the
     // signature is sound, the file was not checked.
     std::fs::write(dir.path().join("attachment.pdf"), b"%PDF-1.4 attachment").unwrap();
-    let signed = with_ca(xmlsec1_sign(
-        dir.path(),
+    let signed = signer.sign(
         "manifest-external",
         &template_with(
             enveloped,
             manifest_reference,
             &manifest("attachment.pdf"),
-            &cert_der,
+            cert_der,
         ),
-    ));
-    let report = verify(&world, &signed);
+    );
+    let report = verify(world, &signed);
     assert_eq!(
         report.overall,
         Verdict::Indeterminate,
@@ -226,19 +217,18 @@ fn a_signed_manifest_is_checked_as_far_as_the_document_holds_it() {
     );
     // A manifest reference inside the document (an object outside the enveloped reference):
     // checked, and a changed character is tampering.
-    let signed = with_ca(xmlsec1_sign(
-        dir.path(),
+    let signed = signer.sign(
         "manifest-internal",
-        &template_with(enveloped, manifest_reference, &manifest("#A1"), &cert_der),
-    ));
-    let report = verify(&world, &signed);
+        &template_with(enveloped, manifest_reference, &manifest("#A1"), cert_der),
+    );
+    let report = verify(world, &signed);
     assert_eq!(
         report.overall,
         Verdict::Valid,
         "{}",
         report.to_text(Lang::En)
     );
-    let report = verify(&world, &signed.replacen("検査結果", "検査結杲", 1));
+    let report = verify(world, &signed.replacen("検査結果", "検査結杲", 1));
     assert_eq!(report.overall, Verdict::Invalid);
     assert!(
         matches!(report.signatures[0].integrity, Integrity::Broken { .. }),
