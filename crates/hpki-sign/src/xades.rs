@@ -84,7 +84,13 @@
 //! values); [`verify`] checks the XML-DSig core (every reference digest, the signature value
 //! with the `KeyInfo` certificate that `SigningCertificateV2` names) and every time-stamp
 //! token over its input; [`verify_prescription`] also checks that an e-prescription's
-//! signature signs the very `PrescriptionDocument` whose CSV it returns. Path validation of
+//! signature signs the very `PrescriptionDocument` whose CSV it returns. A document with
+//! several signatures (a dispensing result: the prescriber's inside the part the pharmacist's
+//! signs) is read with [`inspect_all`] and checked signature by signature with [`verify_at`];
+//! [`medical_document`] reads the e-prescription and dispensing-result layouts as the MHLW
+//! documents write them (`Value="…"`) and places each signature. References may use the XPath
+//! filters of the enveloped pattern ([`ALG_XPATH`], [`ALG_XPATH_FILTER2`]); the references of a
+//! signed `ds:Manifest` are read too ([`XadesInfo::manifest_references`]). Path validation of
 //! the certificates is `hpki-verify`'s.
 //!
 //! Input documents must be UTF-8 without a DTD. The text is never re-serialized: elements are

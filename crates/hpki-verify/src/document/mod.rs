@@ -35,15 +35,22 @@
 //!    the validation time and any revocation the data shows.
 //! 5. **Who** ([`Signer`]): names in romaji and kanji, subscriber ID, institution, and the
 //!    hcRole; a certificate without hcRole fails ([`Failure::NoHcRole`]): an HPKI signature is
-//!    the signature of a healthcare professional.
+//!    the signature of a healthcare professional. The relying party's [`RolePolicy`] says which
+//!    qualification a signature needs where it stands (an e-prescription's prescriber a doctor
+//!    or dentist, a dispensing result's pharmacist a pharmacist); another is
+//!    [`Failure::RoleNotAccepted`]. A medical document's layout ([`MedicalReport`]) places each
+//!    of its signatures, and its management data (IDs, version) is reported as unsigned.
 //! 6. **The level reached** ([`Level`]): B-B when the signature and the certificate are valid,
 //!    B-T with a valid signature time-stamp, B-LT when the data *in the document* establishes
 //!    the signer's status, B-LTA when its archive (document) time-stamps are all valid.
 //!
 //! # Verdict rules
 //!
-//! A signature is valid exactly when its [`SignatureReport::failures`] is empty; the document
-//! ([`Report::overall`]) when it has at least one signature and all are valid.
+//! A signature is valid exactly when its [`SignatureReport::failures`] is empty, indeterminate
+//! when each failure is a lack of usable evidence ([`Failure::is_indeterminate`]: a revocation
+//! status not established, a time-stamp, transform or manifest file that cannot be checked, the
+//! content not given), invalid otherwise; the document ([`Report::overall`]) takes the worst
+//! of its signatures and its own failures, and needs at least one signature.
 //!
 //! - **Revocation unknown**: the status of every certificate of the signer's path (below the
 //!   trust anchor) must be established at the proven time by a CRL or OCSP response, embedded

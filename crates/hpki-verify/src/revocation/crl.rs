@@ -228,6 +228,13 @@ impl ParsedCrl {
     /// its issuingDistributionPoint cannot be read).
     fn scope(&self, cert: &Certificate) -> Option<Result<u16, RevocationProblem>> {
         let tbs = &self.crl.tbs_cert_list;
+        let cert_issuer = cert.tbs_certificate().issuer();
+        let direct = certval::compare_names(&tbs.issuer, cert_issuer);
+        // The common case, each HPKI CA's own CRL: without an issuingDistributionPoint a CRL of
+        // the certificate's issuer covers all its certificates for all reasons (§5.2.5).
+        if self.idp_der.is_none() {
+            return direct.then_some(Ok(ALL_REASONS));
+        }
         let idp = match &self.idp_der {
             Some(der) => match IssuingDistributionPoint::from_der(der) {
                 Ok(idp) => Some(idp),
@@ -252,8 +259,6 @@ impl ParsedCrl {
         {
             return None;
         }
-        let cert_issuer = cert.tbs_certificate().issuer();
-        let direct = certval::compare_names(&tbs.issuer, cert_issuer);
         let idp_names = idp
             .as_ref()
             .and_then(|i| i.distribution_point.as_ref())
