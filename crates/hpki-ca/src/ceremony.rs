@@ -354,8 +354,16 @@ impl Engine {
         spki: spki::SubjectPublicKeyInfoOwned,
     ) -> Result<Certificate, CaError> {
         let cfg = ca_config(&self.config, ca);
-        let mut policies = parse_oids(&cfg.end_entity_policies)?;
-        policies.extend(parse_oids(&cfg.ca_policies)?);
+        // As the MHLW root certifies the real issuing CAs (MEDIS's signing CA in the sample
+        // documents asserts only 1.2.392.100495.1.5.1.1.3.1): the CA certificate asserts the
+        // CA's own policy, and only the subscribers' certificates the HPKI CP OID. RFC 5280
+        // processing with that OID explicit then finds no valid policy, as on real paths, and
+        // relying parties check the OID on the end entity (hpki_verify::end_entity_policy).
+        // Without CA policies configured, the subscribers' are asserted instead.
+        let policies = match parse_oids(&cfg.ca_policies)? {
+            ca_policies if !ca_policies.is_empty() => ca_policies,
+            _ => parse_oids(&cfg.end_entity_policies)?,
+        };
         let now = self.now_unix();
         let validity = self.config.policy.ca_validity_years * ONE_YEAR;
         let root_key_id = subject_key_id(root);

@@ -165,11 +165,13 @@ pub struct CaConfig {
     /// Subject CN, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub common_name: Option<String>,
-    /// Policies asserted in end-entity certificates of this CA (and in the CA's own certificate,
-    /// so that RFC 5280 policy processing accepts the path).
+    /// Policies asserted in end-entity certificates of this CA (the HPKI CP OID relying
+    /// parties check on the subscriber's certificate).
     #[serde(default)]
     pub end_entity_policies: Vec<String>,
-    /// Further policies asserted in the CA's own certificate.
+    /// Policies asserted in the CA's own certificate: the CA's policy, as on the real MHLW
+    /// chain (RFC 5280 processing with the subscribers' OID explicit then finds none valid, as
+    /// for real HPKI paths); empty: the end-entity policies are asserted instead.
     #[serde(default)]
     pub ca_policies: Vec<String>,
 }

@@ -130,46 +130,56 @@ fn demo_hierarchy_verdicts_agree_with_openssl() {
     // After the revocation, and not before the CRL's thisUpdate (openssl uses only CRLs
     // current at -attime).
     let after_revocation = f.crl_after_this_update.max(f.revoked_at);
+    // The demo hierarchy is built as the real MHLW chain: the issuing CA asserts its own CA
+    // policy, the doctor's certificate the HPKI CP OID. The validity cases are without a
+    // required policy; with the HPKI policy explicit, both refuse every path (no valid
+    // policy), as for real HPKI paths.
     let base = |name: &'static str, leaf: &'static Certificate| Case {
         name,
         leaf,
         intermediates: vec![&f.sign_ca],
         root: &f.root,
-        policy: Some(SIGN_POLICY),
-        explicit: true,
+        policy: None,
+        explicit: false,
         at: now,
         crls: vec![],
     };
+    let strict = |name: &'static str, leaf: &'static Certificate| Case {
+        policy: Some(SIGN_POLICY),
+        explicit: true,
+        ..base(name, leaf)
+    };
     let cases = vec![
         base("valid", &f.leaf),
+        strict("hpki-policy-explicit", &f.leaf),
         Case {
-            policy: None,
-            explicit: false,
-            ..base("valid-any-policy", &f.leaf)
+            policy: Some(SIGN_POLICY),
+            ..base("hpki-policy-not-explicit", &f.leaf)
         },
         Case {
             intermediates: vec![&f.auth_ca],
-            ..base("auth-leaf-sign-policy", &f.auth_leaf)
+            ..strict("auth-leaf-sign-policy", &f.auth_leaf)
         },
         Case {
             intermediates: vec![&f.auth_ca],
             policy: Some(AUTH_POLICY),
-            ..base("auth-leaf-auth-policy", &f.auth_leaf)
+            ..strict("auth-leaf-auth-policy", &f.auth_leaf)
+        },
+        Case {
+            intermediates: vec![&f.auth_ca],
+            ..base("auth-leaf-any-policy", &f.auth_leaf)
         },
         Case {
             policy: Some("1.2.3.4"),
-            ..base("foreign-policy-explicit", &f.leaf)
+            ..strict("foreign-policy-explicit", &f.leaf)
         },
         Case {
             policy: Some("1.2.3.4"),
             explicit: false,
             ..base("foreign-policy-not-explicit", &f.leaf)
         },
-        base("no-policies-explicit", f.variant("no-policies")),
-        Case {
-            explicit: false,
-            ..base("no-policies-not-explicit", f.variant("no-policies"))
-        },
+        strict("no-policies-explicit", f.variant("no-policies")),
+        base("no-policies-not-explicit", f.variant("no-policies")),
         Case {
             at: not_after(&f.leaf) + day,
             ..base("expired", &f.leaf)
@@ -229,6 +239,11 @@ fn demo_hierarchy_verdicts_agree_with_openssl() {
         }
     }
     assert!(report.is_empty(), "{}", report.join("\n"));
+    // And both refuse the HPKI policy made explicit on the real chain's structure.
+    assert!(matches!(
+        strict("hpki-policy-explicit", &f.leaf).ours(),
+        Err(PathError::NoValidPolicy { .. })
+    ));
 
     // The difference by design: hpki-verify processes subjectDirectoryAttributes (the hcRole),
     // so it accepts an HPKI certificate marking it critical; openssl does not know it.

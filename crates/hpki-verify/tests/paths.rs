@@ -20,7 +20,16 @@ fn now() -> SystemTime {
     hpki_clock::Clock::now(&fixture().clock)
 }
 
+/// Validation at `at` for any policy: the demo hierarchy is built as the real MHLW chain
+/// (the issuing CA asserts its own CA policy, the doctor's certificate the HPKI CP OID), so a
+/// path is valid without a valid RFC 5280 policy, and relying parties check the end entity's
+/// OID ([`hpki_verify::end_entity_policy`]).
 fn sign_options(at: SystemTime) -> PathOptions {
+    PathOptions::at(at)
+}
+
+/// RFC 5280 validation with the HPKI signing policy explicit.
+fn strict_sign_options(at: SystemTime) -> PathOptions {
     PathOptions::requiring_policies(at, &[oid(SIGN_POLICY)])
 }
 
@@ -38,14 +47,25 @@ fn validate(
 }
 
 #[test]
-fn signing_certificate_is_valid_under_the_hpki_policy_with_explicit_policy() {
+fn signing_certificate_is_built_as_on_the_real_mhlw_chain() {
     let f = fixture();
     let path = validate(&f.leaf, &sign_options(now())).expect("valid");
     assert_eq!(path.certificates.len(), 3);
     assert_eq!(path.leaf(), &f.leaf);
     assert_eq!(path.certificates[1], f.sign_ca);
     assert_eq!(path.trust_anchor(), &f.root);
-    assert_eq!(path.valid_policies, vec![oid(SIGN_POLICY)]);
+    // The doctor's certificate asserts the HPKI signing policy, the signing CA only its own CA
+    // policy (as MEDIS's signing CA in the real sample documents): no RFC 5280 policy is valid
+    // for the path, and with the signing policy explicit the path is refused — as openssl
+    // does (openssl_agreement.rs) and as for every real HPKI path.
+    use hpki_verify::end_entity_policy::asserted_policies;
+    assert_eq!(asserted_policies(&f.leaf), vec![oid(SIGN_POLICY)]);
+    assert_eq!(asserted_policies(&f.sign_ca), vec![oid(SIGN_CA_POLICY)]);
+    assert!(path.valid_policies.is_empty());
+    assert!(matches!(
+        validate(&f.leaf, &strict_sign_options(now())),
+        Err(PathError::NoValidPolicy { .. })
+    ));
     // The leaf's certificatePolicies extension is critical, as HPKI requires, and accepted.
     let policies = f
         .leaf
@@ -59,19 +79,20 @@ fn signing_certificate_is_valid_under_the_hpki_policy_with_explicit_policy() {
 }
 
 #[test]
-fn any_policy_validation_reports_the_asserted_policy() {
+fn each_leaf_asserts_its_own_hpki_policy() {
+    use hpki_verify::end_entity_policy::asserted_policies;
     let f = fixture();
     let path = validate(&f.leaf, &PathOptions::at(now())).expect("valid");
-    assert_eq!(path.valid_policies, vec![oid(SIGN_POLICY)]);
+    assert_eq!(asserted_policies(path.leaf()), vec![oid(SIGN_POLICY)]);
     let auth = validate(&f.auth_leaf, &PathOptions::at(now())).expect("valid");
     assert_eq!(auth.certificates[1], f.auth_ca);
-    assert_eq!(auth.valid_policies, vec![oid(AUTH_POLICY)]);
+    assert_eq!(asserted_policies(auth.leaf()), vec![oid(AUTH_POLICY)]);
 }
 
 #[test]
 fn wrong_policy_with_explicit_policy_is_no_valid_policy() {
     let f = fixture();
-    let err = validate(&f.auth_leaf, &sign_options(now())).unwrap_err();
+    let err = validate(&f.auth_leaf, &strict_sign_options(now())).unwrap_err();
     assert!(
         matches!(&err, PathError::NoValidPolicy { acceptable, .. } if acceptable == &vec![oid(SIGN_POLICY)]),
         "{err:?}"
@@ -107,7 +128,7 @@ fn certificate_without_policies_fails_only_when_a_policy_is_required() {
     let f = fixture();
     let leaf = f.variant("no-policies");
     assert!(validate(leaf, &PathOptions::at(now())).is_ok());
-    let err = validate(leaf, &sign_options(now())).unwrap_err();
+    let err = validate(leaf, &strict_sign_options(now())).unwrap_err();
     assert!(
         matches!(err, PathError::NoValidPolicy { index: 0, .. }),
         "{err:?}"
@@ -149,7 +170,6 @@ fn a_path_validated_before_is_valid_again_only_inside_every_validity_period_and_
     let f = fixture();
     let inside = not_before(&f.leaf) + DAY;
     let path = validate(&f.leaf, &sign_options(inside)).expect("valid");
-    assert_eq!(path.valid_policies, vec![oid(SIGN_POLICY)]);
     // Another time inside: the same answer, the validation time of the call.
     let later = not_after(&f.leaf) - DAY;
     let again = validate(&f.leaf, &sign_options(later)).expect("valid again");
@@ -176,8 +196,12 @@ fn a_path_validated_before_is_valid_again_only_inside_every_validity_period_and_
         validate(&f.leaf, &auth),
         Err(PathError::NoValidPolicy { .. })
     ));
+    assert!(matches!(
+        validate(&f.leaf, &strict_sign_options(inside)),
+        Err(PathError::NoValidPolicy { .. })
+    ));
     let any = validate(&f.leaf, &PathOptions::at(inside)).expect("valid for any policy");
-    assert_eq!(any.valid_policies, vec![oid(SIGN_POLICY)]);
+    assert_eq!(any.valid_policies, path.valid_policies);
     // A changed byte is another path.
     let mut der = der::Encode::to_der(&f.leaf).unwrap();
     let last = der.len() - 1;

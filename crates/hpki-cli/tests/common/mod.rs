@@ -54,6 +54,36 @@ pub struct Ca {
     pub env: std::cell::RefCell<Vec<(String, String)>>,
 }
 
+/// What an HPKI relying party checks of a chain, judged by openssl: the path from `cert`
+/// through `ca` to `root` is valid (`extra`: more `openssl verify` options, e.g. `-purpose
+/// sslclient`), and the certificate asserts `policy` in its certificatePolicies (as on the
+/// real MHLW chain, the CA certificate asserts only its own CA policy; see
+/// [`assert_strict_policy_refused`]).
+pub fn verify_hpki_chain(root: &Path, ca: &Path, cert: &Path, policy: &str, extra: &str) {
+    let (root, ca, cert) = (root.display(), ca.display(), cert.display());
+    let out = sh(&format!(
+        "openssl verify -CAfile '{root}' -untrusted '{ca}' {extra} '{cert}'"
+    ));
+    assert!(out.contains(": OK"), "{out}");
+    let policies = sh(&format!(
+        "openssl x509 -in '{cert}' -noout -ext certificatePolicies"
+    ));
+    assert!(
+        policies.contains(&format!("Policy: {policy}")),
+        "{policies}"
+    );
+}
+
+/// RFC 5280 processing with the HPKI `policy` explicit finds no valid policy on a chain built
+/// as the real MHLW one (the CA asserting only its own CA policy): openssl says so.
+pub fn assert_strict_policy_refused(root: &Path, ca: &Path, cert: &Path, policy: &str) {
+    let (root, ca, cert) = (root.display(), ca.display(), cert.display());
+    let (strict, out) = sh_out(&format!(
+        "openssl verify -CAfile '{root}' -untrusted '{ca}' -policy_check -explicit_policy -policy {policy} '{cert}' 2>&1"
+    ));
+    assert!(!strict && out.contains("no explicit policy"), "{out}");
+}
+
 pub fn hpki_bin() -> &'static str {
     env!("CARGO_BIN_EXE_hpki")
 }
@@ -289,15 +319,16 @@ impl Ca {
     }
 
     /// `openssl verify` of a signing-CA end-entity certificate to the exported root (see
-    /// [`Ca::export_chain`]) with policy checking.
+    /// [`Ca::export_chain`]), the certificate asserting the HPKI signing policy (see
+    /// [`verify_hpki_chain`]).
     pub fn verify_sign_chain(&self, cert: &Path) {
-        let out = sh(&format!(
-            "openssl verify -CAfile '{}' -untrusted '{}' -policy_check -explicit_policy -policy {SIGN_POLICY} '{}'",
-            self.path("root.pem").display(),
-            self.path("sign-ca.pem").display(),
-            cert.display()
-        ));
-        assert!(out.contains(": OK"), "{out}");
+        verify_hpki_chain(
+            &self.path("root.pem"),
+            &self.path("sign-ca.pem"),
+            cert,
+            SIGN_POLICY,
+            "",
+        );
     }
 
     /// `action object` of every audit record, in order.

@@ -27,6 +27,8 @@ use x509_cert::spki::AlgorithmIdentifierOwned;
 
 pub const SIGN_POLICY: &str = "1.2.392.100495.1.5.1.1.0.1";
 pub const AUTH_POLICY: &str = "1.2.392.100495.1.5.1.2.0.1";
+/// The signing CA's own policy (its certificate asserts only this one, as on the real chain).
+pub const SIGN_CA_POLICY: &str = "1.2.392.100495.1.5.1.1.3.1";
 
 pub const DOCTOR: &str = r#"{"name_romaji":"Taro Nichii","name_kanji":"日医　太郎","subscriber_id":"JMA0000001","role":"Medical Doctor","organization_romaji":"Nichii Hospital","organization_kanji":"日医病院"}"#;
 pub const DIRECTOR: &str = r#"{"name_romaji":"Hanako Nichii","name_kanji":"日医　花子","subscriber_id":"JMA0000002","role":["Medical Doctor","Director of Hospital"],"organization_romaji":"Nichii Hospital","organization_kanji":"日医病院"}"#;
