@@ -40,9 +40,6 @@ pub enum RevocationProblem {
     /// A delta CRL for this complete CRL (same issuer and scope, RFC 5280 §5.2.4) is not current
     /// at the validation time, so the complete CRL is not up to date on its own (§6.3.3 (c)).
     DeltaCrl,
-    /// A delta CRL without a complete CRL it can be applied to (RFC 5280 §5.2.4: same issuer
-    /// and scope, BaseCRLNumber not above the complete CRL's number).
-    DeltaWithoutBase,
     /// A critical extension this verifier does not process (RFC 5280 §5.2, §5.3; RFC 6960
     /// §4.4).
     UnsupportedCriticalExtension {
@@ -150,10 +147,6 @@ impl Localized for RevocationProblem {
             DeltaCrl => Text::new(
                 "この CRL の差分 CRL が検証時刻に有効ではないため、最新の状態がわかりません",
                 "a delta CRL of this CRL is not current at the validation time, so the CRL is not up to date",
-            ),
-            DeltaWithoutBase => Text::new(
-                "差分 CRL を適用できる完全 CRL がありません",
-                "no complete CRL this delta CRL applies to",
             ),
             UnsupportedCriticalExtension { oid, place } => {
                 let (ja, en) = match place {
@@ -324,7 +317,6 @@ mod tests {
             RevocationProblem::IndirectCrl,
             RevocationProblem::PartitionedCrl,
             RevocationProblem::DeltaCrl,
-            RevocationProblem::DeltaWithoutBase,
             RevocationProblem::UnsupportedCriticalExtension {
                 oid: "1.2.3".into(),
                 place: ExtensionPlace::CrlEntry,
@@ -356,15 +348,15 @@ mod tests {
         }
         let s = SourcedProblem {
             source: Text::new("「X」の CRL #2", "CRL #2 of \"X\""),
-            problem: RevocationProblem::DeltaWithoutBase,
+            problem: RevocationProblem::NotCrlSigner,
         };
         assert_eq!(
             s.text().en,
-            "CRL #2 of \"X\": no complete CRL this delta CRL applies to"
+            "CRL #2 of \"X\": the issuer's keyUsage does not include cRLSign"
         );
         assert_eq!(
             s.text().ja,
-            "「X」の CRL #2：差分 CRL を適用できる完全 CRL がありません"
+            "「X」の CRL #2：発行者の鍵用途に cRLSign がありません"
         );
     }
 }
