@@ -341,7 +341,7 @@ fn the_demo_doctor_signs_a_pdf_and_xml_documents(b: Backend) {
             "xmlsec1 --verify --trusted-pem '{}' --untrusted-pem '{}' \
              --id-attr:Id http://uri.etsi.org/01903/v1.3.2#:SignedProperties \
              --id-attr:Id http://www.w3.org/2000/09/xmldsig#:KeyInfo \
-             --id-attr:Id PrescriptionDocument '{}'",
+             --id-attr:id PrescriptionDocument '{}'",
             ca.path("root.pem").display(),
             ca.path("sign-ca.pem").display(),
             file.display()

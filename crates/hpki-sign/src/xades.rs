@@ -259,7 +259,7 @@ pub fn sign_prescription(
                 )));
             }
             (
-                parsed.add_attribute(layout.document, "Id", PRESCRIPTION_DOCUMENT_ID)?,
+                parsed.add_attribute(layout.document, "id", PRESCRIPTION_DOCUMENT_ID)?,
                 PRESCRIPTION_DOCUMENT_ID.to_owned(),
             )
         }
@@ -295,16 +295,20 @@ pub fn sign_prescription(
     )
 }
 
-/// The unsigned e-prescription document for [`sign_prescription`]: version
-/// [`PRESCRIPTION_VERSION`], `prescription_id`, and `csv` (the prescription CSV of the
-/// e-prescription record specification, as the octets to transmit, normally UTF-8) base64
-/// encoded in `PrescriptionDocument Id="PrescriptionDocument"`.
+/// The unsigned e-prescription document for [`sign_prescription`], in the layout the MHLW
+/// e-prescription documents use (`Document id="Document"`, `Value="…"` attributes, lower-case
+/// `id`s): version [`PRESCRIPTION_VERSION`], `prescription_id`, and `csv` (the prescription
+/// CSV of the e-prescription record specification, as the octets to transmit, normally UTF-8)
+/// base64 encoded in `PrescriptionDocument id="PrescriptionDocument"`.
 pub fn prescription_xml(prescription_id: &str, csv: &[u8]) -> String {
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document><Prescription>\
-         <PrescriptionManagement><Version Value=\"{PRESCRIPTION_VERSION}\"/>\
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document \
+         xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" id=\"Document\" \
+         xsi:noNamespaceSchemaLocation=\"EP.xsd\"><Prescription>\
+         <PrescriptionManagement id=\"PrescriptionManagement\">\
+         <Version Value=\"{PRESCRIPTION_VERSION}\"/>\
          <PrescriptionId Value=\"{}\"/></PrescriptionManagement>\
-         <PrescriptionDocument Id=\"{PRESCRIPTION_DOCUMENT_ID}\">{}</PrescriptionDocument>\
+         <PrescriptionDocument id=\"{PRESCRIPTION_DOCUMENT_ID}\">{}</PrescriptionDocument>\
          </Prescription></Document>\n",
         build::escape_attr(prescription_id),
         b64(csv)

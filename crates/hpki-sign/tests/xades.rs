@@ -239,6 +239,7 @@ fn xmlsec1(f: &Fixture, path: &Path) -> (bool, String) {
         ])
         .args(["--id-attr:Id", "http://www.w3.org/2000/09/xmldsig#:KeyInfo"])
         .args(["--id-attr:Id", "PrescriptionDocument"])
+        .args(["--id-attr:id", "PrescriptionDocument"])
         .arg(path)
         .output()
         .expect("xmlsec1 runs");
@@ -672,7 +673,7 @@ fn the_prescription_layout_is_read_and_checked() {
     // not, so the forged CSV is never returned.
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let original = format!(
-        "<PrescriptionDocument Id=\"PrescriptionDocument\">{}</PrescriptionDocument>",
+        "<PrescriptionDocument id=\"PrescriptionDocument\">{}</PrescriptionDocument>",
         b64(&csv)
     );
     assert!(signed.contains(&original));
@@ -707,8 +708,8 @@ fn the_prescription_layout_is_read_and_checked() {
         unsigned.replace("EPS1.0", "EPS2.0"),
         unsigned.replace("PrescriptionDocument", "Other"),
         unsigned.replace(
-            "<PrescriptionDocument Id=\"PrescriptionDocument\">",
-            "<PrescriptionDocument Id=\"PrescriptionDocument\">%%",
+            "<PrescriptionDocument id=\"PrescriptionDocument\">",
+            "<PrescriptionDocument id=\"PrescriptionDocument\">%%",
         ),
         unsigned.replace(PRESCRIPTION_ID, ""),
     ] {
@@ -722,13 +723,13 @@ fn the_prescription_layout_is_read_and_checked() {
     }
     // A document without ID gets one; an empty PrescriptionSign is filled.
     let without_id = unsigned
-        .replace(" Id=\"PrescriptionDocument\"", "")
+        .replace(" id=\"PrescriptionDocument\"", "")
         .replace(
             "</PrescriptionDocument>",
             "</PrescriptionDocument><PrescriptionSign/>",
         );
     let signed = xades::sign_prescription(&f.ctx(), &without_id, Level::B).unwrap();
-    assert!(signed.contains("<PrescriptionDocument Id=\"PrescriptionDocument\">"));
+    assert!(signed.contains("<PrescriptionDocument id=\"PrescriptionDocument\">"));
     assert!(signed.contains("<PrescriptionSign><ds:Signature"));
     xades::verify(&signed).unwrap();
     let path = f.file("prescription-no-id.xml");

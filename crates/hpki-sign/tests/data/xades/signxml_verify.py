@@ -73,7 +73,9 @@ def main():
     print("SIGNATURE_VALUE_C14N", base64.b64encode(c14n(value)).decode())
 
     def by_id(value):
-        found = tree.xpath("//*[@Id=$v]", v=value)
+        # XML-DSig leaves the ID attribute to the application: Id, ID or id (the MHLW
+        # e-prescription layout writes id).
+        found = tree.xpath("//*[@Id=$v or @ID=$v or @id=$v]", v=value)
         assert len(found) == 1, f"ID {value}: {len(found)} elements"
         return found[0]
 
