@@ -83,13 +83,19 @@ fn parse_lang(s: &str) -> std::result::Result<Lang, String> {
     Lang::parse(s).ok_or_else(|| format!("ja or en, not {s:?}"))
 }
 
-/// Exit 2 with the reason: the file could not be read.
-fn unreadable(path: &Path, e: impl std::fmt::Display) -> ExitCode {
-    eprintln!(
-        "error / エラー: cannot read {} / 読み込めません: {e}",
-        path.display()
-    );
+/// Exit 2 with the reason, in both languages: the file could not be read.
+fn unreadable(path: &Path, why: &Text) -> ExitCode {
+    let t = cannot_read(path, why);
+    eprintln!("{}\n{}", t.ja, t.en);
     ExitCode::from(2)
+}
+
+/// "`path` cannot be read: `why`", in both languages.
+fn cannot_read(path: &Path, why: &Text) -> Text {
+    Text::new(
+        format!("エラー: {} を読み込めません: {}", path.display(), why.ja),
+        format!("error: cannot read {}: {}", path.display(), why.en),
+    )
 }
 
 pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode> {
@@ -102,19 +108,22 @@ pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode> {
     let detached = match &args.detached {
         Some(p) => match std::fs::read(p) {
             Ok(c) => Some(c),
-            Err(e) => return Ok(unreadable(p, e)),
+            Err(e) => return Ok(unreadable(p, &hpki_text::io_error(&e))),
         },
         None => None,
     };
     let mut trust: Vec<Certificate> = Vec::new();
     for p in &args.trust {
         let certs = std::fs::read(p)
-            .map_err(|e| e.to_string())
-            .and_then(|b| hpki_verify::input::certificates(&b).map_err(|e| e.to_string()));
+            .map_err(|e| hpki_text::io_error(&e))
+            .and_then(|b| hpki_verify::input::certificates(&b).map_err(|e| e.text()));
         match certs {
             Ok(c) if !c.is_empty() => trust.extend(c),
-            Ok(_) => return Ok(unreadable(p, "no certificate / 証明書がありません")),
-            Err(e) => return Ok(unreadable(p, e)),
+            Ok(_) => {
+                let none = Text::new("証明書がありません", "no certificate in it");
+                return Ok(unreadable(p, &none));
+            }
+            Err(why) => return Ok(unreadable(p, &why)),
         }
     }
     let anchors = TrustAnchors::new(trust.clone());
@@ -126,10 +135,13 @@ pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode> {
             Ok(c) => c,
             Err(e) if batch => {
                 unreadable_files += 1;
-                eprintln!("{}", read_failure(file, &e).get(args.lang));
+                eprintln!(
+                    "{}",
+                    cannot_read(file, &hpki_text::io_error(&e)).get(args.lang)
+                );
                 continue;
             }
-            Err(e) => return Ok(unreadable(file, e)),
+            Err(e) => return Ok(unreadable(file, &hpki_text::io_error(&e))),
         };
         let doc = Document {
             content: &content,
@@ -192,15 +204,6 @@ pub(crate) fn run(args: VerifyArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// A file that could not be read, in both languages.
-fn read_failure(path: &Path, e: &std::io::Error) -> Text {
-    let t = hpki_text::io_error(e);
-    Text::new(
-        format!("エラー: {} を読み込めません: {}", path.display(), t.ja),
-        format!("error: cannot read {}: {}", path.display(), t.en),
-    )
 }
 
 /// The current validation data of every end-entity certificate of the document (signers,
