@@ -161,7 +161,7 @@ enum Command {
     Sign(Box<sign::SignArgs>),
     /// Verify a signed document (署名検証): CAdES, PAdES, XAdES up to B-LTA — who signed, the
     /// hcRole, the proven time, integrity, the certificate at signing time and now, the level.
-    /// Exit 0 only when fully valid, 1 otherwise, 2 usage error. No data directory needed.
+    /// Exit 0 only when every document is fully valid, 1 otherwise, 2 usage error. No data directory needed.
     Verify(Box<verify::VerifyArgs>),
     /// The archive of signed documents (電子署名文書の保管): add at B-LTA, the renewal job,
     /// deletion after the retention period, export, the document types.

@@ -46,8 +46,9 @@ pub(crate) struct VerifyArgs {
     /// Validation time, "now" (RFC 3339 or YYYY-MM-DD); default the current time.
     #[arg(long, value_name = "TIME", value_parser = crate::pki::parse_time)]
     at: Option<SystemTime>,
-    /// Acceptable certificate policy of the signer's certificate (repeatable; with it, the path
-    /// must be valid for one of them), e.g. 1.2.392.100495.1.5.1.1.0.1. Default: any policy.
+    /// Acceptable certificate policy of the signer's certificate (repeatable; with it, the
+    /// signer's certificate must assert one of them and its path be valid, as HPKI relying
+    /// parties check), e.g. 1.2.392.100495.1.5.1.1.0.1. Default: any policy.
     #[arg(long = "policy", value_name = "OID", value_parser = crate::pki::parse_oid)]
     policies: Vec<ObjectIdentifier>,
     /// Print the report as JSON.
