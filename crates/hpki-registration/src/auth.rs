@@ -2,7 +2,9 @@
 //!
 //! Only hashes are stored: the PHC string of a password, SHA-256 of a token or a session
 //! cookie. Repeated failed sign-ins lock the account for a while (OWASP Authentication Cheat
-//! Sheet), and the lock is an audit record.
+//! Sheet), and the lock is an audit record. Each attempt is counted before its password is
+//! checked (`Store::claim_sign_in`), so parallel guesses cannot get more checks than the limit;
+//! the checks run off the async runtime in a bounded pool ([`check_password`]).
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -41,6 +43,63 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// Password checks that may run at once: half the machine's cores, at least one. An argon2id
+/// check takes one core for tens of milliseconds and 19 MiB; the rest of the machine keeps
+/// answering OCSP and the TSA while officers sign in.
+fn checks_at_once() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+}
+
+/// Password checks that may wait for a turn; more are refused at once ([`RegistrationError::Busy`])
+/// rather than queued without bound.
+pub const MAX_WAITING_CHECKS: usize = 64;
+
+/// The bounded pool of password checks: [`checks_at_once`] running on blocking threads, at
+/// most [`MAX_WAITING_CHECKS`] waiting.
+struct CheckPool {
+    running: tokio::sync::Semaphore,
+    waiting: tokio::sync::Semaphore,
+    checked: std::sync::atomic::AtomicU64,
+}
+
+fn pool() -> &'static CheckPool {
+    static POOL: std::sync::OnceLock<CheckPool> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| CheckPool {
+        running: tokio::sync::Semaphore::new(checks_at_once()),
+        waiting: tokio::sync::Semaphore::new(MAX_WAITING_CHECKS),
+        checked: std::sync::atomic::AtomicU64::new(0),
+    })
+}
+
+/// Whether `password` matches the PHC string `hash`, checked off the async runtime in the
+/// bounded pool (see [`checks_at_once`]), so that sign-ins never hold up the threads that serve
+/// OCSP and time-stamps.
+pub async fn check_password(hash: &str, password: &str) -> Result<bool, RegistrationError> {
+    let pool = pool();
+    let _waiting = pool
+        .waiting
+        .try_acquire()
+        .map_err(|_| RegistrationError::Busy)?;
+    let _running = pool
+        .running
+        .acquire()
+        .await
+        .map_err(|_| RegistrationError::Internal("password check pool closed".into()))?;
+    let (hash, password) = (hash.to_owned(), password.to_owned());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .map_err(|e| RegistrationError::Internal(format!("password check: {e}")))?;
+    pool.checked
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok(ok)
+}
+
+/// Passwords checked by [`check_password`] in this process so far (each one an argon2id
+/// evaluation): what shows that a lock stops the guessing.
+pub fn passwords_checked() -> u64 {
+    pool().checked.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// A fresh random secret (256 bits, hex): an API token, a session cookie, a CSRF token.

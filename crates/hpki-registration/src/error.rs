@@ -26,6 +26,9 @@ pub enum RegistrationError {
         crate::auth::MIN_PASSWORD_CHARS
     )]
     WeakPassword,
+    /// More sign-ins waiting for a password check than the pool takes.
+    #[error("too many sign-ins at once; try again in a moment")]
+    Busy,
     /// No valid session or token.
     #[error("please sign in")]
     NotAuthenticated,
@@ -79,6 +82,10 @@ impl Localized for RegistrationError {
                     "パスワードは{}文字以上にしてください",
                     crate::auth::MIN_PASSWORD_CHARS
                 ),
+                self.to_string(),
+            ),
+            RegistrationError::Busy => Text::new(
+                "ログインが混み合っています。しばらくしてから再試行してください",
                 self.to_string(),
             ),
             RegistrationError::NotAuthenticated => {

@@ -59,6 +59,7 @@ pub fn classify(e: &RegistrationError) -> (StatusCode, &'static str) {
         E::LoginFailed => (StatusCode::UNAUTHORIZED, "login_failed"),
         E::NotAuthenticated => (StatusCode::UNAUTHORIZED, "not_authenticated"),
         E::Locked { .. } => (StatusCode::LOCKED, "locked"),
+        E::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
         E::WeakPassword => (StatusCode::BAD_REQUEST, "weak_password"),
         E::Csrf => (StatusCode::FORBIDDEN, "csrf"),
         E::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),

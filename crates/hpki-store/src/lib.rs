@@ -25,7 +25,8 @@
 //! | `certificates` | CA records, reserved serials, issued certificates, revocation, CRLs |
 //! | `audit`, `audit_log` | the hash chain's rules; the audit log's records in the database |
 //! | `group_commit`, `sqlite_writer` | several certificates in one SQLite commit |
-//! | `cards`, `ra`, `tsa`, `archive` | the card register; offices, officers, applications and fees; the TSA's records; the archive of signed documents |
+//! | `officers` | offices, officers, sign-in failures and locks, API tokens, web sessions |
+//! | `cards`, `ra`, `tsa`, `archive` | the card register; applications and fees; the TSA's records; the archive of signed documents |
 #![forbid(unsafe_code)]
 
 mod archive;
@@ -37,6 +38,7 @@ mod connect;
 mod error;
 mod group_commit;
 mod migrate;
+mod officers;
 mod ra;
 mod sqlite_writer;
 mod tsa;
@@ -53,9 +55,9 @@ pub use certificates::{
 };
 pub use error::StoreError;
 pub use migrate::{MIGRATIONS, Migration, MigrationReport, SchemaState, latest_version};
+pub use officers::{OfficeRecord, OfficerRecord, SessionRecord, SignInAttempt, SignInClaim};
 pub use ra::{
     ApplicationChange, ApplicationEvent, ApplicationFilter, ApplicationRecord, FeeRecord,
-    OfficeRecord, OfficerRecord, SessionRecord,
 };
 pub use tsa::{NewTimestamp, TimestampRecord, TimestampStats, TsaUnitRecord};
 

@@ -22,7 +22,7 @@ use hpki_ra::workflow::{
 use hpki_ra::{Lang, prefecture};
 use hpki_store::{
     ApplicationChange, ApplicationEvent, ApplicationFilter, ApplicationRecord, AuditEvent,
-    OfficeRecord, OfficerRecord, SessionRecord, Store,
+    OfficeRecord, OfficerRecord, SessionRecord, SignInClaim, Store,
 };
 use hpki_token::BlankCard;
 use serde_json::json;

@@ -137,38 +137,39 @@ impl Registration {
         password: &str,
     ) -> Result<(String, String, Officer), RegistrationError> {
         let now = self.now_unix();
-        let Some(rec) = self.store().officer(login).await?.filter(|o| o.active) else {
-            // The same work as a real check, so timing does not tell which logins exist.
-            auth::verify_password(dummy_hash(), password);
-            return Err(RegistrationError::LoginFailed);
-        };
-        if let Some(until) = rec.locked_until.filter(|u| *u > now) {
-            return Err(RegistrationError::Locked { until: iso(until) });
-        }
-        let ok = rec
-            .password_hash
-            .as_deref()
-            .is_some_and(|h| auth::verify_password(h, password));
-        if !ok {
-            let failed = rec.failed_logins + 1;
-            if failed >= auth::MAX_FAILED_LOGINS {
-                let until = now + auth::LOCKOUT_SECONDS;
-                let audit = self.audit(
-                    &format!("officer:{login}"),
-                    "officer.locked",
-                    &format!("officer/{login}"),
-                    json!({"failed_logins": failed, "locked_until": until}),
-                );
-                self.store()
-                    .record_login(login, 0, Some(until), Some(&audit))
-                    .await?;
+        let claim = self
+            .store()
+            .claim_sign_in(login, now, auth::MAX_FAILED_LOGINS, auth::LOCKOUT_SECONDS)
+            .await?;
+        let attempt = match claim {
+            SignInClaim::NoAccount => {
+                // The same work as a real check, so timing does not tell which logins exist.
+                auth::check_password(dummy_hash(), password).await?;
+                return Err(RegistrationError::LoginFailed);
+            }
+            SignInClaim::Locked { until } => {
                 return Err(RegistrationError::Locked { until: iso(until) });
             }
-            self.store().record_login(login, failed, None, None).await?;
-            return Err(RegistrationError::LoginFailed);
-        }
-        if rec.failed_logins != 0 || rec.locked_until.is_some() {
-            self.store().record_login(login, 0, None, None).await?;
+            SignInClaim::Granted(attempt) => attempt,
+        };
+        let ok = match attempt.password_hash.as_deref() {
+            Some(h) => auth::check_password(h, password).await?,
+            None => false,
+        };
+        let lock_audit = self.audit(
+            &format!("officer:{login}"),
+            "officer.locked",
+            &format!("officer/{login}"),
+            json!({"failed_logins": attempt.attempt, "locked_until": attempt.locked_until}),
+        );
+        self.store()
+            .settle_sign_in(login, &attempt, ok, &lock_audit)
+            .await?;
+        if !ok {
+            return Err(match attempt.locked_until {
+                Some(until) => RegistrationError::Locked { until: iso(until) },
+                None => RegistrationError::LoginFailed,
+            });
         }
         let cookie = auth::random_secret()?;
         let csrf = auth::random_secret()?;

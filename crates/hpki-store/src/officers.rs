@@ -1,0 +1,431 @@
+//! Offices and officers of the registration authority: accounts with their password hashes,
+//! sign-in failures and locks, API tokens and web sessions.
+//!
+//! As everywhere in the store, each state change is written with its audit record in one
+//! transaction.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{AuditEvent, Store, StoreError, check_event};
+
+/// An office of the registration authority.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeRecord {
+    /// Its identifier (`hq`, `pref-13`, …).
+    pub id: String,
+    /// `headquarters`, `prefectural`, `county` or `hospital`.
+    pub kind: String,
+    /// Name in Japanese.
+    pub name_ja: String,
+    /// Name in English.
+    pub name_en: String,
+    /// JIS X 0401 code of its prefecture (none for HQ).
+    pub prefecture_code: Option<i64>,
+    /// The office that reviews what this one receives (a county's prefectural office).
+    pub parent_id: Option<String>,
+    /// `not_opened`, `registered` or `accepting`.
+    pub status: String,
+}
+
+/// An officer account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficerRecord {
+    /// Login name.
+    pub login: String,
+    /// Display name.
+    pub name: String,
+    /// Office.
+    pub office_id: String,
+    /// Roles, stored forms.
+    pub roles: Vec<String>,
+    /// PHC string of the password hash (argon2id), if a password is set.
+    pub password_hash: Option<String>,
+    /// Consecutive failed logins.
+    pub failed_logins: i64,
+    /// Locked until (Unix seconds), after too many failures.
+    pub locked_until: Option<i64>,
+    /// Whether the account may be used.
+    pub active: bool,
+}
+
+/// The outcome of [`Store::claim_sign_in`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignInClaim {
+    /// No active officer of that login.
+    NoAccount,
+    /// Locked until then (Unix seconds): nothing may be checked.
+    Locked {
+        /// Unix seconds.
+        until: i64,
+    },
+    /// One attempt granted: check the password, then [`Store::settle_sign_in`].
+    Granted(SignInAttempt),
+}
+
+/// One counted sign-in attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInAttempt {
+    /// Its number among the failures in a row (1 = the first after a success or a lock).
+    pub attempt: i64,
+    /// The lock this attempt set, if it was the last one allowed (lifted if it succeeds).
+    pub locked_until: Option<i64>,
+    /// The password hash to check it against (PHC string), if a password is set.
+    pub password_hash: Option<String>,
+}
+
+/// A web session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// The officer.
+    pub login: String,
+    /// The CSRF token of the session's forms.
+    pub csrf: String,
+    /// Expires at (Unix seconds).
+    pub expires_at: i64,
+}
+
+fn office_from_row(r: &AnyRow) -> Result<OfficeRecord, StoreError> {
+    Ok(OfficeRecord {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        name_ja: r.try_get(2)?,
+        name_en: r.try_get(3)?,
+        prefecture_code: r.try_get(4)?,
+        parent_id: r.try_get(5)?,
+        status: r.try_get(6)?,
+    })
+}
+
+fn officer_from_row(r: &AnyRow) -> Result<OfficerRecord, StoreError> {
+    let roles: String = r.try_get(3)?;
+    Ok(OfficerRecord {
+        login: r.try_get(0)?,
+        name: r.try_get(1)?,
+        office_id: r.try_get(2)?,
+        roles: roles
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        password_hash: r.try_get(4)?,
+        failed_logins: r.try_get(5)?,
+        locked_until: r.try_get(6)?,
+        active: r.try_get::<i64, _>(7)? != 0,
+    })
+}
+
+const OFFICER_COLUMNS: &str =
+    "login, name, office_id, roles, password_hash, failed_logins, locked_until, active";
+
+impl Store {
+    /// Records (or replaces) an office, with `audit`.
+    pub async fn put_office(
+        &self,
+        office: &OfficeRecord,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        check_event(audit)?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO offices (id, kind, name_ja, name_en, prefecture_code, parent_id, status, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, name_ja = excluded.name_ja,
+                name_en = excluded.name_en, prefecture_code = excluded.prefecture_code,
+                parent_id = excluded.parent_id, status = excluded.status",
+        )
+        .bind(office.id.clone())
+        .bind(office.kind.clone())
+        .bind(office.name_ja.clone())
+        .bind(office.name_en.clone())
+        .bind(office.prefecture_code)
+        .bind(office.parent_id.clone())
+        .bind(office.status.clone())
+        .bind(self.now())
+        .execute(&mut *tx)
+        .await?;
+        self.append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every office, HQ first, then by prefecture and identifier.
+    pub async fn offices(&self) -> Result<Vec<OfficeRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, kind, name_ja, name_en, prefecture_code, parent_id, status FROM offices
+             ORDER BY CASE WHEN kind = 'headquarters' THEN 0 ELSE 1 END,
+                      COALESCE(prefecture_code, 0), id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(office_from_row).collect()
+    }
+
+    /// One office.
+    pub async fn office(&self, id: &str) -> Result<Option<OfficeRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, kind, name_ja, name_en, prefecture_code, parent_id, status FROM offices
+             WHERE id = $1",
+        )
+        .bind(id.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(office_from_row).transpose()
+    }
+
+    /// Records a new officer, with `audit`; refused if the login exists.
+    pub async fn create_officer(
+        &self,
+        officer: &OfficerRecord,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        check_event(audit)?;
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO officers (login, name, office_id, roles, password_hash, failed_logins,
+                locked_until, active, created_at)
+             VALUES ($1, $2, $3, $4, $5, 0, NULL, $6, $7)
+             ON CONFLICT (login) DO NOTHING",
+        )
+        .bind(officer.login.clone())
+        .bind(officer.name.clone())
+        .bind(officer.office_id.clone())
+        .bind(officer.roles.join(","))
+        .bind(officer.password_hash.clone())
+        .bind(i64::from(officer.active))
+        .bind(self.now())
+        .execute(&mut *tx)
+        .await?;
+        if inserted.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Err(StoreError::conflict(
+                format!("担当者 {} は既に登録されています", officer.login),
+                format!("officer {} exists already", officer.login),
+            ));
+        }
+        self.append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One officer.
+    pub async fn officer(&self, login: &str) -> Result<Option<OfficerRecord>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OFFICER_COLUMNS} FROM officers WHERE login = $1"
+        )))
+        .bind(login.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(officer_from_row).transpose()
+    }
+
+    /// Every officer, by office and login.
+    pub async fn officers(&self) -> Result<Vec<OfficerRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {OFFICER_COLUMNS} FROM officers ORDER BY office_id, login"
+        )))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(officer_from_row).collect()
+    }
+
+    /// Takes one sign-in attempt of `login` at `now` (Unix seconds), in one write transaction,
+    /// *before* the password is checked, so that parallel guesses are counted one by one and no
+    /// more than `max_failures` of them are ever evaluated between two locks (OWASP
+    /// Authentication Cheat Sheet, "Account Lockout").
+    ///
+    /// The attempt that reaches `max_failures` sets the lock at once (until `now +
+    /// lockout_seconds`), before its own password is checked: a crash after the claim never
+    /// leaves an account that can be guessed at without limit. [`Store::settle_sign_in`] records
+    /// how the attempt ended.
+    pub async fn claim_sign_in(
+        &self,
+        login: &str,
+        now: i64,
+        max_failures: i64,
+        lockout_seconds: i64,
+    ) -> Result<SignInClaim, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT failed_logins, locked_until, password_hash FROM officers
+             WHERE login = $1 AND active <> 0",
+        )
+        .bind(login.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(SignInClaim::NoAccount);
+        };
+        let failed: i64 = row.try_get(0)?;
+        let locked_until: Option<i64> = row.try_get(1)?;
+        let password_hash: Option<String> = row.try_get(2)?;
+        if let Some(until) = locked_until.filter(|u| *u > now) {
+            tx.rollback().await?;
+            return Ok(SignInClaim::Locked { until });
+        }
+        // A lock that has run out starts a new count.
+        let attempt = if locked_until.is_some() {
+            1
+        } else {
+            failed + 1
+        };
+        let locks = attempt >= max_failures;
+        let until = locks.then_some(now + lockout_seconds);
+        sqlx::query("UPDATE officers SET failed_logins = $1, locked_until = $2 WHERE login = $3")
+            .bind(attempt)
+            .bind(until)
+            .bind(login.to_owned())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(SignInClaim::Granted(SignInAttempt {
+            attempt,
+            locked_until: until,
+            password_hash,
+        }))
+    }
+
+    /// Records how the sign-in attempt `attempt` of [`Store::claim_sign_in`] ended. A success
+    /// clears the count and the lock, unless a later attempt was claimed meanwhile (then those
+    /// settle it). A failure was counted at the claim already; the failure that set the lock is
+    /// audited with `lock_audit`.
+    pub async fn settle_sign_in(
+        &self,
+        login: &str,
+        attempt: &SignInAttempt,
+        succeeded: bool,
+        lock_audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        if succeeded {
+            sqlx::query(
+                "UPDATE officers SET failed_logins = 0, locked_until = NULL
+                 WHERE login = $1 AND failed_logins = $2",
+            )
+            .bind(login.to_owned())
+            .bind(attempt.attempt)
+            .execute(&self.pool)
+            .await?;
+            return Ok(());
+        }
+        if attempt.locked_until.is_some() {
+            self.append_audit(lock_audit).await?;
+        }
+        Ok(())
+    }
+
+    /// Sets an officer's password hash, with `audit`.
+    pub async fn set_password(
+        &self,
+        login: &str,
+        hash: &str,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        check_event(audit)?;
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            "UPDATE officers SET password_hash = $1, failed_logins = 0, locked_until = NULL
+             WHERE login = $2",
+        )
+        .bind(hash.to_owned())
+        .bind(login.to_owned())
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Err(StoreError::invalid(
+                format!("担当者 {login} はいません"),
+                format!("no officer {login}"),
+            ));
+        }
+        self.append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records an API token (by its hash) for `login`, with `audit`.
+    pub async fn add_token(
+        &self,
+        token_hash: &str,
+        login: &str,
+        label: &str,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        check_event(audit)?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO officer_tokens (token_hash, login, label, created_at, revoked_at)
+             VALUES ($1, $2, $3, $4, NULL)",
+        )
+        .bind(token_hash.to_owned())
+        .bind(login.to_owned())
+        .bind(label.to_owned())
+        .bind(self.now())
+        .execute(&mut *tx)
+        .await?;
+        self.append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The officer an unrevoked API token (by its hash) belongs to.
+    pub async fn token_owner(&self, token_hash: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT login FROM officer_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_hash.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    /// Opens a web session (by the hash of its cookie).
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        session: &SessionRecord,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO officer_sessions (id_hash, login, csrf, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash.to_owned())
+        .bind(session.login.clone())
+        .bind(session.csrf.clone())
+        .bind(self.now())
+        .bind(session.expires_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// A session that has not expired.
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT login, csrf, expires_at FROM officer_sessions
+             WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash.to_owned())
+        .bind(self.now())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(SessionRecord {
+                login: r.try_get(0)?,
+                csrf: r.try_get(1)?,
+                expires_at: r.try_get(2)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Ends a session.
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM officer_sessions WHERE id_hash = $1 OR expires_at <= $2")
+            .bind(id_hash.to_owned())
+            .bind(self.now())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
