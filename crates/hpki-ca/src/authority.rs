@@ -180,6 +180,8 @@ pub struct Engine {
     pub custody: Option<crate::custody::CustodyRecord>,
     /// Custodians' shares presented towards the next activation.
     pub(crate) presented: Mutex<crate::custody::Presented>,
+    /// Failed presentations per custodian (see [`crate::attempts`]).
+    pub(crate) share_attempts: crate::attempts::AttemptLimit,
     /// The CA keys unlocked by the custodians, while activated.
     pub(crate) activated: std::sync::RwLock<HashMap<CaName, Arc<dyn Signer>>>,
     /// Where the CA's time comes from (notBefore, thisUpdate, producedAt, genTime, the store's
@@ -276,6 +278,7 @@ impl Engine {
             serial_stock: Mutex::new(HashMap::new()),
             custody,
             presented: Mutex::new(Default::default()),
+            share_attempts: Default::default(),
             activated: Default::default(),
             clock,
         };

@@ -76,6 +76,16 @@ pub enum CustodyError {
     /// The recombined secret does not match the ceremony.
     #[error("the shares presented do not recombine to this ceremony's secret")]
     Recombination,
+    /// Too many refused presentations in a row: the custodian is locked for a while.
+    #[error(
+        "custodian {custodian:?} is locked after too many refused passphrases; try again after {until}"
+    )]
+    Locked {
+        /// The custodian.
+        custodian: String,
+        /// Until when (ISO 8601, UTC).
+        until: String,
+    },
     /// A malformed custody file.
     #[error("custody file {0}: {1}")]
     Malformed(String, String),
@@ -113,6 +123,12 @@ impl Localized for CustodyError {
                 format!(
                     "the share of custodian {f0:?} cannot be opened: wrong passphrase, or the share file was altered"
                 ),
+            ),
+            CustodyError::Locked { custodian, until } => Text::new(
+                format!(
+                    "保管者 {custodian:?} はパスフレーズの誤りが続いたためロックされています（{until} 以降に再試行してください）"
+                ),
+                self.to_string(),
             ),
             CustodyError::Recombination => Text::new(
                 "提示された分散鍵から正しい秘密を復元できません",
@@ -550,6 +566,15 @@ impl Engine {
         if sealed.custodian != custodian {
             return Err(CustodyError::ShareRefused(custodian.to_owned()).into());
         }
+        // Counted before it is checked: parallel guesses get no more checks than the limit.
+        let now = self.now_unix();
+        let attempt =
+            self.share_attempts
+                .claim(custodian, now)
+                .map_err(|until| CustodyError::Locked {
+                    custodian: custodian.to_owned(),
+                    until: hpki_clock::jst::rfc3339_unix(until as i64),
+                })?;
         // scrypt takes a fraction of a second: off the async worker threads.
         let opened = {
             let (record, passphrase) = (record.clone(), Zeroizing::new(passphrase.to_owned()));
@@ -560,18 +585,30 @@ impl Engine {
             .await
             .map_err(|e| CaError::Config(format!("share check did not finish: {e}")))?
         };
+        self.share_attempts
+            .settle(custodian, attempt, opened.is_ok());
         let object = format!("custodian/{custodian}");
+        let actor = format!("custodian:{custodian}");
         let one = match opened {
             Ok(one) => one,
             Err(e) => {
-                self.store
-                    .append_audit(&self.audit(
-                        "custody.share_refused",
-                        &object,
-                        json!({"ceremony_id": record.ceremony_id, "reason": e.to_string()}),
-                    ))
-                    .await?;
-                return Err(e.into());
+                let mut audit = self.audit(
+                    "custody.share_refused",
+                    &object,
+                    json!({"ceremony_id": record.ceremony_id, "reason": e.to_string(),
+                           "attempt": attempt.number, "locked_until": attempt.locks_until}),
+                );
+                audit.actor = actor;
+                self.store.append_audit(&audit).await?;
+                // The refusal that set the lock says so.
+                return Err(match attempt.locks_until {
+                    Some(until) => CustodyError::Locked {
+                        custodian: custodian.to_owned(),
+                        until: hpki_clock::jst::rfc3339_unix(until as i64),
+                    },
+                    None => e,
+                }
+                .into());
             }
         };
         let (count, ready) = {
@@ -579,13 +616,13 @@ impl Engine {
             presented.merge(one);
             (presented.count(), presented.count() >= record.threshold)
         };
-        self.store
-            .append_audit(&self.audit(
-                "custody.share_presented",
-                &object,
-                json!({"ceremony_id": record.ceremony_id, "presented": count, "threshold": record.threshold}),
-            ))
-            .await?;
+        let mut audit = self.audit(
+            "custody.share_presented",
+            &object,
+            json!({"ceremony_id": record.ceremony_id, "presented": count, "threshold": record.threshold}),
+        );
+        audit.actor = actor;
+        self.store.append_audit(&audit).await?;
         if ready {
             self.activate(record).await?;
         }
@@ -679,6 +716,11 @@ impl Engine {
 
     /// Locks the CA keys again and forgets any shares presented. Audited.
     pub async fn deactivate(&self) -> Result<ActivationStatus, CaError> {
+        self.deactivate_as(&self.actor.clone()).await
+    }
+
+    /// [`Engine::deactivate`] by `actor` (the operator of the operator interface), audited so.
+    pub async fn deactivate_as(&self, actor: &str) -> Result<ActivationStatus, CaError> {
         if self.custody.is_none() {
             return Err(CaError::NoCustody);
         }
@@ -692,13 +734,13 @@ impl Engine {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
-        self.store
-            .append_audit(&self.audit(
-                "ca.deactivated",
-                "ca-keys",
-                json!({"was_activated": was_active}),
-            ))
-            .await?;
+        let mut audit = self.audit(
+            "ca.deactivated",
+            "ca-keys",
+            json!({"was_activated": was_active}),
+        );
+        actor.clone_into(&mut audit.actor);
+        self.store.append_audit(&audit).await?;
         Ok(self.activation_status())
     }
 

@@ -88,9 +88,22 @@ impl Engine {
     }
 
     /// Issue an end-entity certificate under `ca` (sign or auth) for the key of the checked
-    /// request `csr` and the validated `subject`. Nothing is stored unless every check passes.
+    /// request `csr` and the validated `subject`, audited as this engine's actor. Nothing is
+    /// stored unless every check passes.
     pub async fn issue(
         &self,
+        ca: CaName,
+        csr: &CheckedCsr,
+        subject: &ValidatedSubject,
+    ) -> Result<Issued, CaError> {
+        self.issue_as(&self.actor.clone(), ca, csr, subject).await
+    }
+
+    /// [`Engine::issue`] for `actor` (an officer, an operator of the operator interface): the
+    /// audit record names who asked.
+    pub async fn issue_as(
+        &self,
+        actor: &str,
         ca: CaName,
         csr: &CheckedCsr,
         subject: &ValidatedSubject,
@@ -151,11 +164,12 @@ impl Engine {
             der: der.clone(),
             issued_at: now as i64,
         };
-        let audit = self.audit(
+        let mut audit = self.audit(
             "certificate.issued",
             &format!("{ca}/{serial_hex}"),
             json!({"subject": subject_dn, "subject_kanji": subject.input.name_kanji, "roles": subject.roles_en, "profile": profile.name()}),
         );
+        actor.clone_into(&mut audit.actor);
         self.store.insert_certificate(&record, &audit).await?;
         Ok(Issued { serial_hex, der })
     }

@@ -13,11 +13,13 @@
 //! - [`crl`]: CRLs (RFC 5280 §5).
 //! - [`cards`]: the 医師資格証 lifecycle (personalisation, renewal, loss, reissue, unblocking).
 //! - [`custody`]: M-of-N custodian control of the CA keys (key ceremony, activation).
+//! - [`attempts`]: the lock on guessing a custodian's passphrase.
 //! - [`epoch`]: fresh reads of the revocation epoch, shared between concurrent requests.
 //! - [`ocsp_responder`]: OCSP answers (RFC 6960, RFC 5019).
 //! - [`tsa`]: the RFC 3161 time-stamping authority (its key and certificate, `POST /tsa`).
 #![forbid(unsafe_code)]
 
+pub mod attempts;
 pub mod authority;
 pub mod cards;
 pub mod ceremony;

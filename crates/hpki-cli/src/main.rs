@@ -175,7 +175,9 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
         /// Loopback address for the operator interface (custodian activation, issuance):
-        /// /admin/activation, /admin/issue/{sign,auth}. Off unless given.
+        /// /admin/activation, /admin/issue/{sign,auth}; every route but a custodian's
+        /// presentation takes a CA operator's token (`hpki officer token`) as
+        /// "Authorization: Bearer". Off unless given.
         #[arg(long)]
         admin_listen: Option<SocketAddr>,
     },

@@ -143,7 +143,43 @@ fn custodians_control_the_ca_keys(backend: common::Backend) {
     assert_eq!(issue(), "409", "a refused share does not count");
     let status = server.present_share(&ca, "bob", right);
     assert!(status.contains("\"activated\":true"), "{status}");
-    assert_eq!(issue(), "201", "issuance once activated");
+
+    // Being on the machine is not a credential: without the operator's token, with a wrong
+    // one, or with the token of an officer who is not a CA operator, nothing is done.
+    let admin = server.admin_url.clone().expect("admin");
+    let reception = ca
+        .ok(&["officer", "token", "--login", "tokyo-reception"])
+        .trim()
+        .to_owned();
+    for (credential, expected) in [
+        (String::new(), "401"),
+        ("-H 'authorization: Bearer 00112233'".to_owned(), "401"),
+        (format!("-H 'authorization: Bearer {reception}'"), "403"),
+    ] {
+        assert_eq!(
+            server.admin_issue_with(&ca, &csr, SUBJECT, &cert, &credential),
+            expected,
+            "{credential}"
+        );
+        let answer = std::fs::read_to_string(&cert).unwrap_or_default();
+        assert!(
+            !answer.contains("CERTIFICATE") && answer.contains("error_ja"),
+            "nothing issued with {credential:?}: {answer}"
+        );
+        let (_, code) = common::sh_out(&format!(
+            "curl -sS -o /dev/null -w '%{{http_code}}' -X DELETE {credential} {admin}/admin/activation"
+        ));
+        assert_eq!(code, expected, "deactivation with {credential:?}");
+        let (_, code) = common::sh_out(&format!(
+            "curl -sS -o /dev/null -w '%{{http_code}}' {credential} {admin}/admin/activation"
+        ));
+        assert_eq!(code, expected, "status with {credential:?}");
+    }
+    assert_eq!(
+        issue(),
+        "201",
+        "issuance once activated, by the CA operator"
+    );
     ca.verify_sign_chain(&cert);
     // OCSP answers for the certificate just issued.
     let ocsp = sh(&format!(
@@ -157,7 +193,34 @@ fn custodians_control_the_ca_keys(backend: common::Backend) {
     let status = server.deactivate();
     assert!(status.contains("\"activated\":false"), "{status}");
     assert_eq!(issue(), "409", "issuance after deactivation");
+
+    // Guessing a custodian's passphrase: five refusals lock the custodian, and then even the
+    // right passphrase is refused.
+    for _ in 0..4 {
+        let refused = server.present_share(&ca, "carol", "guess");
+        assert!(refused.contains("cannot be opened"), "{refused}");
+    }
+    let refused = server.present_share(&ca, "carol", "guess");
+    assert!(refused.contains("locked"), "{refused}");
+    let refused = server.present_share(&ca, "carol", CUSTODIANS[2].1);
+    assert!(refused.contains("locked"), "{refused}");
     drop(server);
+
+    // Every action of the operator interface is audited as who did it.
+    let audit = ca.ok(&["audit", "show"]);
+    for (action, actor) in [
+        ("custody.share_presented", "custodian:alice"),
+        ("custody.share_refused", "custodian:carol"),
+        ("certificate.issued", "officer:hq-operator@hq"),
+        ("ca.deactivated", "officer:hq-operator@hq"),
+    ] {
+        assert!(
+            audit
+                .lines()
+                .any(|l| l.contains(action) && l.contains(actor)),
+            "{action} by {actor}:\n{audit}"
+        );
+    }
 
     // The operator interface stays on loopback.
     let (ok, out) = run(

@@ -411,10 +411,17 @@ impl Ca {
                 urls.push(u.trim_end_matches("/admin/").to_owned());
             }
         }
+        // The demo's CA operator signs in to the operator interface with an API token.
+        let operator_token = admin.then(|| {
+            self.ok(&["officer", "token", "--login", "hq-operator"])
+                .trim()
+                .to_owned()
+        });
         Server {
             child,
             url: urls[0].clone(),
             admin_url: urls.get(1).cloned(),
+            operator_token,
         }
     }
 }
@@ -424,6 +431,8 @@ pub struct Server {
     pub url: String,
     /// The operator interface, when started with it.
     pub admin_url: Option<String>,
+    /// The demo CA operator's token for it.
+    operator_token: Option<String>,
 }
 
 impl Server {
@@ -443,18 +452,40 @@ impl Server {
         ))
     }
 
+    /// The `Authorization` header option of curl with the operator's token.
+    fn operator(&self) -> String {
+        let token = self.operator_token.as_deref().expect("operator token");
+        format!("-H 'authorization: Bearer {token}'")
+    }
+
     /// Locks the CA keys again on the operator interface; the JSON answer.
     pub fn deactivate(&self) -> String {
         let admin = self
             .admin_url
             .as_deref()
             .expect("started with the operator interface");
-        sh(&format!("curl -sS -X DELETE {admin}/admin/activation"))
+        sh(&format!(
+            "curl -sS -X DELETE {} {admin}/admin/activation",
+            self.operator()
+        ))
     }
 
     /// Asks the operator interface to issue a signing certificate for `csr` and `subject`
     /// into `out`; the HTTP status.
     pub fn admin_issue(&self, ca: &Ca, csr: &Path, subject: &str, out: &Path) -> String {
+        self.admin_issue_with(ca, csr, subject, out, &self.operator())
+    }
+
+    /// [`Server::admin_issue`] with the curl options `credential` instead of the operator's
+    /// token (none, another officer's, a wrong one).
+    pub fn admin_issue_with(
+        &self,
+        ca: &Ca,
+        csr: &Path,
+        subject: &str,
+        out: &Path,
+        credential: &str,
+    ) -> String {
         let admin = self
             .admin_url
             .as_deref()
@@ -465,7 +496,7 @@ impl Server {
         });
         let file = ca.write("issue.json", &request.to_string());
         sh_out(&format!(
-            "curl -sS -o '{}' -w '%{{http_code}}' -H 'content-type: application/json' --data-binary @'{}' {admin}/admin/issue/sign",
+            "curl -sS -o '{}' -w '%{{http_code}}' {credential} -H 'content-type: application/json' --data-binary @'{}' {admin}/admin/issue/sign",
             out.display(),
             file.display()
         ))

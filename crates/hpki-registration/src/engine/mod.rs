@@ -70,7 +70,8 @@ impl Officer {
         self.roles.contains(&role)
     }
 
-    fn actor(&self) -> String {
+    /// Who this officer is in the audit log: `officer:LOGIN@OFFICE`.
+    pub fn actor(&self) -> String {
         format!("officer:{}@{}", self.login, self.office.id)
     }
 }
