@@ -347,7 +347,11 @@ impl Engine {
             let csr = build_csr(&signer, subject)?;
             let checked = crate::issue::CheckedCsr::parse(&csr)?;
             let subject = self.subject(subject_json)?;
-            issued.push(self.issue(ca_of(key), &checked, &subject).await?);
+            let issued_for = format!("card/{}", card.card_id());
+            issued.push(
+                self.issue_for_record(&self.actor, ca_of(key), &checked, &subject, &issued_for)
+                    .await?,
+            );
             pending.push(new);
         }
         for (new, cert) in pending.iter().zip(issued.iter()) {
@@ -418,7 +422,7 @@ impl Engine {
                 }
                 let (status, sign, auth) = match &previous {
                     Some((s, a)) => (CardStatus::Active, s.clone(), a.clone()),
-                    None => (CardStatus::Revoked, None, None),
+                    None => (CardStatus::Failed, None, None),
                 };
                 self.store
                     .update_card(

@@ -95,7 +95,8 @@ impl Engine {
             .revoke(ca.as_str(), &serial_hex, reason as i32, now, &audit)
             .await?
         {
-            RevokeOutcome::Revoked => Ok(serial_hex),
+            // `Linked` comes only from `revoke_unlinked`, which recovery uses.
+            RevokeOutcome::Revoked | RevokeOutcome::Linked => Ok(serial_hex),
             RevokeOutcome::AlreadyRevoked => Err(CaError::AlreadyRevoked(serial_hex)),
             RevokeOutcome::NotFound => Err(CaError::NoSuchCertificate(serial_hex, ca.to_string())),
         }

@@ -54,6 +54,18 @@ impl CheckedCsr {
     pub fn request(&self) -> &CertReq {
         &self.0
     }
+
+    /// SHA-256 of the requested key's DER SubjectPublicKeyInfo, hex: how the store knows a key
+    /// it certified before.
+    pub fn key_hash(&self) -> Result<String, CaError> {
+        Ok(key_hash(&self.0.info.public_key.to_der()?))
+    }
+}
+
+/// SHA-256 of a DER SubjectPublicKeyInfo, hex (the store's `spki_sha256`).
+pub fn key_hash(spki_der: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(spki_der))
 }
 
 /// Parse and check a PKCS#10 request given as PEM or DER: well-formed, self-signature valid,
@@ -99,14 +111,55 @@ impl Engine {
         self.issue_as(&self.actor.clone(), ca, csr, subject).await
     }
 
+    /// Refuses the key of `csr` if any CA of this store certified it before
+    /// ([`hpki_store::StoreError::KeyCertified`]); returns its hash.
+    pub async fn check_key_unused(&self, csr: &CheckedCsr) -> Result<String, CaError> {
+        let spki_sha256 = csr.key_hash()?;
+        match self.store.certificate_by_key(&spki_sha256).await? {
+            Some(earlier) => Err(hpki_store::StoreError::KeyCertified {
+                ca: earlier.ca,
+                serial_hex: earlier.serial_hex,
+            }
+            .into()),
+            None => Ok(spki_sha256),
+        }
+    }
+
     /// [`Engine::issue`] for `actor` (an officer, an operator of the operator interface): the
-    /// audit record names who asked.
+    /// audit record names who asked. The certificate is handed to the requester: complete when
+    /// stored.
     pub async fn issue_as(
         &self,
         actor: &str,
         ca: CaName,
         csr: &CheckedCsr,
         subject: &ValidatedSubject,
+    ) -> Result<Issued, CaError> {
+        self.issue_inner(actor, ca, csr, subject, None).await
+    }
+
+    /// [`Engine::issue_as`] for the record `issued_for` (`application/ID`, `card/ID`), which
+    /// must take the certificate in the transaction that records it; until then recovery
+    /// ([`Engine::recover`]) counts it as abandoned (see `hpki_store`'s `issuance.rs`).
+    pub async fn issue_for_record(
+        &self,
+        actor: &str,
+        ca: CaName,
+        csr: &CheckedCsr,
+        subject: &ValidatedSubject,
+        issued_for: &str,
+    ) -> Result<Issued, CaError> {
+        self.issue_inner(actor, ca, csr, subject, Some(issued_for.to_owned()))
+            .await
+    }
+
+    async fn issue_inner(
+        &self,
+        actor: &str,
+        ca: CaName,
+        csr: &CheckedCsr,
+        subject: &ValidatedSubject,
+        issued_for: Option<String>,
     ) -> Result<Issued, CaError> {
         let profile = ca
             .end_entity_profile()
@@ -120,6 +173,9 @@ impl Engine {
         let now = self.now_unix();
         let validity = self.config.policy.end_entity_validity_days * 86_400;
 
+        // A key is certified once, ever: refused before a serial is taken or anything signed
+        // (the store checks again when it records, for two requests of one key at once).
+        let spki_sha256 = self.check_key_unused(csr).await?;
         let serial = self.take_serial(ca).await?;
 
         let params = TbsParams {
@@ -163,6 +219,8 @@ impl Engine {
             not_after: (now + validity) as i64,
             der: der.clone(),
             issued_at: now as i64,
+            spki_sha256: Some(spki_sha256),
+            issued_for,
         };
         let mut audit = self.audit(
             "certificate.issued",

@@ -11,6 +11,7 @@
 //! - [`ceremony`]: creating the hierarchy (`init`), CSRs and installing certificates.
 //! - [`issue`]: issuance from a PKCS#10 CSR.
 //! - [`crl`]: CRLs (RFC 5280 §5).
+//! - [`recover`]: after a crash, what no record took is revoked (`hpki ca recover`).
 //! - [`cards`]: the 医師資格証 lifecycle (personalisation, renewal, loss, reissue, unblocking).
 //! - [`custody`]: M-of-N custodian control of the CA keys (key ceremony, activation).
 //! - [`attempts`]: the lock on guessing a custodian's passphrase.
@@ -31,6 +32,7 @@ pub mod epoch;
 pub mod error;
 pub mod issue;
 pub mod ocsp_responder;
+pub mod recover;
 pub mod sealed;
 pub mod tsa;
 

@@ -285,6 +285,17 @@ enum CaCommand {
         #[arg(long, default_value = "unspecified")]
         reason: String,
     },
+    /// After a crash: revoke what was issued for an application or a card that never took it,
+    /// mark cards left half-personalised as failed, give certificates of earlier releases their
+    /// key hash (復旧). `hpki serve` does the same at start for what is older than 10 minutes.
+    Recover {
+        #[command(flatten)]
+        common: Common,
+        /// Leave alone what was issued in the last SECONDS (an issuance still running in another
+        /// process); 0 when nothing else is issuing.
+        #[arg(long, default_value_t = 0)]
+        grace: u64,
+    },
     /// Publish a CRL now and write it (DER).
     Crl {
         #[command(flatten)]
@@ -633,15 +644,36 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// What [`issue_from_files`] did.
+enum FromFiles {
+    /// A new certificate, written.
+    Issued(hpki_ca::issue::Issued),
+    /// The key's certificate of the same CA and subject existed (an earlier run, perhaps
+    /// killed before it wrote the file): written again, nothing issued.
+    Existing(String),
+}
+
+impl FromFiles {
+    /// Its serial, hex.
+    fn serial_hex(&self) -> &str {
+        match self {
+            FromFiles::Issued(i) => &i.serial_hex,
+            FromFiles::Existing(s) => s,
+        }
+    }
+}
+
 /// One certificate from the files of a request: the CSR (PEM or DER) and the subject JSON
-/// checked, issued under `ca`, written to `out` (PEM).
+/// checked, issued under `ca`, written to `out` (PEM). Idempotent: if this key already has a
+/// valid certificate of `ca` for the same subject, that one is written instead; a key certified
+/// otherwise (another CA, another subject, revoked) is refused.
 async fn issue_from_files(
     engine: &Engine,
     ca: CaName,
     csr: &Path,
     subject: &Path,
     out: &Path,
-) -> Result<hpki_ca::issue::Issued> {
+) -> Result<FromFiles> {
     let subject = String::from_utf8(read(subject)?).context_text(|| {
         Text::new(
             "申請者情報の JSON は UTF-8 で指定してください",
@@ -650,9 +682,48 @@ async fn issue_from_files(
     })?;
     let subject = engine.subject(&subject)?;
     let csr = hpki_ca::issue::CheckedCsr::parse(&read(csr)?)?;
+    if let Some(earlier) = engine.store.certificate_by_key(&csr.key_hash()?).await?
+        && earlier.ca == ca.as_str()
+        && earlier.status == hpki_store::CertStatus::Good
+        && earlier.subject == subject.subject_name()?.to_string()
+    {
+        let pem = hpki_ca::issue::pem_encode("CERTIFICATE", &earlier.der);
+        if std::fs::read(out).ok().as_deref() != Some(pem.as_bytes()) {
+            write(out, pem.as_bytes())?;
+        }
+        return Ok(FromFiles::Existing(earlier.serial_hex));
+    }
     let issued = engine.issue(ca, &csr, &subject).await?;
     write(out, issued.pem().as_bytes())?;
-    Ok(issued)
+    Ok(FromFiles::Issued(issued))
+}
+
+/// What recovery did, one line each.
+fn print_recovery(r: &hpki_ca::recover::Recovery) {
+    for (ca, serial, issued_for) in &r.revoked {
+        println!(
+            "  revoked {ca}/{serial}: issued for {issued_for}, never recorded / {issued_for} のために発行され記録されなかった証明書 {ca}/{serial} を失効させました"
+        );
+    }
+    for card in &r.cards_failed {
+        println!(
+            "  card {card}: personalisation abandoned / カード {card} の発行処理は中断されたため失敗としました"
+        );
+    }
+    if r.key_hashes_filled > 0 {
+        println!(
+            "  key hashes recorded for {} earlier certificate(s) / 以前の証明書 {} 件の鍵を記録しました",
+            r.key_hashes_filled, r.key_hashes_filled
+        );
+    }
+    for (ca, serial) in &r.keys_shared {
+        println!(
+            "  WARNING: {ca}/{serial} certifies a key another certificate holds / 警告：{ca}/{serial} の鍵は別の証明書と同じです"
+        );
+    }
+    if r.is_empty() {
+        println!("nothing to recover / 復旧の必要はありません");
+    }
 }
 
 /// `hpki migrate`: each migration printed as it commits.
@@ -687,8 +758,16 @@ async fn migrate(common: &Common) -> Result<()> {
     Ok(())
 }
 
+/// At the start of `hpki serve`, recovery leaves alone what is younger than this.
+const SERVE_RECOVERY_GRACE_SECONDS: i64 = 600;
+
 async fn serve(common: &Common, listen: SocketAddr, admin: Option<SocketAddr>) -> Result<()> {
     let engine = Arc::new(open(common, true).await?);
+    // What a crash left behind; what is recent may be another server's issuance in progress.
+    let recovered = engine.recover(SERVE_RECOVERY_GRACE_SECONDS).await?;
+    if !recovered.is_empty() {
+        print_recovery(&recovered);
+    }
     let status = engine.activation_status();
     if status.custody && !status.activated {
         println!(
@@ -753,12 +832,17 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
             let engine = open(&common, true).await?;
             engine.authority(ca.into())?;
             if let (Some(csr), Some(subject), Some(out)) = (csr, subject, out) {
-                let issued = issue_from_files(&engine, ca.into(), &csr, &subject, &out).await?;
-                println!(
-                    "issued serial {} → {} / 証明書を発行しました",
-                    issued.serial_hex,
-                    out.display()
-                );
+                match issue_from_files(&engine, ca.into(), &csr, &subject, &out).await? {
+                    FromFiles::Issued(issued) => println!(
+                        "issued serial {} → {} / 証明書を発行しました",
+                        issued.serial_hex,
+                        out.display()
+                    ),
+                    FromFiles::Existing(serial) => println!(
+                        "this key's certificate {serial} was issued before; written again → {} / この鍵の証明書は発行済みです（再出力しました）",
+                        out.display()
+                    ),
+                }
             } else if let (Some(dir), Some(out_dir)) = (csr_dir, out_dir) {
                 return issue_batch(Arc::new(engine), ca.into(), &dir, &out_dir).await;
             } else {
@@ -805,6 +889,10 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
             let reason = parse_reason(&reason)?;
             let serial = engine.revoke(ca.into(), &serial, reason).await?;
             println!("revoked {serial} / 失効させました");
+        }
+        CaCommand::Recover { common, grace } => {
+            let engine = open(&common, false).await?;
+            print_recovery(&engine.recover(grace as i64).await?);
         }
         CaCommand::Crl { common, ca, out } => {
             let engine = open(&common, true).await?;
@@ -906,6 +994,7 @@ async fn issue_batch(
     // results are reported in file order.
     let mut in_flight = std::collections::VecDeque::new();
     let mut failed = 0usize;
+    let mut existing = 0usize;
     let mut next = csrs.iter();
     loop {
         while in_flight.len() < BATCH_IN_FLIGHT {
@@ -922,8 +1011,7 @@ async fn issue_batch(
             );
             let task = tokio::spawn(async move {
                 let subject = csr.with_extension("json");
-                let issued = issue_from_files(&engine, ca, &csr, &subject, &out).await?;
-                Ok::<_, anyhow::Error>(issued.serial_hex)
+                issue_from_files(&engine, ca, &csr, &subject, &out).await
             });
             in_flight.push_back((stem, task));
         }
@@ -939,7 +1027,17 @@ async fn issue_batch(
             )),
         };
         match result {
-            Ok(serial) => report(&pb, format!("  {stem}: issued {serial}")),
+            Ok(FromFiles::Issued(i)) => report(&pb, format!("  {stem}: issued {}", i.serial_hex)),
+            Ok(done @ FromFiles::Existing(_)) => {
+                existing += 1;
+                report(
+                    &pb,
+                    format!(
+                        "  {stem}: issued before, {} (file written) / 発行済み",
+                        done.serial_hex()
+                    ),
+                )
+            }
             Err(e) => {
                 failed += 1;
                 report(
@@ -951,10 +1049,9 @@ async fn issue_batch(
         pb.inc(1);
     }
     pb.finish_and_clear();
+    let issued = csrs.len() - failed - existing;
     println!(
-        "{} issued, {failed} failed / 発行 {} 件、失敗 {failed} 件",
-        csrs.len() - failed,
-        csrs.len() - failed
+        "{issued} issued, {existing} issued before, {failed} failed / 発行 {issued} 件、発行済み {existing} 件、失敗 {failed} 件"
     );
     Ok(if failed == 0 {
         ExitCode::SUCCESS

@@ -476,12 +476,86 @@ fn batch_issuance_reports_each_file(b: Backend) {
         "a failed file makes the batch exit non-zero"
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("3 issued, 1 failed"), "{text}");
+    assert!(
+        text.contains("3 issued, 0 issued before, 1 failed"),
+        "{text}"
+    );
     assert!(text.contains("e: FAILED"), "{text}");
     for i in 0..3 {
         assert!(out_dir.join(format!("d{i}.pem")).exists());
     }
     assert!(!out_dir.join("e.pem").exists());
+    assert_eq!(ca.certificate_count(), 3);
+
+    // A re-run (say after a kill) issues nothing twice: what the register holds for a key is
+    // written again, a lost file included.
+    let first: Vec<_> = (0..3)
+        .map(|i| std::fs::read(out_dir.join(format!("d{i}.pem"))).unwrap())
+        .collect();
+    std::fs::remove_file(out_dir.join("d1.pem")).unwrap();
+    let out = ca.run(&[
+        "ca",
+        "issue",
+        "--ca",
+        "sign",
+        "--csr-dir",
+        dir.to_str().unwrap(),
+        "--out-dir",
+        out_dir.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("0 issued, 3 issued before, 1 failed"),
+        "{text}"
+    );
+    assert_eq!(ca.certificate_count(), 3, "no duplicate");
+    for (i, pem) in first.iter().enumerate() {
+        assert_eq!(
+            &std::fs::read(out_dir.join(format!("d{i}.pem"))).unwrap(),
+            pem
+        );
+    }
+
+    // One key, two doctors: d1's key asked for by another subscriber is refused.
+    let other = ca.path("other.json");
+    std::fs::write(
+        &other,
+        r#"{"name_romaji":"Other Doctor","name_kanji":"別の医師","subscriber_id":"JMA000099","role":"Medical Doctor"}"#,
+    )
+    .unwrap();
+    let (ok, text) = ca.run_with(
+        &[
+            "ca",
+            "issue",
+            "--ca",
+            "sign",
+            "--csr",
+            dir.join("d1.csr").to_str().unwrap(),
+            "--subject",
+            other.to_str().unwrap(),
+            "--out",
+            ca.path("other.pem").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(!ok && text.contains("certified before"), "{text}");
+    // And for the same doctor under the other CA.
+    let (ok, text) = ca.run_with(
+        &[
+            "ca",
+            "issue",
+            "--ca",
+            "auth",
+            "--csr",
+            dir.join("d1.csr").to_str().unwrap(),
+            "--subject",
+            dir.join("d1.json").to_str().unwrap(),
+            "--out",
+            ca.path("other.pem").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(!ok && text.contains("certified before"), "{text}");
     assert_eq!(ca.certificate_count(), 3);
 }
 

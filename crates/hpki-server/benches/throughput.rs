@@ -416,6 +416,8 @@ async fn breakdown(engine: &Engine, csr: &[u8]) -> Result<(), BoxError> {
             not_after: 0,
             der: der.clone(),
             issued_at: 0,
+            spki_sha256: Some(format!("bench key {serial}")),
+            issued_for: None,
         };
         let audit = engine.audit("bench.store", serial, serde_json::json!({}));
         engine.store.insert_certificate(&record, &audit).await?;

@@ -115,6 +115,7 @@ fn refusal(e: &CaError) -> StatusCode {
             StatusCode::FORBIDDEN
         }
         CaError::NoCustody | CaError::UnknownCa(_) => StatusCode::NOT_FOUND,
+        CaError::Store(hpki_store::StoreError::KeyCertified { .. }) => StatusCode::CONFLICT,
         CaError::Store(_) | CaError::StoreUnavailable(_) | CaError::Io { .. } => {
             StatusCode::INTERNAL_SERVER_ERROR
         }

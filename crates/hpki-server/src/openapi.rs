@@ -19,7 +19,7 @@ pub const DOCUMENT: &str = r##"{
         "required": ["error"],
         "properties": {"error": {"type": "object", "required": ["code", "message", "message_ja", "message_en", "fields"],
           "properties": {
-            "code": {"type": "string", "description": "not_authenticated, login_failed, locked, forbidden, missing_role, separation_of_duties, not_found, invalid, reason_required, papers_not_arrived, not_allowed_at_stage, version_conflict, bad_input, ca_refused, internal"},
+            "code": {"type": "string", "description": "not_authenticated, login_failed, locked, forbidden, missing_role, separation_of_duties, not_found, invalid, reason_required, papers_not_arrived, not_allowed_at_stage, version_conflict, bad_input, ca_refused, key_certified, busy, internal"},
             "message": {"type": "string", "description": "English, as message_en (kept for clients of the first release)"}, "message_ja": {"type": "string", "description": "日本語（英語を含まない）"}, "message_en": {"type": "string", "description": "English (no Japanese)"},
             "fields": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}}}}}
       },

@@ -82,6 +82,9 @@ pub fn classify(e: &RegistrationError) -> (StatusCode, &'static str) {
         }
         E::Conflict => (StatusCode::CONFLICT, "version_conflict"),
         E::BadInput(_) => (StatusCode::BAD_REQUEST, "bad_input"),
+        E::Ca(hpki_ca::CaError::Store(hpki_store::StoreError::KeyCertified { .. })) => {
+            (StatusCode::CONFLICT, "key_certified")
+        }
         E::Ca(_) => (StatusCode::UNPROCESSABLE_ENTITY, "ca_refused"),
         E::Store(_) | E::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
     }

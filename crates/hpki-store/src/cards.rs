@@ -22,6 +22,9 @@ pub enum CardStatus {
     Lost,
     /// Its certificates are revoked for another reason (qualification lost, replaced).
     Revoked,
+    /// Its personalisation did not complete (refused, interrupted): it never held a valid
+    /// certificate; whatever was issued for it is revoked.
+    Failed,
 }
 
 impl CardStatus {
@@ -32,6 +35,7 @@ impl CardStatus {
             CardStatus::Active => "active",
             CardStatus::Lost => "lost",
             CardStatus::Revoked => "revoked",
+            CardStatus::Failed => "failed",
         }
     }
 
@@ -42,6 +46,7 @@ impl CardStatus {
             CardStatus::Active => "有効",
             CardStatus::Lost => "紛失",
             CardStatus::Revoked => "失効",
+            CardStatus::Failed => "発行失敗",
         }
     }
 
@@ -51,6 +56,7 @@ impl CardStatus {
             "active" => CardStatus::Active,
             "lost" => CardStatus::Lost,
             "revoked" => CardStatus::Revoked,
+            "failed" => CardStatus::Failed,
             other => {
                 return Err(StoreError::corrupt(
                     format!("カードの状態 {other:?} は不明です"),
@@ -234,6 +240,37 @@ impl Store {
                 format!("カード {card_id} は登録されていません"),
                 format!("no card {card_id}"),
             ));
+        }
+        if status == CardStatus::Active {
+            // The card takes the certificates issued for it (see `issuance.rs`); those of an
+            // earlier personalisation were taken then.
+            let issued_for = format!("card/{card_id}");
+            let mut new = Vec::new();
+            for (ca, serial) in [("sign", sign_serial), ("auth", auth_serial)] {
+                let Some(serial) = serial else { continue };
+                let row = sqlx::query(
+                    "SELECT issued_for, linked_at FROM certificates
+                     WHERE ca = $1 AND serial_hex = $2",
+                )
+                .bind(ca)
+                .bind(serial.to_owned())
+                .fetch_optional(&mut *tx)
+                .await?;
+                let pending = match &row {
+                    Some(r) => {
+                        r.try_get::<Option<String>, _>(0)?.as_deref() == Some(issued_for.as_str())
+                            && r.try_get::<Option<i64>, _>(1)?.is_none()
+                    }
+                    None => false,
+                };
+                if pending {
+                    new.push((ca.to_owned(), serial.to_owned()));
+                }
+            }
+            if let Err(e) = crate::issuance::link_in(&mut tx, &issued_for, &new, self.now()).await {
+                tx.rollback().await?;
+                return Err(e);
+            }
         }
         self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;

@@ -42,6 +42,20 @@ pub struct NewCertificate {
     pub der: Vec<u8>,
     /// When it was issued, Unix seconds.
     pub issued_at: i64,
+    /// SHA-256 of the certified key's DER SubjectPublicKeyInfo, hex, for an end-entity
+    /// certificate: a key is certified once, ever ([`StoreError::KeyCertified`]).
+    pub spki_sha256: Option<String>,
+    /// The record that is to take the certificate (`application/ID`, `card/ID`), which links
+    /// it with [`Store::change_application`] or [`Store::update_card`]; `None` for a
+    /// certificate handed to its requester at once, complete when stored.
+    pub issued_for: Option<String>,
+}
+
+impl NewCertificate {
+    /// When the certificate is complete at insertion (nothing else is to take it): then.
+    pub(crate) fn linked_at(&self) -> Option<i64> {
+        self.issued_for.is_none().then_some(self.issued_at)
+    }
 }
 
 /// Whether a certificate is revoked.
@@ -89,6 +103,9 @@ pub enum RevokeOutcome {
     AlreadyRevoked,
     /// The CA issued no certificate with that serial; nothing changed.
     NotFound,
+    /// Only for [`Store::revoke_unlinked`]: the record it was issued for took it meanwhile;
+    /// nothing changed.
+    Linked,
 }
 
 /// One entry of a CA's revocation list.
@@ -266,11 +283,28 @@ impl Store {
             return Ok(());
         }
         let mut tx = self.begin_write().await?;
+        // A key certified before, by any CA: told apart from a database error. Inside the write
+        // transaction, so two issuers of one key cannot both pass.
+        if let Some(spki) = &cert.spki_sha256 {
+            let earlier =
+                sqlx::query("SELECT ca, serial_hex FROM certificates WHERE spki_sha256 = $1")
+                    .bind(spki.clone())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(row) = earlier {
+                tx.rollback().await?;
+                return Err(StoreError::KeyCertified {
+                    ca: row.try_get(0)?,
+                    serial_hex: row.try_get(1)?,
+                });
+            }
+        }
         // The usual case, the serial was reserved before signing: one statement.
         let mut inserted = sqlx::query(
             "INSERT INTO certificates
-                (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at)
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8
+                (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at,
+                 spki_sha256, issued_for, linked_at)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
              WHERE EXISTS (SELECT 1 FROM serials WHERE ca = $1 AND serial_hex = $2)
              ON CONFLICT (ca, serial_hex) DO NOTHING",
         )
@@ -282,6 +316,9 @@ impl Store {
         .bind(cert.not_after)
         .bind(cert.der.clone())
         .bind(cert.issued_at)
+        .bind(cert.spki_sha256.clone())
+        .bind(cert.issued_for.clone())
+        .bind(cert.linked_at())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -298,8 +335,9 @@ impl Store {
             .await?;
             inserted = sqlx::query(
                 "INSERT INTO certificates
-                    (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                    (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at,
+                     spki_sha256, issued_for, linked_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
                  ON CONFLICT (ca, serial_hex) DO NOTHING",
             )
             .bind(ca.clone())
@@ -310,6 +348,9 @@ impl Store {
             .bind(cert.not_after)
             .bind(cert.der.clone())
             .bind(cert.issued_at)
+            .bind(cert.spki_sha256.clone())
+            .bind(cert.issued_for.clone())
+            .bind(cert.linked_at())
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -412,6 +453,35 @@ impl Store {
         revoked_at: i64,
         audit: &AuditEvent,
     ) -> Result<RevokeOutcome, StoreError> {
+        self.revoke_if(ca, serial_hex, reason, revoked_at, audit, false)
+            .await
+    }
+
+    /// [`Store::revoke`], only if the certificate was issued for a record that has not taken
+    /// it (see [`NewCertificate::issued_for`]): what recovery revokes. A certificate its record
+    /// took meanwhile is left alone ([`RevokeOutcome::Linked`]); the record's link, for its
+    /// part, refuses a certificate revoked meanwhile, so the two never both happen.
+    pub async fn revoke_unlinked(
+        &self,
+        ca: &str,
+        serial_hex: &str,
+        reason: i32,
+        revoked_at: i64,
+        audit: &AuditEvent,
+    ) -> Result<RevokeOutcome, StoreError> {
+        self.revoke_if(ca, serial_hex, reason, revoked_at, audit, true)
+            .await
+    }
+
+    async fn revoke_if(
+        &self,
+        ca: &str,
+        serial_hex: &str,
+        reason: i32,
+        revoked_at: i64,
+        audit: &AuditEvent,
+        unlinked_only: bool,
+    ) -> Result<RevokeOutcome, StoreError> {
         let ca = normalize_ca(ca)?;
         let serial = normalize_serial(serial_hex)?;
         if !(0..=10).contains(&reason) || reason == 7 {
@@ -422,12 +492,13 @@ impl Store {
         }
         check_event(audit)?;
         let mut tx = self.begin_write().await?;
-        let row =
-            sqlx::query("SELECT revoked_at FROM certificates WHERE ca = $1 AND serial_hex = $2")
-                .bind(ca.clone())
-                .bind(serial.clone())
-                .fetch_optional(&mut *tx)
-                .await?;
+        let row = sqlx::query(
+            "SELECT revoked_at, linked_at FROM certificates WHERE ca = $1 AND serial_hex = $2",
+        )
+        .bind(ca.clone())
+        .bind(serial.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
         let Some(row) = row else {
             tx.rollback().await?;
             return Ok(RevokeOutcome::NotFound);
@@ -435,6 +506,10 @@ impl Store {
         if row.try_get::<Option<i64>, _>(0)?.is_some() {
             tx.rollback().await?;
             return Ok(RevokeOutcome::AlreadyRevoked);
+        }
+        if unlinked_only && row.try_get::<Option<i64>, _>(1)?.is_some() {
+            tx.rollback().await?;
+            return Ok(RevokeOutcome::Linked);
         }
         sqlx::query(
             "UPDATE certificates SET revoked_at = $1, revocation_reason = $2

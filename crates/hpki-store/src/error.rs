@@ -18,6 +18,17 @@ pub enum StoreError {
     /// already issued, a CRL number already recorded), or it changed meanwhile.
     #[error("{0}")]
     Conflict(Text),
+    /// The public key was certified before (by any CA of this store): a key is certified for
+    /// one certificate only, ever.
+    #[error(
+        "this public key was certified before (certificate {serial_hex} of CA {ca}); a key is certified once only: generate a new key pair"
+    )]
+    KeyCertified {
+        /// The CA of the earlier certificate.
+        ca: String,
+        /// Its serial, hex.
+        serial_hex: String,
+    },
     /// The database holds something this build cannot accept (a missing audit head, a changed
     /// migration, a value out of range).
     #[error("inconsistent database: {0}")]
@@ -78,6 +89,12 @@ impl Localized for StoreError {
                 .clone()
                 .after(Text::new("入力が不正です", "invalid input")),
             StoreError::Conflict(t) => t.clone(),
+            StoreError::KeyCertified { ca, serial_hex } => Text::new(
+                format!(
+                    "この公開鍵は既に証明されています（認証局 {ca} の証明書 {serial_hex}）。鍵は一度しか証明しません。新しい鍵ペアを生成してください"
+                ),
+                self.to_string(),
+            ),
             StoreError::Corrupt(t) => t.clone().after(Text::new(
                 "データベースの内容が不整合です",
                 "inconsistent database",

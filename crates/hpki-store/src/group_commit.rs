@@ -33,8 +33,9 @@ const GROUP_MAX: usize = 64;
 /// place in the group, they become `$N`.
 const INSERT_ONE: &str = "
     INSERT INTO certificates
-        (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at)
-    SELECT :p1:, :p2:, :p3:, :p4:, :p5:, :p6:, :p7:, :p8:
+        (ca, serial_hex, subject, profile, not_before, not_after, der, issued_at,
+         spki_sha256, issued_for, linked_at)
+    SELECT :p1:, :p2:, :p3:, :p4:, :p5:, :p6:, :p7:, :p8:, :p18:, :p19:, :p20:
     WHERE EXISTS (SELECT 1 FROM serials WHERE ca = :p1: AND serial_hex = :p2:);
     UPDATE audit_head SET last_seq = :p9:, last_hash = :p10:
     WHERE id = 1 AND last_seq = :p11: AND last_hash = :p12: AND changes() = 1;
@@ -42,7 +43,7 @@ const INSERT_ONE: &str = "
     VALUES (:p9:, CASE WHEN changes() = 1 THEN :p13: END, :p14:, :p15:, :p16:, :p17:, :p12:, :p10:);";
 
 /// Parameters of [`INSERT_ONE`].
-const PARAMS_PER_INSERT: usize = 17;
+const PARAMS_PER_INSERT: usize = 20;
 
 /// One certificate with its audit record, normalised and checked by the store.
 #[derive(Debug)]
@@ -207,7 +208,10 @@ async fn commit_group(
             .bind(insert.audit.actor.clone())
             .bind(insert.audit.action.clone())
             .bind(insert.audit.object.clone())
-            .bind(details);
+            .bind(details)
+            .bind(cert.spki_sha256.clone())
+            .bind(cert.issued_for.clone())
+            .bind(cert.linked_at());
     }
     if conn.run_transaction(query).await.is_err() {
         return Ok(false);

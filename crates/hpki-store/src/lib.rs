@@ -25,6 +25,7 @@
 //! | `certificates` | CA records, reserved serials, issued certificates, revocation, CRLs |
 //! | `audit`, `audit_log` | the hash chain's rules; the audit log's records in the database |
 //! | `group_commit`, `sqlite_writer` | several certificates in one SQLite commit |
+//! | `issuance` | the saga of issuance: what a certificate is for, its link, recovery, the claim on an application |
 //! | `officers` | offices, officers, sign-in failures and locks, API tokens, web sessions |
 //! | `cards`, `ra`, `tsa`, `archive` | the card register; applications and fees; the TSA's records; the archive of signed documents |
 #![forbid(unsafe_code)]
@@ -37,6 +38,7 @@ mod certificates;
 mod connect;
 mod error;
 mod group_commit;
+mod issuance;
 mod migrate;
 mod officers;
 mod ra;
@@ -54,6 +56,7 @@ pub use certificates::{
     RevokedEntry, normalize_serial,
 };
 pub use error::StoreError;
+pub use issuance::UnlinkedCertificate;
 pub use migrate::{MIGRATIONS, Migration, MigrationReport, SchemaState, latest_version};
 pub use officers::{OfficeRecord, OfficerRecord, SessionRecord, SignInAttempt, SignInClaim};
 pub use ra::{
@@ -379,6 +382,8 @@ mod tests {
             not_after: 2,
             der: vec![0x30, 0x00],
             issued_at: 1,
+            spki_sha256: Some(format!("key of {serial}")),
+            issued_for: None,
         }
     }
 
@@ -448,10 +453,24 @@ mod tests {
 
         // A second certificate for a serial: refused, nothing written.
         let before = store.audit_records().await?.len();
+        let mut another_key = cert("a2");
+        another_key.spki_sha256 = Some("another key".into());
         let again = store
-            .insert_certificate(&cert("a2"), &event("a2 again"))
+            .insert_certificate(&another_key, &event("a2 again"))
             .await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        assert_eq!(store.audit_records().await?.len(), before);
+        assert_unlocked(&url).await?;
+
+        // A key certified before, under another serial: refused, nothing written.
+        assert_eq!(store.reserve_serials("sign", &["c1".into()]).await?, ["c1"]);
+        let mut same_key = cert("c1");
+        same_key.spki_sha256 = cert("a2").spki_sha256;
+        let again = store.insert_certificate(&same_key, &event("c1")).await;
+        assert!(
+            matches!(&again, Err(StoreError::KeyCertified { serial_hex, .. }) if serial_hex == "a2"),
+            "{again:?}"
+        );
         assert_eq!(store.audit_records().await?.len(), before);
         assert_unlocked(&url).await?;
 

@@ -60,6 +60,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "applications_license_index",
         source: include_str!("../migrations/0003_applications_license_index.sql"),
     },
+    Migration {
+        version: 4,
+        name: "issuance_integrity",
+        source: include_str!("../migrations/0004_issuance_integrity.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands: its last migration's.

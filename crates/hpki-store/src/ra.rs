@@ -92,6 +92,9 @@ pub struct ApplicationChange {
     pub subscriber_id: Option<String>,
     /// Card ID, if set now.
     pub card_id: Option<String>,
+    /// Certificates issued for this application (CA, serial hex) that it takes now, in the
+    /// same transaction (see `issuance.rs`); the change is refused if one was revoked meanwhile.
+    pub links: Vec<(String, String)>,
 }
 
 /// Which applications to list.
@@ -260,13 +263,21 @@ impl Store {
             app.card_id = Some(c.clone());
         }
         let at = self.now();
+        if !change.links.is_empty() {
+            let issued_for = format!("application/{id}");
+            if let Err(e) = crate::issuance::link_in(&mut tx, &issued_for, &change.links, at).await
+            {
+                tx.rollback().await?;
+                return Err(e);
+            }
+        }
         app.updated_at = at;
         app.version += 1;
         sqlx::query(
             "UPDATE applications SET stage = $1, form = $2, documents = $3, photo = $4,
                 name_kana = $5, name_kanji = $6, license_number = $7, papers_tracking = $8,
                 papers_arrived = $9, subscriber_id = $10, card_id = $11, updated_at = $12,
-                version = $13
+                version = $13, issuing_claim = NULL, issuing_since = NULL
              WHERE id = $14 AND version = $15",
         )
         .bind(app.stage.clone())

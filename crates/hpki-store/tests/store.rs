@@ -54,6 +54,8 @@ fn new_cert(ca: &str, serial: &str, issued_at: i64) -> NewCertificate {
         not_after: issued_at + 86_400 * 365,
         der: vec![0x30, 0x03, 0x02, 0x01, 0x01, 0x00, 0xff],
         issued_at,
+        spki_sha256: Some(format!("key of {ca}/{serial}")),
+        issued_for: None,
     }
 }
 

@@ -3,6 +3,10 @@
 
 use super::*;
 
+/// How long a claim on an application being issued holds before another request may take it
+/// over (its process died), seconds.
+const ISSUANCE_CLAIM_SECONDS: i64 = 10 * 60;
+
 impl Registration {
     /// The subscriber ID of an application: `JMA` and the member ID for JMA members, else
     /// `JMAL` and the medical licence number (医籍登録番号, one per doctor for life), so a
@@ -166,6 +170,13 @@ impl Registration {
 
     /// 発行 with the applicant's own keys: both certificates issued by the CA from the
     /// applicant's CSRs (PEM or DER) and the form; the application moves to 発行済.
+    ///
+    /// Everything that can be refused is refused before anything is signed: a stale version,
+    /// a bad CSR, one key for both certificates, a key certified before. The application is
+    /// then claimed, so that of parallel requests one issues and the others are refused
+    /// ([`RegistrationError::Conflict`]); the certificates are issued for the application and
+    /// taken by it in the transaction that records 発行. If that fails, what was issued is
+    /// revoked at once (and by recovery, should the process die first).
     pub async fn issue_with_csrs(
         &self,
         officer: &Officer,
@@ -178,8 +189,10 @@ impl Registration {
         let to = self
             .check_act(officer, &app, Action::Issue, &ActInput::default())
             .await?;
+        if app.record.version != version {
+            return Err(RegistrationError::Conflict);
+        }
         let subscriber = Self::subscriber_id(&app);
-        let replaced = self.retire_previous_card(officer, &app).await?;
         let subject = self
             .ca
             .subject(&app.form.subject_json(&subscriber).to_string())?;
@@ -187,21 +200,41 @@ impl Registration {
             hpki_ca::issue::CheckedCsr::parse(sign_csr)?,
             hpki_ca::issue::CheckedCsr::parse(auth_csr)?,
         );
-        let sign = self
-            .ca
-            .issue(hpki_ca::CaName::Sign, &sign_csr, &subject)
-            .await?;
-        let auth = self
-            .ca
-            .issue(hpki_ca::CaName::Auth, &auth_csr, &subject)
-            .await?;
-        let change = ApplicationChange {
-            stage: Some(to.as_str().into()),
-            subscriber_id: Some(subscriber.clone()),
-            ..Default::default()
-        };
-        let app = self
-            .record_act(
+        if sign_csr.key_hash()? == auth_csr.key_hash()? {
+            return Err(RegistrationError::bad_input(
+                "署名用と認証用の証明書に同じ鍵は使えません。鍵ペアを別々に生成してください",
+                "the signing and the authentication certificate cannot certify one key: generate two key pairs",
+            ));
+        }
+        for csr in [&sign_csr, &auth_csr] {
+            self.ca.check_key_unused(csr).await?;
+        }
+        let claim = self.claim_issuance(id, version).await?;
+        let issued_for = format!("application/{id}");
+        let mut issued = Vec::new();
+        let outcome = async {
+            let replaced = self.retire_previous_card(officer, &app).await?;
+            for (ca, csr) in [
+                (hpki_ca::CaName::Sign, &sign_csr),
+                (hpki_ca::CaName::Auth, &auth_csr),
+            ] {
+                let cert = self
+                    .ca
+                    .issue_for_record(&officer.actor(), ca, csr, &subject, &issued_for)
+                    .await?;
+                issued.push((ca, cert));
+            }
+            let (sign, auth) = (&issued[0].1, &issued[1].1);
+            let change = ApplicationChange {
+                stage: Some(to.as_str().into()),
+                subscriber_id: Some(subscriber.clone()),
+                links: vec![
+                    ("sign".into(), sign.serial_hex.clone()),
+                    ("auth".into(), auth.serial_hex.clone()),
+                ],
+                ..Default::default()
+            };
+            self.record_act(
                 officer,
                 &app,
                 version,
@@ -212,13 +245,63 @@ impl Registration {
                 json!({"subscriber_id": subscriber, "sign_serial": sign.serial_hex,
                        "auth_serial": auth.serial_hex, "replaces": replaced}),
             )
-            .await?;
-        Ok((app, sign, auth))
+            .await
+        }
+        .await;
+        match outcome {
+            Ok(app) => {
+                let mut certs = issued.into_iter().map(|(_, c)| c);
+                match (certs.next(), certs.next()) {
+                    (Some(sign), Some(auth)) => Ok((app, sign, auth)),
+                    _ => Err(RegistrationError::Internal(
+                        "two certificates expected".into(),
+                    )),
+                }
+            }
+            Err(e) => {
+                self.abandon_issuance(id, &claim, &issued_for, &issued)
+                    .await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Claims application `id` at `version` for issuance: `Conflict` when another request has
+    /// it (or it changed).
+    async fn claim_issuance(&self, id: i64, version: i64) -> Result<String, RegistrationError> {
+        let claim = auth::random_secret()?;
+        if self
+            .store()
+            .claim_issuance(id, version, &claim, self.now_unix(), ISSUANCE_CLAIM_SECONDS)
+            .await?
+        {
+            Ok(claim)
+        } else {
+            Err(RegistrationError::Conflict)
+        }
+    }
+
+    /// An issuance that failed after its claim: what it issued is revoked (nothing took it),
+    /// the claim given up. Failures here are left to recovery, which finds the same
+    /// certificates; the caller reports the issuance's own error.
+    async fn abandon_issuance(
+        &self,
+        id: i64,
+        claim: &str,
+        issued_for: &str,
+        issued: &[(hpki_ca::CaName, Issued)],
+    ) {
+        let serials: Vec<_> = issued
+            .iter()
+            .map(|(ca, c)| (*ca, c.serial_hex.clone()))
+            .collect();
+        let _ = self.ca.abandon(issued_for, &serials).await;
+        let _ = self.store().release_issuance(id, claim).await;
     }
 
     /// 発行 on a card: a blank card personalised for the applicant (keys generated on the
     /// card, certificates issued and written) with the applicant's PIN; the application moves
-    /// to 発行済 with the card ID.
+    /// to 発行済 with the card ID. Claimed as [`Registration::issue_with_csrs`] is.
     pub async fn issue_with_card(
         &self,
         officer: &Officer,
@@ -231,39 +314,61 @@ impl Registration {
         let to = self
             .check_act(officer, &app, Action::Issue, &ActInput::default())
             .await?;
+        if app.record.version != version {
+            return Err(RegistrationError::Conflict);
+        }
         let subscriber = Self::subscriber_id(&app);
         let holder = CardHolder::from_json(&app.form.holder_json(&subscriber).to_string())?;
-        let replaced = self.retire_previous_card(officer, &app).await?;
-        let issued = self
-            .ca
-            .personalize_card(
-                blank,
-                &holder,
-                app.record.photo.clone(),
-                pin,
-                replaced.as_deref(),
-            )
-            .await?;
-        let change = ApplicationChange {
-            stage: Some(to.as_str().into()),
-            subscriber_id: Some(subscriber.clone()),
-            card_id: Some(issued.card_id.clone()),
-            ..Default::default()
-        };
-        let app = self
-            .record_act(
-                officer,
-                &app,
-                version,
-                Action::Issue,
-                to,
-                &ActInput::default(),
-                change,
-                json!({"subscriber_id": subscriber, "card_id": issued.card_id,
-                       "sign_serial": issued.sign.serial_hex, "auth_serial": issued.auth.serial_hex,
-                       "replaces": replaced}),
-            )
-            .await?;
-        Ok((app, issued))
+        let claim = self.claim_issuance(id, version).await?;
+        let outcome = async {
+            let replaced = self.retire_previous_card(officer, &app).await?;
+            let issued = self
+                .ca
+                .personalize_card(
+                    blank,
+                    &holder,
+                    app.record.photo.clone(),
+                    pin,
+                    replaced.as_deref(),
+                )
+                .await?;
+            let change = ApplicationChange {
+                stage: Some(to.as_str().into()),
+                subscriber_id: Some(subscriber.clone()),
+                card_id: Some(issued.card_id.clone()),
+                ..Default::default()
+            };
+            let recorded = self
+                .record_act(
+                    officer,
+                    &app,
+                    version,
+                    Action::Issue,
+                    to,
+                    &ActInput::default(),
+                    change,
+                    json!({"subscriber_id": subscriber, "card_id": issued.card_id,
+                           "sign_serial": issued.sign.serial_hex, "auth_serial": issued.auth.serial_hex,
+                           "replaces": replaced}),
+                )
+                .await;
+            match recorded {
+                Ok(app) => Ok((app, issued)),
+                Err(e) => {
+                    // The card is active but the application did not record it: revoke it
+                    // rather than leave a card no application accounts for.
+                    let _ = self
+                        .ca
+                        .revoke_card(&issued.card_id, CrlReason::CessationOfOperation)
+                        .await;
+                    Err(e)
+                }
+            }
+        }
+        .await;
+        if outcome.is_err() {
+            let _ = self.store().release_issuance(id, &claim).await;
+        }
+        outcome
     }
 }

@@ -53,9 +53,9 @@ impl Ra {
         self.ra.officer(login).await.expect("officer")
     }
 
-    /// A complete application received in Tokyo and walked to 発行済 from two fresh CSRs;
-    /// returns its number and subscriber ID.
-    pub async fn issued(&self, form: Value) -> (i64, String) {
+    /// A complete application received in Tokyo and walked through final review (ready to
+    /// issue); returns its number and version.
+    pub async fn approved(&self, form: Value) -> (i64, i64) {
         let form: ApplicationForm = serde_json::from_value(form).expect("form");
         let documents: DocumentChecklist = serde_json::from_value(documents(7)).expect("documents");
         let reception = self.officer("tokyo-reception").await;
@@ -84,6 +84,13 @@ impl Ra {
                 .unwrap_or_else(|e| panic!("{action:?}: {e}"));
             version = app.record.version;
         }
+        (id, version)
+    }
+
+    /// A complete application received in Tokyo and walked to 発行済 from two fresh CSRs;
+    /// returns its number and subscriber ID.
+    pub async fn issued(&self, form: Value) -> (i64, String) {
+        let (id, version) = self.approved(form).await;
         let (app, _, _) = self
             .ra
             .issue_with_csrs(
