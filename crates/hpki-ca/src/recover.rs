@@ -5,6 +5,8 @@
 //!   was killed between signing and recording; see `hpki_store`'s `issuance.rs`) is revoked,
 //!   reason cessationOfOperation, audited as `issuance.abandoned`;
 //! - a card left *being personalised* is marked failed (`card.personalization_abandoned`);
+//! - an application left claimed for issuance by a process that died is freed, so that it can
+//!   be issued again at once;
 //! - certificates recorded by earlier releases get their key hash, so that their keys are
 //!   refused too (two of them on one key are reported, never changed).
 //!
@@ -28,6 +30,8 @@ pub struct Recovery {
     pub revoked: Vec<(String, String, String)>,
     /// Cards left being personalised, now failed.
     pub cards_failed: Vec<String>,
+    /// Applications whose claim for issuance was left by a process that died, now free.
+    pub claims_released: Vec<i64>,
     /// Certificates of earlier releases given their key hash.
     pub key_hashes_filled: usize,
     /// Certificates of earlier releases whose key another certificate holds: (CA, serial).
@@ -39,6 +43,7 @@ impl Recovery {
     pub fn is_empty(&self) -> bool {
         self.revoked.is_empty()
             && self.cards_failed.is_empty()
+            && self.claims_released.is_empty()
             && self.key_hashes_filled == 0
             && self.keys_shared.is_empty()
     }
@@ -128,6 +133,8 @@ impl Engine {
                 done.cards_failed.push(card.card_id);
             }
         }
+        // After the certificates: a claim is freed only once what its process signed is settled.
+        done.claims_released = self.store.release_stale_issuance_claims(before).await?;
         for (ca, serial, der) in self.store.certificates_without_key_hash().await? {
             let Some(spki) = spki_der(&der) else { continue };
             if self
@@ -146,6 +153,7 @@ impl Engine {
                     "issuance.recovered",
                     "certificates",
                     json!({"revoked": done.revoked.len(), "cards_failed": done.cards_failed,
+                           "claims_released": done.claims_released,
                            "key_hashes_filled": done.key_hashes_filled,
                            "keys_shared": done.keys_shared}),
                 ))

@@ -710,6 +710,11 @@ fn print_recovery(r: &hpki_ca::recover::Recovery) {
             "  card {card}: personalisation abandoned / カード {card} の発行処理は中断されたため失敗としました"
         );
     }
+    for id in &r.claims_released {
+        println!(
+            "  application {id}: issuance left unfinished, free to issue again / 申請 {id} の発行処理は中断されたため、再び発行できます"
+        );
+    }
     if r.key_hashes_filled > 0 {
         println!(
             "  key hashes recorded for {} earlier certificate(s) / 以前の証明書 {} 件の鍵を記録しました",

@@ -10,8 +10,8 @@ use hpki_testkit::on_both_backends;
 
 use std::path::Path;
 
-use common::{Ca, Server, require_tool, sh};
-use serde_json::{Value, json};
+use common::{Api, Ca, require_tool, sh};
+use serde_json::json;
 
 /// Today in Japan by the system's clock (the CA's clock stands at the real time of its start).
 fn today() -> time::Date {
@@ -49,91 +49,6 @@ fn read_csv(path: &Path) -> Vec<Vec<String>> {
     r.records()
         .map(|rec| rec.expect("row").iter().map(str::to_owned).collect())
         .collect()
-}
-
-struct Api<'a> {
-    ca: &'a Ca,
-    server: Server,
-    /// Bearer tokens by login (`hpki officer token`).
-    tokens: std::cell::RefCell<std::collections::HashMap<String, String>>,
-}
-
-impl Api<'_> {
-    fn call(&self, login: &str, method: &str, path: &str, body: Option<Value>) -> Value {
-        let token = self
-            .tokens
-            .borrow_mut()
-            .entry(login.to_owned())
-            .or_insert_with(|| self.ca.ok(&["officer", "token", "--login", login]))
-            .clone();
-        let data = match body {
-            Some(b) => format!(
-                "-H 'content-type: application/json' --data-binary @'{}'",
-                self.ca.write("body.json", &b.to_string()).display()
-            ),
-            None => String::new(),
-        };
-        let out = sh(&format!(
-            "curl -sS -X {method} -H 'Authorization: Bearer {}' {data} {}{path}",
-            token.trim(),
-            self.server.url
-        ));
-        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{path}: {e}: {out}"))
-    }
-
-    fn version(&self, login: &str, id: &str) -> Value {
-        self.call(login, "GET", &format!("/api/v1/applications/{id}"), None)["version"].clone()
-    }
-
-    fn act(&self, login: &str, id: &str, action: &str, extra: Value) {
-        let mut body = json!({"version": self.version(login, id)});
-        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
-            b.extend(e.clone());
-        }
-        let v = self.call(
-            login,
-            "POST",
-            &format!("/api/v1/applications/{id}/actions/{action}"),
-            Some(body),
-        );
-        assert!(v.get("stage").is_some(), "{action}: {v}");
-    }
-
-    /// Walks received application `id` to 発行済; returns its subscriber ID.
-    fn issue(&self, id: &str) -> String {
-        self.act("tokyo-pre", id, "pre_review", json!({}));
-        self.act(
-            "tokyo-main",
-            id,
-            "main_review",
-            json!({"tracking": "1234-5678"}),
-        );
-        self.act("hq-final", id, "papers_arrived", json!({}));
-        self.act("hq-final", id, "final_review", json!({}));
-        let csr = |name: &str| {
-            let key = self.ca.path(&format!("{name}.key"));
-            let csr = self.ca.path(&format!("{name}.csr"));
-            sh(&format!(
-                "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '{}' -subj '/CN=ignored' -out '{}'",
-                key.display(),
-                csr.display()
-            ));
-            std::fs::read_to_string(csr).expect("csr")
-        };
-        let body = json!({"version": self.version("hq-operator", id),
-            "sign_csr": csr(&format!("{id}-sign")), "auth_csr": csr(&format!("{id}-auth"))});
-        let v = self.call(
-            "hq-operator",
-            "POST",
-            &format!("/api/v1/applications/{id}/issue"),
-            Some(body),
-        );
-        assert_eq!(v["application"]["stage"], "issued", "{v}");
-        v["application"]["subscriber_id"]
-            .as_str()
-            .expect("subscriber ID")
-            .to_owned()
-    }
 }
 
 fn import_bill_and_export(backend: common::Backend) {
@@ -257,11 +172,7 @@ fn import_bill_and_export(backend: common::Backend) {
     );
 
     // 太郎 (member) and 花子 (non-member) are issued through the API of the server.
-    let api = Api {
-        ca: &ca,
-        server: ca.serve(),
-        tokens: Default::default(),
-    };
+    let api = Api::new(&ca, ca.serve());
     let taro_sub = api.issue(&taro);
     let hanako_sub = api.issue(&hanako);
     drop(api);
@@ -378,11 +289,7 @@ fn an_approved_application_is_issued_on_a_card(backend: common::Backend) {
     let ca = Ca::demo(backend);
     ca.set_env(hsm.env().0, &hsm.env().1);
     ca.export_chain();
-    let api = Api {
-        ca: &ca,
-        server: ca.serve(),
-        tokens: Default::default(),
-    };
+    let api = Api::new(&ca, ca.serve());
     let form = json!({
         "application_date": today().to_string(), "kind": "new",
         "name_kana_family": "ニチイ", "name_kana_given": "ハナコ",

@@ -154,6 +154,35 @@ impl Store {
         Ok(claimed)
     }
 
+    /// Gives up every claim on an application taken at or before `claimed_before` (Unix
+    /// seconds): its process died. Returns the applications freed.
+    pub async fn release_stale_issuance_claims(
+        &self,
+        claimed_before: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(
+            "SELECT id FROM applications
+             WHERE issuing_claim IS NOT NULL AND issuing_since <= $1 ORDER BY id",
+        )
+        .bind(claimed_before)
+        .fetch_all(&mut *tx)
+        .await?;
+        let ids = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<Result<Vec<_>, _>>()?;
+        sqlx::query(
+            "UPDATE applications SET issuing_claim = NULL, issuing_since = NULL
+             WHERE issuing_claim IS NOT NULL AND issuing_since <= $1",
+        )
+        .bind(claimed_before)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ids)
+    }
+
     /// Gives up the claim `claim` on application `id` (the issuance failed; nothing of it is
     /// valid).
     pub async fn release_issuance(&self, id: i64, claim: &str) -> Result<(), StoreError> {

@@ -5,6 +5,7 @@
 //! are skipped only when `HPKI_TEST_SKIP_POSTGRES=1` is set explicitly.
 #![allow(dead_code)]
 
+use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -207,17 +208,34 @@ impl Ca {
         self.env.borrow_mut().retain(|(k, _)| k != key);
     }
 
-    pub fn run_args(&self, args: &[String]) -> Output {
-        Command::new(hpki_bin())
-            .args(args)
+    /// The command `hpki <args…>` in this CA's environment.
+    fn command(&self, args: &[String]) -> Command {
+        let mut cmd = Command::new(hpki_bin());
+        cmd.args(args)
             .env("HPKI_KEY_PASSPHRASE", PASSPHRASE)
             .env_remove("HPKI_DATABASE_URL")
             .env_remove("HPKI_DIR")
             .env_remove("HPKI_CUSTODIANS")
             .envs(self.env.borrow().iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .output()
-            .expect("run hpki")
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    pub fn run_args(&self, args: &[String]) -> Output {
+        self.command(args).output().expect("run hpki")
+    }
+
+    /// Starts `hpki <args…> --dir <dir>` without waiting for it (to be killed), its output
+    /// discarded.
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        let mut v: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        v.push("--dir".into());
+        v.push(self.dir_arg());
+        self.command(&v)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn hpki")
     }
 
     /// Run `hpki <args…> --dir <dir>`.
@@ -649,4 +667,114 @@ pub fn demo_doctor(ca: &Ca) -> (PathBuf, PathBuf) {
         find("taro-nichii-sign.key.pem"),
         find("taro-nichii-sign.pem"),
     )
+}
+
+/// The registration API of a running `hpki serve`, called with curl as the demo officers
+/// (bearer tokens from `hpki officer token`).
+pub struct Api<'a> {
+    pub ca: &'a Ca,
+    pub server: Server,
+    /// Bearer tokens by login (`hpki officer token`).
+    tokens: std::cell::RefCell<std::collections::HashMap<String, String>>,
+}
+
+impl<'a> Api<'a> {
+    /// The API of `server`, serving `ca`.
+    pub fn new(ca: &'a Ca, server: Server) -> Api<'a> {
+        Api {
+            ca,
+            server,
+            tokens: Default::default(),
+        }
+    }
+
+    /// `method path` with `body` as `login`; the JSON answer.
+    pub fn call(&self, login: &str, method: &str, path: &str, body: Option<Value>) -> Value {
+        let token = self
+            .tokens
+            .borrow_mut()
+            .entry(login.to_owned())
+            .or_insert_with(|| self.ca.ok(&["officer", "token", "--login", login]))
+            .clone();
+        let data = match body {
+            Some(b) => format!(
+                "-H 'content-type: application/json' --data-binary @'{}'",
+                self.ca.write("body.json", &b.to_string()).display()
+            ),
+            None => String::new(),
+        };
+        let out = sh(&format!(
+            "curl -sS -X {method} -H 'Authorization: Bearer {}' {data} {}{path}",
+            token.trim(),
+            self.server.url
+        ));
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{path}: {e}: {out}"))
+    }
+
+    /// The current version of application `id`.
+    pub fn version(&self, login: &str, id: &str) -> Value {
+        self.call(login, "GET", &format!("/api/v1/applications/{id}"), None)["version"].clone()
+    }
+
+    /// Performs `action` on application `id` as `login` at its current version.
+    pub fn act(&self, login: &str, id: &str, action: &str, extra: Value) {
+        let mut body = json!({"version": self.version(login, id)});
+        if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+            b.extend(e.clone());
+        }
+        let v = self.call(
+            login,
+            "POST",
+            &format!("/api/v1/applications/{id}/actions/{action}"),
+            Some(body),
+        );
+        assert!(v.get("stage").is_some(), "{action}: {v}");
+    }
+
+    /// Walks received application `id` through final review (ready to issue).
+    pub fn approve(&self, id: &str) {
+        self.act("tokyo-pre", id, "pre_review", json!({}));
+        self.act(
+            "tokyo-main",
+            id,
+            "main_review",
+            json!({"tracking": "1234-5678"}),
+        );
+        self.act("hq-final", id, "papers_arrived", json!({}));
+        self.act("hq-final", id, "final_review", json!({}));
+    }
+
+    /// The body of the issue request for application `id` at its current version, with two
+    /// fresh P-256 CSRs made by openssl.
+    pub fn issue_request(&self, id: &str) -> Value {
+        let csr = |name: &str| {
+            let key = self.ca.path(&format!("{name}.key"));
+            let csr = self.ca.path(&format!("{name}.csr"));
+            sh(&format!(
+                "openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout '{}' -subj '/CN=ignored' -out '{}'",
+                key.display(),
+                csr.display()
+            ));
+            std::fs::read_to_string(csr).expect("csr")
+        };
+        json!({"version": self.version("hq-operator", id),
+            "sign_csr": csr(&format!("{id}-sign")), "auth_csr": csr(&format!("{id}-auth"))})
+    }
+
+    /// Walks received application `id` to 発行済; returns its subscriber ID.
+    pub fn issue(&self, id: &str) -> String {
+        self.approve(id);
+        let body = self.issue_request(id);
+        let v = self.call(
+            "hq-operator",
+            "POST",
+            &format!("/api/v1/applications/{id}/issue"),
+            Some(body),
+        );
+        assert_eq!(v["application"]["stage"], "issued", "{v}");
+        v["application"]["subscriber_id"]
+            .as_str()
+            .expect("subscriber ID")
+            .to_owned()
+    }
 }
