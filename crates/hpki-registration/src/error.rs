@@ -53,6 +53,16 @@ pub enum RegistrationError {
     /// Bad input outside the form (an unknown office, role, CSV column…).
     #[error("{0}")]
     BadInput(Text),
+    /// The subscriber register stops the application: the doctor would hold two cards or two
+    /// certificate sets, or (when `override_possible`) the HQ final reviewer must record a
+    /// reason to go on.
+    #[error("{}", register_text(findings, *override_possible).en)]
+    Register {
+        /// What the register says.
+        findings: Vec<crate::RegisterFinding>,
+        /// Whether the HQ final reviewer may go on with a reason.
+        override_possible: bool,
+    },
     /// Storage failed.
     #[error("storage error: {0}")]
     Store(hpki_store::StoreError),
@@ -63,6 +73,22 @@ pub enum RegistrationError {
     /// operator's log (English).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// The register's refusal: what it found, and whether a reason lets the final reviewer go on.
+fn register_text(findings: &[crate::RegisterFinding], override_possible: bool) -> Text {
+    let lead = if override_possible {
+        Text::new(
+            "登録簿の確認事項があります。本部の最終審査者が理由を記入すれば続けられます",
+            "the subscriber register has findings; the HQ final reviewer may go on by recording a reason",
+        )
+    } else {
+        Text::new(
+            "同じ医師に2枚目のカードまたは2組目の証明書を発行することになるため続けられません",
+            "this would give the doctor a second card or a second certificate set",
+        )
+    };
+    Text::join(findings.iter().map(Localized::text)).after(lead)
 }
 
 impl Localized for RegistrationError {
@@ -111,6 +137,10 @@ impl Localized for RegistrationError {
                 "他の担当者が申請を更新しました。再読み込みしてください",
                 self.to_string(),
             ),
+            RegistrationError::Register {
+                findings,
+                override_possible,
+            } => register_text(findings, *override_possible),
             RegistrationError::Store(e) => e
                 .text()
                 .after(Text::new("データベースの誤り", "storage error")),

@@ -60,6 +60,14 @@ pub fn classify(e: &RegistrationError) -> (StatusCode, &'static str) {
         E::NotAuthenticated => (StatusCode::UNAUTHORIZED, "not_authenticated"),
         E::Locked { .. } => (StatusCode::LOCKED, "locked"),
         E::Busy => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+        E::Register {
+            override_possible: false,
+            ..
+        } => (StatusCode::CONFLICT, "register_conflict"),
+        E::Register {
+            override_possible: true,
+            ..
+        } => (StatusCode::CONFLICT, "register_reason_required"),
         E::WeakPassword => (StatusCode::BAD_REQUEST, "weak_password"),
         E::Csrf => (StatusCode::FORBIDDEN, "csrf"),
         E::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
@@ -112,12 +120,12 @@ impl IntoResponse for ApiError {
             )
         };
         let (message, en, ja) = (text.en.clone(), text.en, text.ja);
-        (
-            status,
-            Json(json!({"error": {"code": code, "message": message,
-                                  "message_en": en, "message_ja": ja, "fields": fields}})),
-        )
-            .into_response()
+        let mut error = json!({"code": code, "message": message,
+                               "message_en": en, "message_ja": ja, "fields": fields});
+        if let RegistrationError::Register { findings, .. } = &self.0 {
+            error["register"] = register_json(findings);
+        }
+        (status, Json(json!({ "error": error }))).into_response()
     }
 }
 
@@ -342,7 +350,26 @@ async fn show(
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let o = officer(&ra, &headers).await?;
-    Ok(Json(application_json(&ra.get(&o, id).await?)))
+    let app = ra.get(&o, id).await?;
+    let mut v = application_json(&app);
+    v["register"] = register_json(&ra.register_findings(&app).await?);
+    Ok(Json(v))
+}
+
+/// What the subscriber register says, each finding with its code, its details and its words.
+pub fn register_json(findings: &[hpki_registration::RegisterFinding]) -> Value {
+    Value::Array(
+        findings
+            .iter()
+            .map(|f| {
+                let mut v = serde_json::to_value(f).unwrap_or_default();
+                let t = f.text();
+                v["message_ja"] = t.ja.into();
+                v["message_en"] = t.en.into();
+                v
+            })
+            .collect(),
+    )
 }
 
 async fn save(

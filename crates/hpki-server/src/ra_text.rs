@@ -75,6 +75,10 @@ pub struct Texts {
     pub application_title: &'static str,
     /// Error summary heading.
     pub errors_heading: &'static str,
+    /// Heading of what the subscriber register says about the application.
+    pub register_heading: &'static str,
+    /// Under it: who may go on, and how.
+    pub register_hint: &'static str,
     /// Sections of the form.
     pub section_application: &'static str,
     /// Section.
@@ -194,6 +198,8 @@ pub const JA: Texts = Texts {
     new_title: "新規受付（発行申請書）",
     application_title: "申請",
     errors_heading: "入力内容を確認してください",
+    register_heading: "登録簿の確認事項（医籍登録番号）",
+    register_hint: "同じ医師に2枚目のカードは発行できません。その他の事項は、本部の最終審査者が理由を記入した場合に限り続けられます。",
     section_application: "① 申請",
     section_applicant: "② 申請者",
     section_workplace: "③ 勤務先",
@@ -273,6 +279,8 @@ pub const EN: Texts = Texts {
     new_title: "New application (application form)",
     application_title: "Application",
     errors_heading: "Please check the form",
+    register_heading: "Subscriber register (medical licence number)",
+    register_hint: "A doctor is never issued a second card. Anything else may go on only with a reason recorded by the HQ final reviewer.",
     section_application: "1. Application",
     section_applicant: "2. Applicant",
     section_workplace: "3. Workplace",

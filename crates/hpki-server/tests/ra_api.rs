@@ -114,11 +114,30 @@ impl Api {
 
     /// A complete application received by `login`: created as a draft, then submitted.
     async fn received(&self, login: &str) -> i64 {
+        self.received_form(login, form()).await
+    }
+
+    /// Issues application `id` at its current version from two fresh CSRs, as the demo's CA
+    /// operator.
+    async fn issue_from_csrs(&self, id: i64) -> (StatusCode, Value) {
+        let (_, app) = self
+            .get("hq-operator", &format!("/api/v1/applications/{id}"))
+            .await;
+        self.post(
+            "hq-operator",
+            &format!("/api/v1/applications/{id}/issue"),
+            json!({"version": app["version"], "sign_csr": csr_pem(), "auth_csr": csr_pem()}),
+        )
+        .await
+    }
+
+    /// [`Api::received`] with another `form`.
+    async fn received_form(&self, login: &str, form: Value) -> i64 {
         let (status, app) = self
             .post(
                 login,
                 "/api/v1/applications",
-                json!({"form": form(), "documents": documents(7)}),
+                json!({"form": form, "documents": documents(7)}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{app}");
@@ -874,7 +893,173 @@ async fn reissue_after_loss_and_revocation_when_the_qualification_is_lost(b: Bac
     api.finish().await;
 }
 
+/// Issue "Issuance integrity", the subscriber register: two applications for one new doctor
+/// (Tokyo and Osaka) each show the other at every stage; the HQ final reviewer goes on only with
+/// a reason, recorded; once one is issued the other cannot be issued, nor a third new one, and a
+/// third under another name shows that the register knows the number as someone else's.
+async fn one_doctor_one_issuance_by_the_subscriber_register(b: Backend) {
+    let Some(api) = setup(b).await else { return };
+    let doctor = |given: &str| {
+        let mut f = form();
+        f["license_number"] = json!("REG000777");
+        f["member_id"] = json!("7777777777");
+        f["name_kanji_given"] = json!(given);
+        f
+    };
+    let register = |v: &Value| -> Vec<String> {
+        v["register"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| f["code"].as_str().unwrap_or("").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let tokyo = api.received_form("tokyo-reception", doctor("太郎")).await;
+    let osaka = api.received_form("osaka-reception", doctor("太郎")).await;
+    let walk = [
+        (
+            "tokyo",
+            tokyo,
+            [("tokyo-pre", "pre_review"), ("tokyo-main", "main_review")],
+        ),
+        (
+            "osaka",
+            osaka,
+            [
+                ("osaka-reception", "pre_review"),
+                ("osaka-review", "main_review"),
+            ],
+        ),
+    ];
+    for (office, id, steps) in walk {
+        let reception = if office == "tokyo" {
+            "tokyo-reception"
+        } else {
+            "osaka-reception"
+        };
+        let (_, v) = api
+            .get(reception, &format!("/api/v1/applications/{id}"))
+            .await;
+        assert_eq!(register(&v), ["open_application"], "at reception: {v}");
+        assert!(
+            v["register"][0]["message_ja"]
+                .as_str()
+                .unwrap()
+                .contains("処理中")
+        );
+        for (login, action) in steps {
+            let (status, v) = api
+                .act(login, id, action, json!({"tracking": "1111-2222"}))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{v}");
+            let (_, v) = api.get(login, &format!("/api/v1/applications/{id}")).await;
+            assert_eq!(register(&v), ["open_application"], "after {action}: {v}");
+        }
+        api.act("hq-final", id, "papers_arrived", json!({})).await;
+    }
+    // Final review: a reason is needed to go on, and is recorded.
+    let (status, v) = api.act("hq-final", tokyo, "final_review", json!({})).await;
+    assert_eq!(
+        (status, code(&v)),
+        (StatusCode::CONFLICT, "register_reason_required"),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message_ja"]
+            .as_str()
+            .unwrap()
+            .contains("理由を記入"),
+        "{v}"
+    );
+    let (status, v) = api
+        .act(
+            "hq-final",
+            tokyo,
+            "final_review",
+            json!({"reason": "大阪の申請は重複。東京で発行し大阪は却下する"}),
+        )
+        .await;
+    assert_eq!(
+        (status, v["stage"].as_str()),
+        (StatusCode::OK, Some("approved")),
+        "{v}"
+    );
+    let (status, v) = api
+        .act(
+            "hq-final",
+            osaka,
+            "final_review",
+            json!({"reason": "確認中"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+
+    // Tokyo issues; Osaka then cannot, and nothing is signed for it.
+    let (status, v) = api.issue_from_csrs(tokyo).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let certificates = api.ra.ca().store.certificates(None).await.unwrap().len();
+    let (status, v) = api.issue_from_csrs(osaka).await;
+    assert_eq!(
+        (status, code(&v)),
+        (StatusCode::CONFLICT, "register_conflict"),
+        "{v}"
+    );
+    assert_eq!(v["error"]["register"][0]["code"], "issued_before", "{v}");
+    assert_eq!(
+        api.ra.ca().store.certificates(None).await.unwrap().len(),
+        certificates
+    );
+    let (_, v) = api
+        .get("hq-operator", &format!("/api/v1/applications/{osaka}"))
+        .await;
+    assert_eq!(v["stage"], "approved");
+
+    // The register holds the doctor; a third, new application under another name.
+    let reg = api
+        .ra
+        .ca()
+        .store
+        .subscriber("REG000777")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (reg.subscriber_id.as_str(), reg.first_application_id),
+        ("JMA7777777777", tokyo)
+    );
+    let third = api.received_form("tokyo-reception", doctor("次郎")).await;
+    let (_, v) = api
+        .get("tokyo-reception", &format!("/api/v1/applications/{third}"))
+        .await;
+    let found = register(&v);
+    for c in ["different_person", "issued_before", "open_application"] {
+        assert!(found.iter().any(|f| f == c), "{c}: {v}");
+    }
+    api.act("tokyo-pre", third, "pre_review", json!({})).await;
+    api.act("tokyo-main", third, "main_review", json!({"tracking": "1"}))
+        .await;
+    api.act("hq-final", third, "papers_arrived", json!({}))
+        .await;
+    let (status, v) = api
+        .act(
+            "hq-final",
+            third,
+            "final_review",
+            json!({"reason": "override"}),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&v)),
+        (StatusCode::CONFLICT, "register_conflict"),
+        "{v}"
+    );
+    api.finish().await;
+}
+
 on_both_backends_async!(
+    one_doctor_one_issuance_by_the_subscriber_register,
     every_transition_from_reception_to_an_active_card,
     separation_of_duties_and_office_scoping,
     document_rules_and_data_kept_on_return_and_rejection,

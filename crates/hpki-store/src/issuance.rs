@@ -125,8 +125,10 @@ impl Store {
     }
 
     /// Claims application `id` at `version` for issuance with the random `claim`: of parallel
-    /// requests one wins (`true`), the others are refused before anything is signed. A claim
-    /// older than `stale_seconds` (its process died) may be taken over.
+    /// requests one wins (`true`), the others are refused before anything is signed; so is a
+    /// request while another application of the same 医籍登録番号 is being issued (one doctor
+    /// is issued one thing at a time). A claim older than `stale_seconds` (its process died)
+    /// may be taken over.
     pub async fn claim_issuance(
         &self,
         id: i64,
@@ -139,7 +141,11 @@ impl Store {
         let claimed = sqlx::query(
             "UPDATE applications SET issuing_claim = $1, issuing_since = $2
              WHERE id = $3 AND version = $4
-               AND (issuing_claim IS NULL OR issuing_since <= $5)",
+               AND (issuing_claim IS NULL OR issuing_since <= $5)
+               AND NOT EXISTS (SELECT 1 FROM applications other
+                   WHERE other.license_number = applications.license_number
+                     AND other.id <> $3 AND other.issuing_claim IS NOT NULL
+                     AND other.issuing_since > $5)",
         )
         .bind(claim.to_owned())
         .bind(now)

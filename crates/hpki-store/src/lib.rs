@@ -26,6 +26,7 @@
 //! | `audit`, `audit_log` | the hash chain's rules; the audit log's records in the database |
 //! | `group_commit`, `sqlite_writer` | several certificates in one SQLite commit |
 //! | `issuance` | the saga of issuance: what a certificate is for, its link, recovery, the claim on an application |
+//! | `subscribers` | the subscriber register: one doctor per 医籍登録番号 |
 //! | `officers` | offices, officers, sign-in failures and locks, API tokens, web sessions |
 //! | `cards`, `ra`, `tsa`, `archive` | the card register; applications and fees; the TSA's records; the archive of signed documents |
 #![forbid(unsafe_code)]
@@ -43,6 +44,7 @@ mod migrate;
 mod officers;
 mod ra;
 mod sqlite_writer;
+mod subscribers;
 mod tsa;
 
 pub use archive::{
@@ -62,6 +64,7 @@ pub use officers::{OfficeRecord, OfficerRecord, SessionRecord, SignInAttempt, Si
 pub use ra::{
     ApplicationChange, ApplicationEvent, ApplicationFilter, ApplicationRecord, FeeRecord,
 };
+pub use subscribers::SubscriberRecord;
 pub use tsa::{NewTimestamp, TimestampRecord, TimestampStats, TsaUnitRecord};
 
 pub(crate) use audit_log::{check_event, next_link};

@@ -65,6 +65,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "issuance_integrity",
         source: include_str!("../migrations/0004_issuance_integrity.sql"),
     },
+    Migration {
+        version: 5,
+        name: "subscriber_register",
+        source: include_str!("../migrations/0005_subscriber_register.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands: its last migration's.

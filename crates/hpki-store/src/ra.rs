@@ -95,6 +95,8 @@ pub struct ApplicationChange {
     /// Certificates issued for this application (CA, serial hex) that it takes now, in the
     /// same transaction (see `issuance.rs`); the change is refused if one was revoked meanwhile.
     pub links: Vec<(String, String)>,
+    /// The doctor recorded in the subscriber register, in the same transaction (an issuance).
+    pub subscriber: Option<crate::SubscriberRecord>,
 }
 
 /// Which applications to list.
@@ -125,11 +127,12 @@ pub struct FeeRecord {
     pub paid_at: Option<i64>,
 }
 
-const APP_COLUMNS: &str = "id, office_id, review_office_id, stage, form, documents, photo,
+pub(crate) const APP_COLUMNS: &str =
+    "id, office_id, review_office_id, stage, form, documents, photo,
      name_kana, name_kanji, license_number, papers_tracking, papers_arrived, subscriber_id,
      card_id, created_at, updated_at, version";
 
-fn application_from_row(r: &AnyRow) -> Result<ApplicationRecord, StoreError> {
+pub(crate) fn application_from_row(r: &AnyRow) -> Result<ApplicationRecord, StoreError> {
     Ok(ApplicationRecord {
         id: r.try_get(0)?,
         office_id: r.try_get(1)?,
@@ -270,6 +273,12 @@ impl Store {
                 tx.rollback().await?;
                 return Err(e);
             }
+        }
+        if let Some(sub) = &change.subscriber
+            && let Err(e) = crate::subscribers::upsert_in(&mut tx, sub).await
+        {
+            tx.rollback().await?;
+            return Err(e);
         }
         app.updated_at = at;
         app.version += 1;

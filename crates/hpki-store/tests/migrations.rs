@@ -35,6 +35,7 @@ async fn back_to_release_1(ctx: &Ctx) {
     exec(
         ctx,
         "DROP TABLE hpki_migrations; DROP INDEX applications_license;
+         DROP TABLE subscribers;
          DROP INDEX certificates_spki; DROP INDEX certificates_issued_for;
          ALTER TABLE certificates DROP COLUMN spki_sha256;
          ALTER TABLE certificates DROP COLUMN issued_for;

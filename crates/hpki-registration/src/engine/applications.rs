@@ -340,6 +340,16 @@ impl Registration {
         }
         let app = self.get(officer, id).await?;
         let to = self.check_act(officer, &app, action, input).await?;
+        // The subscriber register's rule at final review: what it found, and the reviewer's
+        // reason to go on, recorded with the review.
+        let mut details = json!({});
+        if action == Action::FinalReview {
+            let findings = self.register_rule(&app, input.reason.as_deref()).await?;
+            if !findings.is_empty() {
+                details = json!({"register": findings,
+                    "register_override": input.reason.as_deref().map(str::trim)});
+            }
+        }
         let change = ApplicationChange {
             stage: Some(to.as_str().into()),
             papers_tracking: (action == Action::MainReview)
@@ -347,7 +357,7 @@ impl Registration {
             papers_arrived: (action == Action::PapersArrived).then_some(true),
             ..Default::default()
         };
-        self.record_act(officer, &app, version, action, to, input, change, json!({}))
+        self.record_act(officer, &app, version, action, to, input, change, details)
             .await
     }
 

@@ -192,7 +192,7 @@ impl Registration {
         if app.record.version != version {
             return Err(RegistrationError::Conflict);
         }
-        let subscriber = Self::subscriber_id(&app);
+        let subscriber = self.issuance_subscriber_id(&app).await?;
         let subject = self
             .ca
             .subject(&app.form.subject_json(&subscriber).to_string())?;
@@ -213,6 +213,9 @@ impl Registration {
         let issued_for = format!("application/{id}");
         let mut issued = Vec::new();
         let outcome = async {
+            // Checked again now that no other application of this doctor is being issued.
+            let overridden = self.register_override(id).await?;
+            self.register_rule(&app, overridden.as_deref()).await?;
             let replaced = self.retire_previous_card(officer, &app).await?;
             for (ca, csr) in [
                 (hpki_ca::CaName::Sign, &sign_csr),
@@ -228,6 +231,7 @@ impl Registration {
             let change = ApplicationChange {
                 stage: Some(to.as_str().into()),
                 subscriber_id: Some(subscriber.clone()),
+                subscriber: Some(self.register_record(&app, &subscriber)),
                 links: vec![
                     ("sign".into(), sign.serial_hex.clone()),
                     ("auth".into(), auth.serial_hex.clone()),
@@ -317,10 +321,13 @@ impl Registration {
         if app.record.version != version {
             return Err(RegistrationError::Conflict);
         }
-        let subscriber = Self::subscriber_id(&app);
+        let subscriber = self.issuance_subscriber_id(&app).await?;
         let holder = CardHolder::from_json(&app.form.holder_json(&subscriber).to_string())?;
         let claim = self.claim_issuance(id, version).await?;
         let outcome = async {
+            // Checked again now that no other application of this doctor is being issued.
+            let overridden = self.register_override(id).await?;
+            self.register_rule(&app, overridden.as_deref()).await?;
             let replaced = self.retire_previous_card(officer, &app).await?;
             let issued = self
                 .ca
@@ -335,6 +342,7 @@ impl Registration {
             let change = ApplicationChange {
                 stage: Some(to.as_str().into()),
                 subscriber_id: Some(subscriber.clone()),
+                subscriber: Some(self.register_record(&app, &subscriber)),
                 card_id: Some(issued.card_id.clone()),
                 ..Default::default()
             };

@@ -37,9 +37,11 @@ mod dashboard;
 mod issuance;
 mod officers;
 mod offices;
+mod register;
 
 use offices::office_kind;
 pub use offices::{DEMO_OFFICERS, parse_status, status_str};
+pub use register::RegisterFinding;
 
 /// The JMA registration authority's office identifier.
 pub const HQ: &str = "hq";

@@ -72,6 +72,8 @@ pub(super) struct AppPage {
     photo_error: Option<String>,
     actions: Vec<ActionView>,
     history: Vec<EventView>,
+    /// What the subscriber register says, in the page's language.
+    register: Vec<String>,
 }
 
 pub(super) fn field_id(name: &str) -> String {
@@ -220,6 +222,11 @@ pub(super) async fn app_page(
             reason: e.reason.unwrap_or_default(),
         })
         .collect();
+    let findings = ra.register_findings(app).await.unwrap_or_default();
+    let register = findings
+        .iter()
+        .map(|f| hpki_text::Localized::text(f).get(lang).to_owned())
+        .collect();
     let actions = Registration::available_actions(officer, app)
         .into_iter()
         .filter(|a| {
@@ -235,7 +242,8 @@ pub(super) async fn app_page(
                 .map(|e| e.message(lang).to_owned()),
             name: a.as_str(),
             label: a.label(lang),
-            reason: a.needs_reason(),
+            // The final reviewer's reason to go on despite the register's findings.
+            reason: a.needs_reason() || (a == Action::FinalReview && !findings.is_empty()),
             tracking: a == Action::MainReview,
             csr: a == Action::Issue,
             danger: matches!(a, Action::Reject | Action::Return),
@@ -284,6 +292,7 @@ pub(super) async fn app_page(
             .map(|e| e.message(lang).to_owned()),
         actions,
         history,
+        register,
     }
 }
 
@@ -313,6 +322,7 @@ pub(super) async fn new_page(
             photo_error: None,
             actions: Vec::new(),
             history: Vec::new(),
+            register: Vec::new(),
         },
         StatusCode::OK,
         set,
@@ -400,6 +410,7 @@ pub(super) async fn create(
                         .map(|e| e.message(lang).to_owned()),
                     actions: Vec::new(),
                     history: Vec::new(),
+                    register: Vec::new(),
                 },
                 StatusCode::UNPROCESSABLE_ENTITY,
                 None,
