@@ -319,6 +319,7 @@ impl Engine {
         let mut issued = Vec::new();
         let outcome = async {
             let card = blank.initialize(&card_id, &code, pin, self.config.cards.pin_max_tries)?;
+            self.bind_card(&card_id, card.as_ref(), pin).await?;
             self.put_certificates(card.as_ref(), &subject_json, pin, &mut issued)
                 .await
         }
@@ -499,6 +500,8 @@ impl Engine {
         for key in KeyUse::ALL {
             self.ca_signer(ca_of(key))?;
         }
+        // The card in the reader is the register's, before it is asked for anything.
+        self.prove_card(card, &record, Some(pin)).await?;
         let mut issued = Vec::new();
         let outcome = self
             .put_certificates(card, &subject_json, pin, &mut issued)
@@ -604,6 +607,8 @@ impl Engine {
         hpki_token::check_pin(new_pin)?;
         let record = self.card_record(card.card_id()).await?;
         Self::active(&record, "unblocking", "ロック解除")?;
+        // The unblocking code never goes to a card that has not proved it is this one.
+        self.prove_card(card, &record, None).await?;
         let unreadable = |e: serde_json::Error| {
             CaError::holder(
                 format!(

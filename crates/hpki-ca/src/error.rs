@@ -119,6 +119,17 @@ pub enum CaError {
         /// What was refused, in Japanese.
         what_ja: &'static str,
     },
+    /// The card in the reader did not prove that it is the card the register issued under this
+    /// ID (a lookalike token, a copy): nothing was sent to it.
+    #[error(
+        "the card in the reader is not card {card} of the register: {reason}; nothing was sent to it"
+    )]
+    CardNotGenuine {
+        /// The card ID it claims.
+        card: String,
+        /// What did not match.
+        reason: Text,
+    },
     /// The card holder record is not acceptable.
     #[error("card holder record: {0}")]
     Holder(Text),
@@ -290,6 +301,13 @@ impl Localized for CaError {
             } => Text::new(
                 format!("カード {card} は「{status_ja}」のため{what_ja}できません"),
                 format!("card {card} is {status}: {what} is not possible"),
+            ),
+            CaError::CardNotGenuine { card, reason } => Text::new(
+                format!(
+                    "読み取り機のカードは登録簿のカード {card} であることを証明できませんでした（{}）。カードには何も送っていません",
+                    reason.ja
+                ),
+                self.to_string(),
             ),
             CaError::Holder(t) => t
                 .clone()

@@ -13,6 +13,7 @@
 //! - [`crl`]: CRLs (RFC 5280 §5).
 //! - [`recover`]: after a crash, what no record took is revoked (`hpki ca recover`).
 //! - [`cards`]: the 医師資格証 lifecycle (personalisation, renewal, loss, reissue, unblocking).
+//! - [`card_binding`]: a card proves it is the register's card before anything is sent to it.
 //! - [`custody`]: M-of-N custodian control of the CA keys (key ceremony, activation).
 //! - [`attempts`]: the lock on guessing a custodian's passphrase.
 //! - [`epoch`]: fresh reads of the revocation epoch, shared between concurrent requests.
@@ -22,6 +23,7 @@
 
 pub mod attempts;
 pub mod authority;
+pub mod card_binding;
 pub mod cards;
 pub mod ceremony;
 pub mod config;

@@ -123,23 +123,29 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
     assert_eq!(card.len(), 12, "JMAC + YMM + five digits: {card}");
     let (first_sign, _) = serials_of(&out);
 
-    // The certificates are readable without a PIN; the private keys are not listed without
-    // one, and with it they are sensitive and never extractable.
+    // The certificates are readable without a PIN; of the private keys only the
+    // card-authentication key is listed without one (it signs without the PIN, to prove the
+    // card is present); all are sensitive and never extractable.
     let (ok, objects) = hsm.pkcs11_tool(&format!("--token-label {card} --list-objects"));
     assert!(ok, "{objects}");
     assert!(objects.contains("Certificate Object") && objects.contains("hpki-sign"));
-    assert!(!objects.contains("Private Key Object"), "{objects}");
+    assert_eq!(
+        objects.matches("Private Key Object").count(),
+        1,
+        "{objects}"
+    );
+    assert!(objects.contains("hpki-card-auth"), "{objects}");
     let (ok, private) = hsm.pkcs11_tool(&format!(
         "--token-label {card} --login --pin 1234 --list-objects --type privkey"
     ));
     assert!(ok, "{private}");
     assert_eq!(
         private.matches("Private Key Object").count(),
-        2,
+        3,
         "{private}"
     );
-    assert_eq!(private.matches("never extractable").count(), 2, "{private}");
-    assert_eq!(private.matches("always sensitive").count(), 2, "{private}");
+    assert_eq!(private.matches("never extractable").count(), 3, "{private}");
+    assert_eq!(private.matches("always sensitive").count(), 3, "{private}");
     assert!(
         !private.contains("unwrap") && !private.contains("decrypt"),
         "{private}"
@@ -301,7 +307,7 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
     assert!(ok, "{objects}");
     assert_eq!(
         objects.matches("Private Key Object").count(),
-        2,
+        3,
         "old keys left: {objects}"
     );
     let crl = revoked_in_crl(&ca, "after-renewal.crl");
@@ -357,4 +363,142 @@ fn a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued(backend: c
     assert!(ca.ok(&["audit", "verify"]).contains("intact"));
 }
 
-on_both_backends!(a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued);
+/// Where OpenSC's pkcs11-spy is: the PKCS#11 module that logs every call to the module under
+/// it, the way an attacker's token would see them.
+const PKCS11_SPY: &str = "/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so";
+
+/// Issue "Issuance integrity": a lookalike token labelled with a genuine card ID, holding a PIN
+/// counter, keys and copies of the genuine card's certificates, is refused for renewal and for
+/// unblocking and receives nothing: no certificate is issued or revoked, and pkcs11-spy shows
+/// that the unblocking code was never presented to it (no login as security officer), while
+/// the genuine card still proves itself and is unblocked.
+fn a_lookalike_token_is_refused_and_receives_nothing(backend: common::Backend) {
+    for tool in ["openssl", "pkcs11-tool"] {
+        require_tool(tool);
+    }
+    assert!(
+        std::path::Path::new(PKCS11_SPY).exists(),
+        "{PKCS11_SPY} (OpenSC) is required: run scripts/test.sh, which installs opensc"
+    );
+    let genuine = SoftHsm::new();
+    let ca = Ca::demo(backend);
+    ca.set_env(genuine.env().0, &genuine.env().1);
+    ca.export_chain();
+    let holder = ca.write("holder.json", HOLDER);
+    let (ok, out) = ca.run_with(
+        &["card", "personalize", "--holder", holder.to_str().unwrap()],
+        &[("HPKI_CARD_PIN", "1234")],
+    );
+    assert!(ok, "{out}");
+    let card = card_id_of(&out);
+    let (sign, auth) = serials_of(&out);
+
+    // The lookalike, built with the tools anyone has.
+    let fake = SoftHsm::new();
+    fake.util(&format!(
+        "--init-token --free --label {card} --so-pin attacker-so --pin 1234"
+    ));
+    let state = ca.path("state.bin");
+    std::fs::write(&state, [1u8, 15, 15]).unwrap();
+    let id_file = ca.write("card-id.txt", &card);
+    for (file, label) in [(&state, "hpki-pin-state"), (&id_file, "hpki-card-id")] {
+        let (ok, out) = fake.pkcs11_tool(&format!(
+            "--token-label {card} --login --pin 1234 --write-object '{}' --type data --label {label}",
+            file.display()
+        ));
+        assert!(ok, "{out}");
+    }
+    for (label, id) in [
+        ("hpki-sign", "01"),
+        ("hpki-auth", "02"),
+        ("hpki-card-auth", "03"),
+    ] {
+        let (ok, out) = fake.pkcs11_tool(&format!(
+            "--token-label {card} --login --pin 1234 --keypairgen --key-type rsa:2048 --label {label} --id {id}"
+        ));
+        assert!(ok, "{out}");
+        if label == "hpki-card-auth" {
+            continue;
+        }
+        let pem = read_card_certificate(&ca, &genuine, &card, label);
+        let der = ca.path(&format!("copy-{label}.der"));
+        sh(&format!(
+            "openssl x509 -in '{}' -outform DER -out '{}'",
+            pem.display(),
+            der.display()
+        ));
+        let (ok, out) = fake.pkcs11_tool(&format!(
+            "--token-label {card} --login --pin 1234 --write-object '{}' --type cert --label {label} --id {id}",
+            der.display()
+        ));
+        assert!(ok, "{out}");
+    }
+
+    // Renewal with the lookalike in the reader: refused, nothing issued, nothing revoked.
+    let before = ca.certificate_count();
+    let fake_env = [("SOFTHSM2_CONF", fake.conf.to_str().unwrap())];
+    let (ok, out) = ca.run_with(
+        &["card", "renew", "--card-id", &card],
+        &[fake_env[0], ("HPKI_CARD_PIN", "1234")],
+    );
+    assert!(
+        !ok && out.contains("is not card") && out.contains("nothing was sent"),
+        "{out}"
+    );
+    assert_eq!(ca.certificate_count(), before, "nothing issued");
+    let crl = revoked_in_crl(&ca, "after-lookalike.crl");
+    assert!(!crl.contains(&sign) && !crl.contains(&auth), "{crl}");
+
+    // Unblocking with the lookalike in the reader, every PKCS#11 call logged.
+    let spy_log = ca.path("spy-fake.log");
+    let (ok, out) = ca.run_with(
+        &["card", "unblock", "--card-id", &card],
+        &[
+            fake_env[0],
+            ("HPKI_CARD_NEW_PIN", "5678"),
+            ("HPKI_PKCS11_MODULE", PKCS11_SPY),
+            ("PKCS11SPY", common::SOFTHSM2_MODULE),
+            ("PKCS11SPY_OUTPUT", spy_log.to_str().unwrap()),
+        ],
+    );
+    assert!(!ok && out.contains("is not card"), "{out}");
+    let log = std::fs::read_to_string(&spy_log).expect("pkcs11-spy log");
+    assert!(
+        log.contains("C_GetTokenInfo"),
+        "the spy saw the calls: {log}"
+    );
+    assert!(
+        !log.contains("CKU_SO"),
+        "the unblocking code was presented to the lookalike:\n{log}"
+    );
+
+    // The genuine card proves itself and is unblocked; the spy does see that login.
+    let spy_log = ca.path("spy-genuine.log");
+    let (ok, out) = ca.run_with(
+        &["card", "unblock", "--card-id", &card],
+        &[
+            ("HPKI_CARD_NEW_PIN", "5678"),
+            ("HPKI_PKCS11_MODULE", PKCS11_SPY),
+            ("PKCS11SPY", common::SOFTHSM2_MODULE),
+            ("PKCS11SPY_OUTPUT", spy_log.to_str().unwrap()),
+        ],
+    );
+    assert!(ok, "{out}");
+    let log = std::fs::read_to_string(&spy_log).expect("pkcs11-spy log");
+    assert!(log.contains("CKU_SO"), "{log}");
+    let audit = ca.ok(&["audit", "show"]);
+    for action in [
+        "card.bound",
+        "card.proof_failed",
+        "card.proved",
+        "card.unblocked",
+    ] {
+        assert!(audit.contains(action), "{action} not audited");
+    }
+    assert!(ca.ok(&["audit", "verify"]).contains("intact"));
+}
+
+on_both_backends!(
+    a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued,
+    a_lookalike_token_is_refused_and_receives_nothing
+);

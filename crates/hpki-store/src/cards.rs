@@ -113,10 +113,15 @@ pub struct CardRecord {
     pub replaces: Option<String>,
     /// Last change (Unix seconds).
     pub updated_at: i64,
+    /// The token's serial number, recorded at personalisation (none for cards of releases
+    /// before card binding).
+    pub token_serial: Option<String>,
+    /// The public key (DER SubjectPublicKeyInfo) of the card's card-authentication key pair.
+    pub card_key: Option<Vec<u8>>,
 }
 
 const COLUMNS: &str = "card_id, subscriber_id, holder, photo, status, issued_at, expires_at,
-     sign_serial, auth_serial, unblock_code_sealed, replaces, updated_at";
+     sign_serial, auth_serial, unblock_code_sealed, replaces, updated_at, token_serial, card_key";
 
 fn card_from_row(row: &AnyRow) -> Result<CardRecord, StoreError> {
     let status: String = row.try_get(4)?;
@@ -133,6 +138,8 @@ fn card_from_row(row: &AnyRow) -> Result<CardRecord, StoreError> {
         unblock_code_sealed: row.try_get(9)?,
         replaces: row.try_get(10)?,
         updated_at: row.try_get(11)?,
+        token_serial: row.try_get(12)?,
+        card_key: row.try_get(13)?,
     })
 }
 
@@ -271,6 +278,40 @@ impl Store {
                 tx.rollback().await?;
                 return Err(e);
             }
+        }
+        self.append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Binds card `card_id` to its token: the token's serial number and the public key of its
+    /// card-authentication key pair, with `audit`. Only once: a bound card keeps its binding.
+    pub async fn bind_card(
+        &self,
+        card_id: &str,
+        token_serial: &str,
+        card_key: &[u8],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        check_event(audit)?;
+        let mut tx = self.begin_write().await?;
+        let bound = sqlx::query(
+            "UPDATE cards SET token_serial = $1, card_key = $2, updated_at = $3
+             WHERE card_id = $4 AND card_key IS NULL",
+        )
+        .bind(token_serial.to_owned())
+        .bind(card_key.to_vec())
+        .bind(self.now())
+        .bind(card_id.to_owned())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if bound != 1 {
+            tx.rollback().await?;
+            return Err(StoreError::conflict(
+                format!("カード {card_id} は登録されていないか、既に結び付けられています"),
+                format!("card {card_id} is not registered or is bound already"),
+            ));
         }
         self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;

@@ -70,6 +70,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "subscriber_register",
         source: include_str!("../migrations/0005_subscriber_register.sql"),
     },
+    Migration {
+        version: 6,
+        name: "card_binding",
+        source: include_str!("../migrations/0006_card_binding.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands: its last migration's.

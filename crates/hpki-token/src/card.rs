@@ -8,6 +8,7 @@
 //! | signing key pair (nonRepudiation certificate) | RSA-2048 pair labelled `hpki-sign`, private key sensitive and never extractable | to use |
 //! | authentication key pair | RSA-2048 pair labelled `hpki-auth`, same protection | to use |
 //! | the two certificates | X.509 certificate objects with the label and `CKA_ID` of their key | no |
+//! | card-authentication key pair | RSA-2048 pair labelled `hpki-card-auth`, private key sensitive, never extractable, usable without the PIN | no |
 //! | PIN retry counter | data object `hpki-pin-state` | no |
 //! | unblocking code | the token's SO PIN, held by the registration authority | — |
 //!
@@ -46,6 +47,10 @@ use crate::{TokenError, object, rv};
 pub const CARD_ID_LABEL: &str = "hpki-card-id";
 /// Label of the PIN retry counter data object.
 pub const PIN_STATE_LABEL: &str = "hpki-pin-state";
+/// Label of the card-authentication key pair: the card proves it is the card the register
+/// knows by signing a fresh challenge with it, without the holder's PIN (so even a card whose
+/// PIN is blocked can prove itself before the unblocking code is sent to it).
+pub const CARD_AUTH_LABEL: &str = "hpki-card-auth";
 /// Size of the card keys: HPKI requires RSA with at least 2048 bits (MHLW HPKI CP).
 pub const CARD_KEY_BITS: u64 = 2048;
 
@@ -155,6 +160,16 @@ pub trait Card: Send + Sync {
         cert_der: &[u8],
         pin: &str,
     ) -> Result<(), TokenError>;
+    /// The token's serial number (PKCS#11 `CK_TOKEN_INFO.serialNumber`), as the register keeps it.
+    fn token_serial(&self) -> Result<String, TokenError>;
+    /// Generates the card-authentication key pair (see [`CARD_AUTH_LABEL`]) at personalisation;
+    /// returns its public key.
+    fn create_card_key(&self, pin: &str) -> Result<SubjectPublicKeyInfoOwned, TokenError>;
+    /// The public key of the card-authentication key pair, if the card has one.
+    fn card_key(&self) -> Result<Option<SubjectPublicKeyInfoOwned>, TokenError>;
+    /// Signs `challenge` (RSASSA-PKCS1-v1_5, SHA-256) with the card-authentication key, without
+    /// a PIN: the card's proof that it is present.
+    fn prove(&self, challenge: &[u8]) -> Result<Vec<u8>, TokenError>;
 }
 
 /// A card not issued yet: personalisation initialises it with its card ID, the RA's unblocking
@@ -506,6 +521,73 @@ impl Card for Pkcs11Card {
             }
             Ok(())
         })
+    }
+
+    fn token_serial(&self) -> Result<String, TokenError> {
+        Ok(self
+            .module
+            .ctx()
+            .get_token_info(self.slot)?
+            .serial_number()
+            .trim_end()
+            .to_owned())
+    }
+
+    fn create_card_key(&self, pin: &str) -> Result<SubjectPublicKeyInfoOwned, TokenError> {
+        self.as_holder(pin, |s| {
+            if !self
+                .card_key_handles(s, ObjectClass::PRIVATE_KEY)?
+                .is_empty()
+            {
+                return Err(TokenError::Malformed(Text::new(
+                    "カード認証鍵は既にあります",
+                    "the card already holds a card-authentication key",
+                )));
+            }
+            let id = s.generate_random_vec(8)?;
+            let (public, _) =
+                object::generate_rsa_without_login(s, CARD_KEY_BITS, CARD_AUTH_LABEL, &id)?;
+            object::rsa_spki(s, public)
+        })
+    }
+
+    fn card_key(&self) -> Result<Option<SubjectPublicKeyInfoOwned>, TokenError> {
+        let s = self.module.ctx().open_ro_session(self.slot)?;
+        match self
+            .card_key_handles(&s, ObjectClass::PUBLIC_KEY)?
+            .as_slice()
+        {
+            [] => Ok(None),
+            [one] => Ok(Some(object::rsa_spki(&s, *one)?)),
+            _ => Err(TokenError::Malformed(Text::new(
+                "カード認証鍵が複数あります",
+                "more than one card-authentication key",
+            ))),
+        }
+    }
+
+    fn prove(&self, challenge: &[u8]) -> Result<Vec<u8>, TokenError> {
+        let s = self.module.ctx().open_ro_session(self.slot)?;
+        match self
+            .card_key_handles(&s, ObjectClass::PRIVATE_KEY)?
+            .as_slice()
+        {
+            [one] => object::sign_sha256_rsa(&s, *one, challenge),
+            _ => Err(TokenError::Malformed(Text::new(
+                "カード認証鍵がありません（またはひとつではありません）",
+                "no single card-authentication key on the card",
+            ))),
+        }
+    }
+}
+
+impl Pkcs11Card {
+    fn card_key_handles(
+        &self,
+        s: &Session,
+        class: ObjectClass,
+    ) -> Result<Vec<ObjectHandle>, TokenError> {
+        object::find(s, class, CARD_AUTH_LABEL, None)
     }
 }
 

@@ -94,6 +94,28 @@ pub(crate) fn generate_rsa(
     label: &str,
     id: &[u8],
 ) -> Result<(ObjectHandle, ObjectHandle), TokenError> {
+    generate_rsa_pair(session, bits, label, id, true)
+}
+
+/// [`generate_rsa`] with a private key usable without login (`CKA_PRIVATE` false, still
+/// sensitive and never extractable): the card-authentication key, whose use proves the card is
+/// present, as PIV's card authentication key does (NIST SP 800-73-4, key reference 9E).
+pub(crate) fn generate_rsa_without_login(
+    session: &Session,
+    bits: u64,
+    label: &str,
+    id: &[u8],
+) -> Result<(ObjectHandle, ObjectHandle), TokenError> {
+    generate_rsa_pair(session, bits, label, id, false)
+}
+
+fn generate_rsa_pair(
+    session: &Session,
+    bits: u64,
+    label: &str,
+    id: &[u8],
+    needs_login: bool,
+) -> Result<(ObjectHandle, ObjectHandle), TokenError> {
     let public = [
         Attribute::Token(true),
         Attribute::Private(false),
@@ -108,7 +130,7 @@ pub(crate) fn generate_rsa(
     ];
     let private = [
         Attribute::Token(true),
-        Attribute::Private(true),
+        Attribute::Private(needs_login),
         Attribute::Sensitive(true),
         Attribute::Extractable(false),
         Attribute::Sign(true),
