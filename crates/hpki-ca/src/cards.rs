@@ -22,7 +22,6 @@ use hpki_store::{CardRecord, CardStatus, NewCard};
 use hpki_token::{BlankCard, Card, CardKeySigner, KeyUse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use time::OffsetDateTime;
 use x509_cert::ext::pkix::crl::CrlReason;
 use zeroize::Zeroizing;
 
@@ -274,13 +273,33 @@ impl Engine {
         }
         let passphrase = self.operator_passphrase()?.to_owned();
         let code = unblock_code()?;
-        let issued_at = OffsetDateTime::from(self.now());
-        let now = issued_at.unix_timestamp();
-        let years = self.config.cards.validity_years;
-        let expires_at = issued_at
-            .replace_year(issued_at.year() + years as i32)
-            .unwrap_or(issued_at + time::Duration::days(365 * i64::from(years)))
-            .unix_timestamp();
+        // One doctor, one active card: a second is refused unless it replaces the first.
+        for other in self
+            .store
+            .cards(Some(&holder.subject.subscriber_id))
+            .await?
+        {
+            let same_doctor = CardHolder::from_json(&other.holder)
+                .is_ok_and(|h| h.license_number == holder.license_number);
+            if other.status == CardStatus::Active
+                && other.expires_at > self.now_unix() as i64
+                && same_doctor
+                && replaces != Some(other.card_id.as_str())
+            {
+                return Err(CaError::holder(
+                    format!(
+                        "この医師は有効なカード {} を持っています（2枚目は発行できません。更新・再発行ではそのカードを指定してください）",
+                        other.card_id
+                    ),
+                    format!(
+                        "this doctor holds the active card {}: a second card is not issued (a renewal or reissue names it)",
+                        other.card_id
+                    ),
+                ));
+            }
+        }
+        let now = self.now_unix() as i64;
+        let expires_at = card_expiry(now, self.config.cards.validity_years);
         // The card ID is allocated by the store in the transaction that records the card, so
         // the sealed code is bound to the holder and the moment of issue instead.
         let binding = format!("{}\0{now}", holder.subject.subscriber_id);
@@ -320,7 +339,7 @@ impl Engine {
         let outcome = async {
             let card = blank.initialize(&card_id, &code, pin, self.config.cards.pin_max_tries)?;
             self.bind_card(&card_id, card.as_ref(), pin).await?;
-            self.put_certificates(card.as_ref(), &subject_json, pin, &mut issued)
+            self.put_certificates(card.as_ref(), &subject_json, pin, expires_at, &mut issued)
                 .await
         }
         .await;
@@ -328,13 +347,15 @@ impl Engine {
             .await
     }
 
-    /// Generates both key pairs on `card`, has them certified and writes the certificates;
-    /// what was issued is pushed to `issued` as soon as it exists.
+    /// Generates both key pairs on `card`, has them certified (valid no longer than the card,
+    /// `card_expires_at`) and writes the certificates; what was issued is pushed to `issued` as
+    /// soon as it exists.
     async fn put_certificates(
         &self,
         card: &dyn Card,
         subject_json: &str,
         pin: &str,
+        card_expires_at: i64,
         issued: &mut Vec<Issued>,
     ) -> Result<(), CaError> {
         let mut pending = Vec::new();
@@ -350,8 +371,15 @@ impl Engine {
             let subject = self.subject(subject_json)?;
             let issued_for = format!("card/{}", card.card_id());
             issued.push(
-                self.issue_for_record(&self.actor, ca_of(key), &checked, &subject, &issued_for)
-                    .await?,
+                self.issue_for_card(
+                    &self.actor,
+                    ca_of(key),
+                    &checked,
+                    &subject,
+                    &issued_for,
+                    card_expires_at,
+                )
+                .await?,
             );
             pending.push(new);
         }
@@ -504,7 +532,7 @@ impl Engine {
         self.prove_card(card, &record, Some(pin)).await?;
         let mut issued = Vec::new();
         let outcome = self
-            .put_certificates(card, &subject_json, pin, &mut issued)
+            .put_certificates(card, &subject_json, pin, record.expires_at, &mut issued)
             .await;
         self.finish(
             &record.card_id,
@@ -674,15 +702,63 @@ impl Engine {
             card_id: record.card_id.clone(),
             issued: day(record.issued_at)?,
             // The last day the card is valid, in Japan.
-            expires: day(record.expires_at - 1)?,
+            expires: last_valid_day(record.expires_at),
             issuer,
         })
     }
 }
 
+/// When a card issued at `issued_at` (Unix seconds) for `years` expires: midnight in Japan at
+/// the start of the `years`-th anniversary of its issue date in Japan (a card issued on 29
+/// February expires on 1 March). The card is valid through the day before
+/// ([`last_valid_day`]), the date its face shows.
+pub fn card_expiry(issued_at: i64, years: u32) -> i64 {
+    let issued = hpki_clock::jst::datetime_unix(issued_at).date();
+    let year = issued.year() + years as i32;
+    let anniversary = issued.replace_year(year).unwrap_or_else(|_| {
+        time::Date::from_calendar_date(year, time::Month::March, 1).unwrap_or(issued)
+    });
+    time::PrimitiveDateTime::new(anniversary, time::Time::MIDNIGHT)
+        .assume_offset(hpki_clock::jst::OFFSET)
+        .unix_timestamp()
+}
+
+/// The last day, in Japan, of a card that expires at `expires_at` (Unix seconds): the date on
+/// its face and in every listing.
+pub fn last_valid_day(expires_at: i64) -> time::Date {
+    hpki_clock::jst::datetime_unix(expires_at - 1).date()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_card_expires_at_midnight_in_japan_and_its_last_day_is_one_date_everywhere() {
+        // Issued 2026-12-07 20:00 UTC, already 12-08 in Japan: five years, through 2031-12-07.
+        let issued = 1_796_673_600;
+        assert_eq!(
+            hpki_clock::jst::datetime_unix(issued).date().to_string(),
+            "2026-12-08"
+        );
+        let expires = card_expiry(issued, 5);
+        assert_eq!(
+            hpki_clock::jst::rfc3339_unix(expires),
+            "2031-12-08T00:00:00+09:00"
+        );
+        assert_eq!(last_valid_day(expires).to_string(), "2031-12-07");
+        // 29 February: to 1 March.
+        let leap = time::PrimitiveDateTime::new(
+            time::macros::date!(2028 - 02 - 29),
+            time::macros::time!(10:00),
+        )
+        .assume_offset(hpki_clock::jst::OFFSET)
+        .unix_timestamp();
+        assert_eq!(
+            last_valid_day(card_expiry(leap, 5)).to_string(),
+            "2033-02-28"
+        );
+    }
 
     const HOLDER: &str = r#"{"name_romaji":"Taro Nichii","name_kanji":"日医 太郎","subscriber_id":"JMA9999999999","role":"Medical Doctor","birth_date":"1955-01-01","member_id":"9999999999","license_number":"TESTC00021"}"#;
 

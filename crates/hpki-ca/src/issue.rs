@@ -135,7 +135,7 @@ impl Engine {
         csr: &CheckedCsr,
         subject: &ValidatedSubject,
     ) -> Result<Issued, CaError> {
-        self.issue_inner(actor, ca, csr, subject, None).await
+        self.issue_inner(actor, ca, csr, subject, None, None).await
     }
 
     /// [`Engine::issue_as`] for the record `issued_for` (`application/ID`, `card/ID`), which
@@ -149,8 +149,31 @@ impl Engine {
         subject: &ValidatedSubject,
         issued_for: &str,
     ) -> Result<Issued, CaError> {
-        self.issue_inner(actor, ca, csr, subject, Some(issued_for.to_owned()))
+        self.issue_inner(actor, ca, csr, subject, Some(issued_for.to_owned()), None)
             .await
+    }
+
+    /// [`Engine::issue_for_record`] for a card: the certificate is valid no longer than the card
+    /// (`card_expires_at`, Unix seconds), so a renewal late in a card's life does not outlive it.
+    pub async fn issue_for_card(
+        &self,
+        actor: &str,
+        ca: CaName,
+        csr: &CheckedCsr,
+        subject: &ValidatedSubject,
+        issued_for: &str,
+        card_expires_at: i64,
+    ) -> Result<Issued, CaError> {
+        let cap = u64::try_from(card_expires_at).unwrap_or(0);
+        self.issue_inner(
+            actor,
+            ca,
+            csr,
+            subject,
+            Some(issued_for.to_owned()),
+            Some(cap),
+        )
+        .await
     }
 
     async fn issue_inner(
@@ -160,6 +183,7 @@ impl Engine {
         csr: &CheckedCsr,
         subject: &ValidatedSubject,
         issued_for: Option<String>,
+        not_after_cap: Option<u64>,
     ) -> Result<Issued, CaError> {
         let profile = ca
             .end_entity_profile()
@@ -171,7 +195,16 @@ impl Engine {
         let issuer_key_id = authority.ca.key_id();
         let policies = self.end_entity_policies(ca)?;
         let now = self.now_unix();
-        let validity = self.config.policy.end_entity_validity_days * 86_400;
+        let mut validity = self.config.policy.end_entity_validity_days * 86_400;
+        if let Some(cap) = not_after_cap {
+            if cap <= now {
+                return Err(CaError::holder(
+                    "カードの有効期限が過ぎているため証明書を発行できません",
+                    "the card has expired: no certificate is issued for it",
+                ));
+            }
+            validity = validity.min(cap - now);
+        }
 
         // A key is certified once, ever: refused before a serial is taken or anything signed
         // (the store checks again when it records, for two requests of one key at once).

@@ -217,10 +217,9 @@ fn new_pin() -> Result<Zeroizing<String>> {
     )
 }
 
-fn date(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .map(|t| t.date().to_string())
-        .unwrap_or_else(|_| unix.to_string())
+/// The last day (in Japan) of a card expiring at `expires_at`: the date on its face.
+fn last_day(expires_at: i64) -> String {
+    hpki_ca::cards::last_valid_day(expires_at).to_string()
 }
 
 fn print_issued(issued: &hpki_ca::cards::CardIssued) {
@@ -237,8 +236,8 @@ fn print_issued(issued: &hpki_ca::cards::CardIssued) {
         issued.auth.serial_hex
     );
     println!(
-        "  card valid until / カード有効期限: {}",
-        date(issued.expires_at)
+        "  card valid through / カード有効期限: {}",
+        last_day(issued.expires_at)
     );
 }
 
@@ -352,14 +351,21 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             println!(
                 "card ID        status / 状態       subscriber          expires     sign serial / auth serial"
             );
+            let now = engine.now_unix() as i64;
             for c in engine.store.cards(None).await? {
+                // An active card past its last day is shown as what it is.
+                let (status, label) = if c.status == CardStatus::Active && c.expires_at <= now {
+                    ("expired", "期限切れ")
+                } else {
+                    (c.status.as_str(), c.status.label_ja())
+                };
                 println!(
                     "{:<14} {:<8} {:<10} {:<19} {}  {} / {}",
                     c.card_id,
-                    c.status.as_str(),
-                    c.status.label_ja(),
+                    status,
+                    label,
                     c.subscriber_id,
-                    date(c.expires_at),
+                    last_day(c.expires_at),
                     c.sign_serial.as_deref().unwrap_or("-"),
                     c.auth_serial.as_deref().unwrap_or("-"),
                 );

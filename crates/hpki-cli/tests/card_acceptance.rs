@@ -371,7 +371,9 @@ const PKCS11_SPY: &str = "/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so";
 /// counter, keys and copies of the genuine card's certificates, is refused for renewal and for
 /// unblocking and receives nothing: no certificate is issued or revoked, and pkcs11-spy shows
 /// that the unblocking code was never presented to it (no login as security officer), while
-/// the genuine card still proves itself and is unblocked.
+/// the genuine card still proves itself and is unblocked. Also: a second card for the same
+/// doctor is refused, and a renewal late in the card's life gives certificates that end with
+/// the card.
 fn a_lookalike_token_is_refused_and_receives_nothing(backend: common::Backend) {
     for tool in ["openssl", "pkcs11-tool"] {
         require_tool(tool);
@@ -382,6 +384,7 @@ fn a_lookalike_token_is_refused_and_receives_nothing(backend: common::Backend) {
     );
     let genuine = SoftHsm::new();
     let ca = Ca::demo(backend);
+    ca.start_clock();
     ca.set_env(genuine.env().0, &genuine.env().1);
     ca.export_chain();
     let holder = ca.write("holder.json", HOLDER);
@@ -392,6 +395,12 @@ fn a_lookalike_token_is_refused_and_receives_nothing(backend: common::Backend) {
     assert!(ok, "{out}");
     let card = card_id_of(&out);
     let (sign, auth) = serials_of(&out);
+    // One doctor, one active card.
+    let (ok, out) = ca.run_with(
+        &["card", "personalize", "--holder", holder.to_str().unwrap()],
+        &[("HPKI_CARD_PIN", "1234")],
+    );
+    assert!(!ok && out.contains("holds the active card"), "{out}");
 
     // The lookalike, built with the tools anyone has.
     let fake = SoftHsm::new();
