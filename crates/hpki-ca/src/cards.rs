@@ -127,6 +127,22 @@ impl CardHolder {
                 format!("birth_date {} is not in the past", self.birth_date),
             ));
         }
+        if !hpki_cardface::plausible_birth_date(self.born()?, today) {
+            return Err(CaError::holder(
+                format!(
+                    "birth_date {} を確認してください（{}歳以上{}歳以下）",
+                    self.birth_date,
+                    hpki_cardface::MIN_HOLDER_AGE_YEARS,
+                    hpki_cardface::MAX_HOLDER_AGE_YEARS
+                ),
+                format!(
+                    "birth_date {}: a card holder is {} to {} years old",
+                    self.birth_date,
+                    hpki_cardface::MIN_HOLDER_AGE_YEARS,
+                    hpki_cardface::MAX_HOLDER_AGE_YEARS
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -265,6 +281,10 @@ impl Engine {
     ) -> Result<CardIssued, CaError> {
         hpki_token::check_pin(pin)?;
         holder.check_on(hpki_clock::jst::date(self.now()))?;
+        // The photo decodes whole before anything is issued (else it is found missing on the face).
+        if let Some(p) = &photo {
+            hpki_cardface::Photo::from_bytes(p.clone())?;
+        }
         let subject_json = holder.subject_json()?;
         // Everything that can be refused is refused before the card is touched.
         SubjectInput::from_json(&subject_json)?.validate(&self.roles)?;

@@ -177,7 +177,41 @@ pub enum PhotoKind {
     Png,
 }
 
-/// The holder's photo, checked to be a JPEG or PNG image with a readable size.
+/// The oldest a card holder may be, in years: older birth dates are typing errors (1872 for
+/// 1972), refused at reception rather than printed on a card.
+pub const MAX_HOLDER_AGE_YEARS: i32 = 110;
+/// The youngest a card holder may be, in years: nobody holds a Japanese medical, dental or
+/// pharmacy licence younger (six years of university after high school).
+pub const MIN_HOLDER_AGE_YEARS: i32 = 20;
+
+/// Whether `birth` is a plausible date of birth for a card holder on `today`: between
+/// [`MAX_HOLDER_AGE_YEARS`] and [`MIN_HOLDER_AGE_YEARS`] years before it.
+pub fn plausible_birth_date(birth: time::Date, today: time::Date) -> bool {
+    let years_before = |n: i32| {
+        today
+            .replace_year(today.year() - n)
+            .unwrap_or_else(|_| today - time::Duration::days(365 * i64::from(n)))
+    };
+    birth >= years_before(MAX_HOLDER_AGE_YEARS) && birth <= years_before(MIN_HOLDER_AGE_YEARS)
+}
+
+/// The most pixels a photo may have (about 40 megapixels): decoding is bounded in memory (the
+/// face prints it 18 × 24 mm at 300 dpi, some 60 thousand pixels).
+pub const MAX_PHOTO_PIXELS: u64 = 40_000_000;
+
+/// Whether a PNG file decodes whole.
+fn decode_png(bytes: &[u8]) -> bool {
+    let Ok(mut reader) = png::Decoder::new(std::io::Cursor::new(bytes)).read_info() else {
+        return false;
+    };
+    let Some(size) = reader.output_buffer_size() else {
+        return false;
+    };
+    let mut buf = vec![0; size];
+    reader.next_frame(&mut buf).is_ok()
+}
+
+/// The holder's photo, checked to be a JPEG or PNG image that decodes whole.
 ///
 /// Checking at construction keeps a corrupt photo from silently vanishing from the card (the
 /// SVG renderers skip images they cannot decode).
@@ -202,7 +236,18 @@ impl Photo {
             u32::try_from(size.width).map_err(|_| CardFaceError::Photo)?,
             u32::try_from(size.height).map_err(|_| CardFaceError::Photo)?,
         );
-        if width == 0 || height == 0 {
+        if width == 0 || height == 0 || u64::from(width) * u64::from(height) > MAX_PHOTO_PIXELS {
+            return Err(CardFaceError::Photo);
+        }
+        // The whole image decodes: a file with a good header and broken data is refused here,
+        // at reception, not found missing on the printed card.
+        let decoded = match kind {
+            PhotoKind::Png => decode_png(&bytes),
+            PhotoKind::Jpeg => zune_jpeg::JpegDecoder::new(std::io::Cursor::new(&bytes[..]))
+                .decode()
+                .is_ok(),
+        };
+        if !decoded {
             return Err(CardFaceError::Photo);
         }
         Ok(Self {
@@ -216,6 +261,16 @@ impl Photo {
     /// JPEG or PNG.
     pub fn kind(&self) -> PhotoKind {
         self.kind
+    }
+
+    /// Width in pixels.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Height in pixels.
+    pub fn height(&self) -> u32 {
+        self.height
     }
 
     /// Width and height in pixels.

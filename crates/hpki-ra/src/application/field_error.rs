@@ -119,6 +119,8 @@ pub mod codes {
     pub const FUTURE_DATE: &str = "future_date";
     /// The date of birth is not in the past.
     pub const NOT_PAST: &str = "not_past";
+    /// A date of birth no card holder can have (more than 110 or fewer than 20 years ago).
+    pub const IMPLAUSIBLE_DATE: &str = "implausible_date";
     /// The 医籍登録日 is not after the date of birth.
     pub const BEFORE_BIRTH: &str = "before_birth";
     /// A date could not be read ([`super::parse_date`]).

@@ -477,6 +477,20 @@ impl ApplicationForm {
                 "生年月日は過去の日付を入力してください".into(),
                 "The date of birth must be in the past.".into(),
             ),
+            Some(d) if !hpki_cardface::plausible_birth_date(d, today) => e.push(
+                "birth_date",
+                codes::IMPLAUSIBLE_DATE,
+                format!(
+                    "生年月日を確認してください（{}歳以上{}歳以下の方が申請できます）",
+                    hpki_cardface::MIN_HOLDER_AGE_YEARS,
+                    hpki_cardface::MAX_HOLDER_AGE_YEARS
+                ),
+                format!(
+                    "Please check the date of birth: applicants are {} to {} years old.",
+                    hpki_cardface::MIN_HOLDER_AGE_YEARS,
+                    hpki_cardface::MAX_HOLDER_AGE_YEARS
+                ),
+            ),
             Some(_) => {}
         }
         if f.sex.is_none() {
@@ -779,12 +793,25 @@ mod tests {
     }
 
     /// A minimal PNG header: imagesize reads only the signature and the IHDR size.
-    fn png(width: u32, height: u32) -> Vec<u8> {
+    /// The header of a PNG file of that size, and nothing else.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
         let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR".to_vec();
         b.extend_from_slice(&width.to_be_bytes());
         b.extend_from_slice(&height.to_be_bytes());
         b.extend_from_slice(&[8, 2, 0, 0, 0, 0, 0, 0, 0]);
         b
+    }
+
+    /// A whole grey PNG image, written by the png crate.
+    fn png(width: u32, height: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut e = ::png::Encoder::new(&mut out, width, height);
+        e.set_color(::png::ColorType::Grayscale);
+        let mut w = e.write_header().expect("png header");
+        w.write_image_data(&vec![128; (width * height) as usize])
+            .expect("png data");
+        w.finish().expect("png");
+        out
     }
 
     #[test]
@@ -1296,6 +1323,37 @@ mod tests {
     }
 
     #[test]
+    fn an_implausible_date_of_birth_is_refused_at_reception() {
+        for (birth, ok) in [
+            ("1872-05-01", false), // 1972 mistyped
+            ("1916-05-14", false),
+            ("1916-05-15", true),
+            ("1955-01-01", true),
+            ("2006-05-15", true),
+            ("2006-05-16", false),
+            ("2020-01-01", false),
+        ] {
+            let mut f = complete();
+            f.birth_date = Some(parse_date("birth_date", birth).unwrap());
+            f.license_registration_date = None;
+            let codes_found: Vec<_> = f
+                .validate(TODAY)
+                .into_iter()
+                .filter(|e| e.field == "birth_date")
+                .map(|e| e.code)
+                .collect();
+            assert_eq!(
+                codes_found.is_empty(),
+                ok,
+                "{birth} on {TODAY}: {codes_found:?}"
+            );
+            if !ok {
+                assert_eq!(codes_found, [codes::IMPLAUSIBLE_DATE]);
+            }
+        }
+    }
+
+    #[test]
     fn photos_are_jpeg_or_png_of_reasonable_size() {
         let p = ApplicantPhoto::inspect(&png(300, 400)).unwrap();
         assert_eq!((p.format, p.width, p.height), (PhotoFormat::Png, 300, 400));
@@ -1306,7 +1364,29 @@ mod tests {
             codes::INVALID_PHOTO
         );
         assert_eq!(
-            ApplicantPhoto::inspect(&png(0, 400)).unwrap_err().code,
+            ApplicantPhoto::inspect(&png_header(0, 400))
+                .unwrap_err()
+                .code,
+            codes::INVALID_PHOTO
+        );
+        // A good header with nothing after it: refused at reception, not found at printing.
+        assert_eq!(
+            ApplicantPhoto::inspect(&png_header(300, 400))
+                .unwrap_err()
+                .code,
+            codes::INVALID_PHOTO
+        );
+        let mut cut = png(300, 400);
+        cut.truncate(cut.len() - 20);
+        assert_eq!(
+            ApplicantPhoto::inspect(&cut).unwrap_err().code,
+            codes::INVALID_PHOTO
+        );
+        // Too many pixels to decode within bounds.
+        assert_eq!(
+            ApplicantPhoto::inspect(&png_header(10_000, 10_000))
+                .unwrap_err()
+                .code,
             codes::INVALID_PHOTO
         );
         let mut big = png(300, 400);

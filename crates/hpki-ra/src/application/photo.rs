@@ -45,8 +45,9 @@ pub struct ApplicantPhoto {
 }
 
 impl ApplicantPhoto {
-    /// Checks an uploaded file: a JPEG or PNG image whose size can be read (the card face accepts
-    /// nothing else), at most [`MAX_PHOTO_BYTES`]. Errors are on the field `photo`.
+    /// Checks an uploaded file: a JPEG or PNG image that decodes whole (the card face accepts
+    /// nothing else, [`hpki_cardface::Photo`]), at most [`MAX_PHOTO_BYTES`]. Errors are on the
+    /// field `photo`.
     pub fn inspect(bytes: &[u8]) -> Result<ApplicantPhoto, FieldError> {
         if bytes.len() > MAX_PHOTO_BYTES {
             return Err(FieldError::new(
@@ -70,17 +71,13 @@ impl ApplicantPhoto {
                 "The applicant photo must be a JPEG or PNG image.".into(),
             )
         };
-        let format = match imagesize::image_type(bytes) {
-            Ok(imagesize::ImageType::Jpeg) => PhotoFormat::Jpeg,
-            Ok(imagesize::ImageType::Png) => PhotoFormat::Png,
-            _ => return Err(invalid()),
+        // The card face's own check: a JPEG or PNG that decodes whole, of a bounded size.
+        let photo = hpki_cardface::Photo::from_bytes(bytes.to_vec()).map_err(|_| invalid())?;
+        let format = match photo.kind() {
+            hpki_cardface::PhotoKind::Jpeg => PhotoFormat::Jpeg,
+            hpki_cardface::PhotoKind::Png => PhotoFormat::Png,
         };
-        let size = imagesize::blob_size(bytes).map_err(|_| invalid())?;
-        let width = u32::try_from(size.width).map_err(|_| invalid())?;
-        let height = u32::try_from(size.height).map_err(|_| invalid())?;
-        if width == 0 || height == 0 {
-            return Err(invalid());
-        }
+        let (width, height) = (photo.width(), photo.height());
         Ok(ApplicantPhoto {
             format,
             width,
