@@ -255,6 +255,12 @@ fn card_id_prefix(prefix: &str, now: std::time::SystemTime) -> String {
 }
 
 impl Engine {
+    /// Refuses unless this engine was opened with the operator passphrase (checked when it was
+    /// opened): what revocation and other operator actions of the CA require.
+    pub fn require_operator(&self) -> Result<(), CaError> {
+        self.operator_passphrase().map(|_| ())
+    }
+
     fn operator_passphrase(&self) -> Result<&str, CaError> {
         self.passphrase
             .as_deref()
@@ -572,6 +578,7 @@ impl Engine {
         card_id: &str,
         reason: CrlReason,
     ) -> Result<CardRecord, CaError> {
+        self.require_operator()?;
         let record = self.card_record(card_id).await?;
         if matches!(record.status, CardStatus::Lost | CardStatus::Revoked) {
             return Err(CaError::CardState {

@@ -75,13 +75,16 @@ pub struct PublishedCrl {
 
 impl Engine {
     /// Revoke a certificate. The revocation, its audit record and the revocation epoch (which
-    /// tells servers to refresh CRL and OCSP answers) change in one transaction.
+    /// tells servers to refresh CRL and OCSP answers) change in one transaction. Needs the
+    /// operator's credential: an engine opened with the operator passphrase (which opening
+    /// checked, by decrypting the OCSP responders' keys).
     pub async fn revoke(
         &self,
         ca: CaName,
         serial: &str,
         reason: CrlReason,
     ) -> Result<String, CaError> {
+        self.require_operator()?;
         self.authority(ca)?;
         let serial_hex = normalize_serial(serial)?;
         let now = self.now_unix() as i64;

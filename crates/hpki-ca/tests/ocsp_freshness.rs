@@ -154,10 +154,26 @@ async fn scenario(database_url: Option<String>) {
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    // Another process revokes: its own engine and connections, no keys.
-    let revoker = Engine::open(&data, None, KeyAccess::None, "revoker")
+    // Another process revokes: its own engine and connections, opened with the operator
+    // passphrase (revocation is the operator's act).
+    let revoker = Engine::open(
+        &data,
+        None,
+        KeyAccess::Passphrase("freshness test".into()),
+        "revoker",
+    )
+    .await
+    .expect("second engine");
+    // Without it, nothing is revoked.
+    let keyless = Engine::open(&data, None, KeyAccess::None, "anyone")
         .await
-        .expect("second engine");
+        .expect("keyless engine");
+    assert!(
+        keyless
+            .revoke(CaName::Sign, &issued.serial_hex, CrlReason::KeyCompromise)
+            .await
+            .is_err()
+    );
     revoker
         .revoke(CaName::Sign, &issued.serial_hex, CrlReason::KeyCompromise)
         .await

@@ -290,7 +290,8 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             print_issued(&issued);
         }
         CardCommand::Lost { common, card_id } => {
-            let engine = open(&common, false).await?;
+            // Revocation is an operator's act: the operator passphrase is required.
+            let engine = open(&common, true).await?;
             let r = engine
                 .revoke_card(
                     &card_id,
@@ -309,7 +310,7 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             reason,
         } => {
             let reason = parse_reason(&reason)?;
-            let engine = open(&common, false).await?;
+            let engine = open(&common, true).await?;
             engine.revoke_card(&card_id, reason).await?;
             println!("card {card_id} revoked / カード {card_id} を失効しました");
         }

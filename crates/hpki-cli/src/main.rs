@@ -353,9 +353,26 @@ fn clock() -> hpki_clock::SharedClock {
     CLOCK.get_or_init(hpki_clock::from_env).clone()
 }
 
+/// Who runs this command, for the audit log: `HPKI_OPERATOR` when the operator names
+/// themselves (a shared console account), else the login of the process (`USER`, `LOGNAME`),
+/// else its user ID (a service or a container without a login name) — never "unknown".
 fn actor() -> String {
-    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    format!("cli:{user}")
+    let named = |var: &str| std::env::var(var).ok().filter(|v| !v.trim().is_empty());
+    if let Some(operator) = named("HPKI_OPERATOR") {
+        return format!("operator:{}", operator.trim());
+    }
+    if let Some(user) = named("USER").or_else(|| named("LOGNAME")) {
+        return format!("cli:{user}");
+    }
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        })
+        .unwrap_or_else(|| "?".into());
+    format!("cli:uid-{uid}")
 }
 
 fn passphrase() -> Result<String> {
@@ -890,13 +907,15 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
             serial,
             reason,
         } => {
-            let engine = open(&common, false).await?;
+            // Revocation is an operator's act: the operator passphrase is required.
+            let engine = open(&common, true).await?;
             let reason = parse_reason(&reason)?;
             let serial = engine.revoke(ca.into(), &serial, reason).await?;
             println!("revoked {serial} / 失効させました");
         }
         CaCommand::Recover { common, grace } => {
-            let engine = open(&common, false).await?;
+            let engine = open(&common, true).await?;
+            engine.require_operator()?;
             print_recovery(&engine.recover(grace as i64).await?);
         }
         CaCommand::Crl { common, ca, out } => {

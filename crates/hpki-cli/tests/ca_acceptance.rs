@@ -198,7 +198,8 @@ fn ocsp_good_revoked_unknown_and_crl(b: Backend) {
     ));
     assert!(parsed.contains(": good"), "{parsed}");
 
-    ca.ok(&[
+    // Revocation is the operator's act: without the operator passphrase nothing is revoked.
+    let revoke = [
         "ca",
         "revoke",
         "--ca",
@@ -207,7 +208,20 @@ fn ocsp_good_revoked_unknown_and_crl(b: Backend) {
         &serial,
         "--reason",
         "keyCompromise",
-    ]);
+    ];
+    let (ok, out) = ca.run_with(&revoke, &[("HPKI_KEY_PASSPHRASE", "not the passphrase")]);
+    assert!(!ok, "{out}");
+    let good = ocsp(&format!("{cert_arg} -no_nonce"), "still-good.der");
+    assert!(good.contains(": good"), "{good}");
+    // With it, and named in the audit log as the operator who did it.
+    let (ok, out) = ca.run_with(&revoke, &[("HPKI_OPERATOR", "yamada")]);
+    assert!(ok, "{out}");
+    assert!(
+        ca.ok(&["audit", "show"])
+            .lines()
+            .any(|l| l.contains("certificate.revoked") && l.contains("operator:yamada")),
+        "the revocation is audited as its operator"
+    );
     let revoked = ocsp(&format!("{cert_arg} -no_nonce"), "revoked.der");
     assert!(revoked.contains(": revoked"), "{revoked}");
     assert!(revoked.contains("keyCompromise"), "{revoked}");

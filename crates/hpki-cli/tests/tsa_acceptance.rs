@@ -291,10 +291,12 @@ fn production_tsa_from_a_csr(b: Backend) {
             ext_file.display(),
             cert.display()
         ));
+        // openssl made it valid from the second it signed it (on a loaded machine a second or
+        // more after the last clock setting): the CA's time follows, so that each refusal below
+        // is for what it tests and not "not valid yet".
+        ca.set_clock_to_real_time();
         cert
     };
-    // openssl makes the certificates valid from the real time.
-    ca.set_clock_to_real_time();
     // Non-critical EKU: refused (RFC 3161 §2.3).
     let weak = certify(
         "keyUsage=critical,digitalSignature\nextendedKeyUsage=timeStamping\n",
@@ -316,9 +318,6 @@ fn production_tsa_from_a_csr(b: Backend) {
     // Without the issuer, hpki cannot check the signature: refused.
     let err = ca.fails(&["tsa", "install-cert", "--cert", good.to_str().unwrap()]);
     assert!(err.contains("issuer"), "{err}");
-    // openssl made it valid from the second it signed it, after the clock was set above (on a
-    // loaded machine a second or more later): the CA's time follows.
-    ca.set_clock_to_real_time();
     ca.ok(&[
         "tsa",
         "install-cert",
