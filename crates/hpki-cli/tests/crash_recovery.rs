@@ -1,5 +1,5 @@
-//! Issue "Issuance integrity": `kill -9` at points of a batch issuance and of issuance through
-//! the registration API, then a restart. Afterwards every valid certificate in the store is
+//! Issue "Issuance integrity": `kill -9` at points of a batch issuance, of issuance through
+//! the registration API and of a card's personalisation, then a restart. Afterwards every valid certificate in the store is
 //! accounted for (handed to its requester, or taken by its application), what no record took
 //! is revoked by `hpki ca recover`, a re-run of the batch issues nothing twice and writes the
 //! files a killed run did not, and `hpki audit verify` passes. On SQLite and PostgreSQL.
@@ -11,7 +11,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Api, Ca, require_tool, sh};
+use common::{Api, Ca, SoftHsm, require_tool, sh};
 use hpki_testkit::on_both_backends;
 use serde_json::json;
 use sqlx::Row;
@@ -237,7 +237,78 @@ fn registration_issuance_killed(b: common::Backend) {
     assert!(ca.ok(&["audit", "verify"]).contains("intact"));
 }
 
+/// Cards whose personalisation is unfinished, and active cards, in the register.
+fn cards(ca: &Ca) -> (usize, usize) {
+    let list = ca.ok(&["card", "list"]);
+    let count = |status: &str| {
+        list.lines()
+            .filter(|l| l.split_whitespace().nth(1) == Some(status))
+            .count()
+    };
+    (count("personalizing"), count("active"))
+}
+
+fn card_personalisation_killed(b: common::Backend) {
+    require_tool("openssl");
+    let hsm = SoftHsm::new();
+    let ca = Ca::demo(b);
+    ca.set_env(hsm.env().0, &hsm.env().1);
+    let (_, valid_before) = unaccounted(&ca);
+    ca.set_env("HPKI_CARD_PIN", "1234");
+    let holder = |round: usize| {
+        // A doctor per round: a card that did get finished is that doctor's one card.
+        ca.write(
+            &format!("holder-{round}.json"),
+            &format!(
+                r#"{{"name_romaji":"Taro Nichii","name_kanji":"日医 太郎","subscriber_id":"JMAK{round:04}","role":"Medical Doctor","birth_date":"1955-01-01","license_number":"KILL{round:04}"}}"#
+            ),
+        )
+    };
+    // How long a whole personalisation takes here: the kills are spread over its second half,
+    // where the card is recorded, its keys made and its certificates issued and written.
+    let start = std::time::Instant::now();
+    let h = holder(0);
+    ca.ok(&["card", "personalize", "--holder", h.to_str().unwrap()]);
+    let whole = start.elapsed();
+    let mut active = 1;
+    for (round, part) in [0.45, 0.6, 0.7, 0.78, 0.85, 0.9, 0.95]
+        .into_iter()
+        .enumerate()
+    {
+        let round = round + 1;
+        let ms = (whole.as_millis() as f64 * part) as u64;
+        let holder = holder(round);
+        let mut child = ca.spawn(&["card", "personalize", "--holder", holder.to_str().unwrap()]);
+        std::thread::sleep(Duration::from_millis(ms));
+        child.kill().expect("kill -9");
+        let finished = child.wait().expect("wait").success();
+        let out = ca.ok(&["ca", "recover"]);
+        let (orphans, _) = unaccounted(&ca);
+        assert_eq!(orphans, 0, "round {round} (killed at {ms} ms): {out}");
+        let (unfinished, now_active) = cards(&ca);
+        assert_eq!(
+            unfinished, 0,
+            "round {round}: a card left half-personalised: {out}"
+        );
+        if finished {
+            active += 1;
+        }
+        assert!(now_active >= active, "round {round}");
+        active = now_active;
+    }
+    // Every active card holds two valid certificates the register links to it; nothing else
+    // issued for a card is valid.
+    let (_, valid) = unaccounted(&ca);
+    assert_eq!(
+        valid,
+        valid_before + 2 * active as i64,
+        "{active} active cards"
+    );
+    assert!(ca.ok(&["audit", "verify"]).contains("intact"));
+}
+
 on_both_backends!(
     batch_issuance_killed_and_run_again,
-    registration_issuance_killed
+    registration_issuance_killed,
+    card_personalisation_killed
 );
