@@ -212,7 +212,21 @@ fn run() -> Result<(), BoxError> {
     // each): the password checks run in a bounded pool off the async runtime, so the p99 of an
     // OCSP exchange should stay within 2x its idle p99.
     let ra = hpki_registration::Registration::new(engine.clone());
-    server_rt.block_on(ra.seed_demo("bench", OFFICER_PASSWORD))?;
+    server_rt.block_on(async {
+        ra.seed_demo("bench", OFFICER_PASSWORD).await?;
+        for i in 0..LOGINS {
+            ra.add_officer(
+                "bench",
+                &format!("bench-{i:02}"),
+                "bench officer",
+                "pref-13",
+                &[hpki_ra::workflow::Role::Reception],
+                Some(OFFICER_PASSWORD),
+            )
+            .await?;
+        }
+        Ok::<(), hpki_registration::RegistrationError>(())
+    })?;
     let latency_secs = secs.max(2.0);
     let idle = client_rt.block_on(latencies(
         addr,
@@ -222,9 +236,15 @@ fn run() -> Result<(), BoxError> {
     let stop_logins = Arc::new(AtomicBool::new(false));
     let logins_done = Arc::new(AtomicU64::new(0));
     let login_tasks: Vec<_> = (0..LOGINS)
-        .map(|_| {
+        .map(|i| {
             let (stop, done, host) = (stop_logins.clone(), logins_done.clone(), host.clone());
-            client_rt.spawn(sign_in_loop(addr, host, stop, done))
+            client_rt.spawn(sign_in_loop(
+                addr,
+                host,
+                format!("bench-{i:02}"),
+                stop,
+                done,
+            ))
         })
         .collect();
     // Let the logins queue up before measuring.
@@ -350,15 +370,16 @@ async fn latencies(
     Ok(all)
 }
 
-/// One officer signing in through the web form again and again until `stop`.
+/// Officer `login` signing in through the web form again and again until `stop`.
 async fn sign_in_loop(
     addr: std::net::SocketAddr,
     host: String,
+    login: String,
     stop: Arc<AtomicBool>,
     done: Arc<AtomicU64>,
 ) -> Result<(), BoxError> {
     let body = format!(
-        "login=tokyo-reception&password={}",
+        "login={login}&password={}",
         OFFICER_PASSWORD.replace(' ', "+")
     );
     let request = format!(

@@ -60,7 +60,9 @@ pub use certificates::{
 pub use error::StoreError;
 pub use issuance::UnlinkedCertificate;
 pub use migrate::{MIGRATIONS, Migration, MigrationReport, SchemaState, latest_version};
-pub use officers::{OfficeRecord, OfficerRecord, SessionRecord, SignInAttempt, SignInClaim};
+pub use officers::{
+    OfficeRecord, OfficerRecord, STALE_ATTEMPT_SECONDS, SessionRecord, SignInAttempt, SignInClaim,
+};
 pub use ra::{
     ApplicationChange, ApplicationEvent, ApplicationFilter, ApplicationRecord, FeeRecord,
 };

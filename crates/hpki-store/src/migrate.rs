@@ -75,6 +75,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "card_binding",
         source: include_str!("../migrations/0006_card_binding.sql"),
     },
+    Migration {
+        version: 7,
+        name: "sign_in_attempts",
+        source: include_str!("../migrations/0007_sign_in_attempts.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands: its last migration's.

@@ -59,6 +59,9 @@ pub enum SignInClaim {
         /// Unix seconds.
         until: i64,
     },
+    /// As many attempts are in flight as failures are left before the lock: try again when
+    /// they are settled.
+    Busy,
     /// One attempt granted: check the password, then [`Store::settle_sign_in`].
     Granted(SignInAttempt),
 }
@@ -66,13 +69,13 @@ pub enum SignInClaim {
 /// One counted sign-in attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignInAttempt {
-    /// Its number among the failures in a row (1 = the first after a success or a lock).
-    pub attempt: i64,
-    /// The lock this attempt set, if it was the last one allowed (lifted if it succeeds).
-    pub locked_until: Option<i64>,
     /// The password hash to check it against (PHC string), if a password is set.
     pub password_hash: Option<String>,
 }
+
+/// How long attempts in flight count without a new claim before they are taken for the
+/// leftovers of a process that died, seconds (a password check takes well under one).
+pub const STALE_ATTEMPT_SECONDS: i64 = 60;
 
 /// A web session.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,25 +233,23 @@ impl Store {
     }
 
     /// Takes one sign-in attempt of `login` at `now` (Unix seconds), in one write transaction,
-    /// *before* the password is checked, so that parallel guesses are counted one by one and no
-    /// more than `max_failures` of them are ever evaluated between two locks (OWASP
-    /// Authentication Cheat Sheet, "Account Lockout").
-    ///
-    /// The attempt that reaches `max_failures` sets the lock at once (until `now +
-    /// lockout_seconds`), before its own password is checked: a crash after the claim never
-    /// leaves an account that can be guessed at without limit. [`Store::settle_sign_in`] records
-    /// how the attempt ended.
+    /// *before* the password is checked (OWASP Authentication Cheat Sheet, "Account Lockout"):
+    /// the settled failures and the attempts in flight together never exceed `max_failures`,
+    /// so parallel guesses get no more checks than the lockout allows. An attempt beyond that
+    /// while others are in flight is [`SignInClaim::Busy`] (nothing is checked); a lock is set
+    /// only by failures, so parallel correct sign-ins of one account do not lock it.
+    /// [`Store::settle_sign_in`] records how the attempt ended. Attempts left in flight by a
+    /// process that died are dropped after [`STALE_ATTEMPT_SECONDS`] without a claim.
     pub async fn claim_sign_in(
         &self,
         login: &str,
         now: i64,
         max_failures: i64,
-        lockout_seconds: i64,
     ) -> Result<SignInClaim, StoreError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT failed_logins, locked_until, password_hash FROM officers
-             WHERE login = $1 AND active <> 0",
+            "SELECT failed_logins, locked_until, password_hash, pending_logins, pending_since
+             FROM officers WHERE login = $1 AND active <> 0",
         )
         .bind(login.to_owned())
         .fetch_optional(&mut *tx)
@@ -257,61 +258,98 @@ impl Store {
             tx.rollback().await?;
             return Ok(SignInClaim::NoAccount);
         };
-        let failed: i64 = row.try_get(0)?;
+        let mut failed: i64 = row.try_get(0)?;
         let locked_until: Option<i64> = row.try_get(1)?;
         let password_hash: Option<String> = row.try_get(2)?;
+        let mut pending: i64 = row.try_get(3)?;
+        let pending_since: Option<i64> = row.try_get(4)?;
         if let Some(until) = locked_until.filter(|u| *u > now) {
             tx.rollback().await?;
             return Ok(SignInClaim::Locked { until });
         }
         // A lock that has run out starts a new count.
-        let attempt = if locked_until.is_some() {
-            1
-        } else {
-            failed + 1
-        };
-        let locks = attempt >= max_failures;
-        let until = locks.then_some(now + lockout_seconds);
-        sqlx::query("UPDATE officers SET failed_logins = $1, locked_until = $2 WHERE login = $3")
-            .bind(attempt)
-            .bind(until)
-            .bind(login.to_owned())
-            .execute(&mut *tx)
-            .await?;
+        if locked_until.is_some() {
+            failed = 0;
+        }
+        if pending_since.is_none_or(|s| s <= now - STALE_ATTEMPT_SECONDS) {
+            pending = 0;
+        }
+        if failed + pending >= max_failures {
+            tx.rollback().await?;
+            return Ok(SignInClaim::Busy);
+        }
+        sqlx::query(
+            "UPDATE officers SET failed_logins = $1, locked_until = NULL, pending_logins = $2,
+                 pending_since = $3
+             WHERE login = $4",
+        )
+        .bind(failed)
+        .bind(pending + 1)
+        .bind(now)
+        .bind(login.to_owned())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(SignInClaim::Granted(SignInAttempt {
-            attempt,
-            locked_until: until,
-            password_hash,
-        }))
+        Ok(SignInClaim::Granted(SignInAttempt { password_hash }))
     }
 
-    /// Records how the sign-in attempt `attempt` of [`Store::claim_sign_in`] ended. A success
-    /// clears the count and the lock, unless a later attempt was claimed meanwhile (then those
-    /// settle it). A failure was counted at the claim already; the failure that set the lock is
-    /// audited with `lock_audit`.
+    /// Records how an attempt of [`Store::claim_sign_in`] ended, at `now`: a success
+    /// (`Some(true)`) clears the failures (unless a lock was set meanwhile, which stays); a
+    /// failure (`Some(false)`) is counted, and the one that reaches `max_failures` locks the
+    /// account until `now + lockout_seconds`, with `lock_audit` (its details set to the count
+    /// and the lock); an attempt whose password could not be checked (`None`) only leaves the
+    /// flight. Returns the lock it set.
     pub async fn settle_sign_in(
         &self,
         login: &str,
-        attempt: &SignInAttempt,
-        succeeded: bool,
+        outcome: Option<bool>,
+        now: i64,
+        max_failures: i64,
+        lockout_seconds: i64,
         lock_audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        if succeeded {
-            sqlx::query(
-                "UPDATE officers SET failed_logins = 0, locked_until = NULL
-                 WHERE login = $1 AND failed_logins = $2",
-            )
-            .bind(login.to_owned())
-            .bind(attempt.attempt)
-            .execute(&self.pool)
-            .await?;
-            return Ok(());
+    ) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT failed_logins, locked_until, pending_logins FROM officers WHERE login = $1",
+        )
+        .bind(login.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(None);
+        };
+        let failed: i64 = row.try_get(0)?;
+        let locked_until: Option<i64> = row.try_get(1)?;
+        let pending = (row.try_get::<i64, _>(2)? - 1).max(0);
+        let locked = locked_until.is_some_and(|u| u > now);
+        let (failed, lock) = match (outcome, locked) {
+            (None, _) | (_, true) => (failed, None),
+            (Some(true), false) => (0, None),
+            (Some(false), false) if failed + 1 >= max_failures => {
+                (failed + 1, Some(now + lockout_seconds))
+            }
+            (Some(false), false) => (failed + 1, None),
+        };
+        sqlx::query(
+            "UPDATE officers SET failed_logins = $1, pending_logins = $2,
+                 locked_until = COALESCE($3, locked_until)
+             WHERE login = $4",
+        )
+        .bind(failed)
+        .bind(pending)
+        .bind(lock)
+        .bind(login.to_owned())
+        .execute(&mut *tx)
+        .await?;
+        if let Some(until) = lock {
+            let mut audit = lock_audit.clone();
+            audit.details = serde_json::json!({"failed_logins": failed, "locked_until": until});
+            check_event(&audit)?;
+            self.append_audit_in(&mut tx, &audit).await?;
         }
-        if attempt.locked_until.is_some() {
-            self.append_audit(lock_audit).await?;
-        }
-        Ok(())
+        tx.commit().await?;
+        Ok(lock)
     }
 
     /// Sets an officer's password hash, with `audit`.

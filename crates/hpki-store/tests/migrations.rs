@@ -36,6 +36,8 @@ async fn back_to_release_1(ctx: &Ctx) {
         ctx,
         "DROP TABLE hpki_migrations; DROP INDEX applications_license;
          DROP TABLE subscribers;
+         ALTER TABLE officers DROP COLUMN pending_logins;
+         ALTER TABLE officers DROP COLUMN pending_since;
          ALTER TABLE cards DROP COLUMN token_serial;
          ALTER TABLE cards DROP COLUMN card_key;
          DROP INDEX certificates_spki; DROP INDEX certificates_issued_for;

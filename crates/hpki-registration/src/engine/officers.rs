@@ -139,7 +139,7 @@ impl Registration {
         let now = self.now_unix();
         let claim = self
             .store()
-            .claim_sign_in(login, now, auth::MAX_FAILED_LOGINS, auth::LOCKOUT_SECONDS)
+            .claim_sign_in(login, now, auth::MAX_FAILED_LOGINS)
             .await?;
         let attempt = match claim {
             SignInClaim::NoAccount => {
@@ -150,23 +150,36 @@ impl Registration {
             SignInClaim::Locked { until } => {
                 return Err(RegistrationError::Locked { until: iso(until) });
             }
+            SignInClaim::Busy => return Err(RegistrationError::Busy),
             SignInClaim::Granted(attempt) => attempt,
         };
-        let ok = match attempt.password_hash.as_deref() {
-            Some(h) => auth::check_password(h, password).await?,
-            None => false,
+        let checked = match attempt.password_hash.as_deref() {
+            Some(h) => auth::check_password(h, password).await,
+            None => Ok(false),
         };
+        // Settled whatever happened, so that the attempt does not stay in flight; a check that
+        // could not run (the pool full) is no failure.
+        let ok = matches!(checked, Ok(true));
         let lock_audit = self.audit(
             &format!("officer:{login}"),
             "officer.locked",
             &format!("officer/{login}"),
-            json!({"failed_logins": attempt.attempt, "locked_until": attempt.locked_until}),
+            json!({}),
         );
-        self.store()
-            .settle_sign_in(login, &attempt, ok, &lock_audit)
+        let lock = self
+            .store()
+            .settle_sign_in(
+                login,
+                checked.as_ref().ok().copied(),
+                self.now_unix(),
+                auth::MAX_FAILED_LOGINS,
+                auth::LOCKOUT_SECONDS,
+                &lock_audit,
+            )
             .await?;
+        checked?;
         if !ok {
-            return Err(match attempt.locked_until {
+            return Err(match lock {
                 Some(until) => RegistrationError::Locked { until: iso(until) },
                 None => RegistrationError::LoginFailed,
             });
