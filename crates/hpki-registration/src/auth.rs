@@ -46,8 +46,7 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 }
 
 /// Password checks that may run at once: half the machine's cores, at least one. An argon2id
-/// check takes one core for tens of milliseconds and 19 MiB; the rest of the machine keeps
-/// answering OCSP and the TSA while officers sign in.
+/// check takes one core for tens of milliseconds and 19 MiB.
 fn checks_at_once() -> usize {
     std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
@@ -56,41 +55,72 @@ fn checks_at_once() -> usize {
 /// rather than queued without bound.
 pub const MAX_WAITING_CHECKS: usize = 64;
 
-/// The bounded pool of password checks: [`checks_at_once`] running on blocking threads, at
-/// most [`MAX_WAITING_CHECKS`] waiting.
+/// A password to check against a PHC string, and where the answer goes.
+type Job = (
+    String,
+    zeroize::Zeroizing<String>,
+    tokio::sync::oneshot::Sender<bool>,
+);
+
+/// The pool of password checks: [`checks_at_once`] threads of the lowest scheduling priority
+/// (niceness 19), at most [`MAX_WAITING_CHECKS`] checks waiting. Below everything else, a burst
+/// of sign-ins takes only the CPU time that OCSP, the TSA and the pages leave.
 struct CheckPool {
-    running: tokio::sync::Semaphore,
-    waiting: tokio::sync::Semaphore,
+    jobs: std::sync::mpsc::SyncSender<Job>,
     checked: std::sync::atomic::AtomicU64,
 }
 
 fn pool() -> &'static CheckPool {
     static POOL: std::sync::OnceLock<CheckPool> = std::sync::OnceLock::new();
-    POOL.get_or_init(|| CheckPool {
-        running: tokio::sync::Semaphore::new(checks_at_once()),
-        waiting: tokio::sync::Semaphore::new(MAX_WAITING_CHECKS),
-        checked: std::sync::atomic::AtomicU64::new(0),
+    POOL.get_or_init(|| {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(MAX_WAITING_CHECKS);
+        let queue = std::sync::Arc::new(std::sync::Mutex::new(queue));
+        for i in 0..checks_at_once() {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("hpki-password-{i}"))
+                .spawn(move || {
+                    // Best effort: an OS that refuses leaves the thread at normal priority.
+                    let _ = thread_priority::set_current_thread_priority(
+                        thread_priority::ThreadPriority::Min,
+                    );
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(q) => q.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((hash, password, answer)) = job else {
+                            return;
+                        };
+                        let _ = answer.send(verify_password(&hash, &password));
+                    }
+                });
+            // Without a thread the checks wait in the queue and callers are told "busy".
+            drop(spawned);
+        }
+        CheckPool {
+            jobs,
+            checked: std::sync::atomic::AtomicU64::new(0),
+        }
     })
 }
 
 /// Whether `password` matches the PHC string `hash`, checked off the async runtime in the
-/// bounded pool (see [`checks_at_once`]), so that sign-ins never hold up the threads that serve
-/// OCSP and time-stamps.
+/// bounded pool of low-priority threads (see [`CheckPool`]), so that sign-ins never hold up the
+/// threads that serve OCSP and time-stamps.
 pub async fn check_password(hash: &str, password: &str) -> Result<bool, RegistrationError> {
     let pool = pool();
-    let _waiting = pool
-        .waiting
-        .try_acquire()
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    pool.jobs
+        .try_send((
+            hash.to_owned(),
+            zeroize::Zeroizing::new(password.to_owned()),
+            answer,
+        ))
         .map_err(|_| RegistrationError::Busy)?;
-    let _running = pool
-        .running
-        .acquire()
+    let ok = answered
         .await
-        .map_err(|_| RegistrationError::Internal("password check pool closed".into()))?;
-    let (hash, password) = (hash.to_owned(), password.to_owned());
-    let ok = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
-        .await
-        .map_err(|e| RegistrationError::Internal(format!("password check: {e}")))?;
+        .map_err(|_| RegistrationError::Internal("password check did not finish".into()))?;
     pool.checked
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     Ok(ok)

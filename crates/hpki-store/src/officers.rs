@@ -298,7 +298,9 @@ impl Store {
     /// failure (`Some(false)`) is counted, and the one that reaches `max_failures` locks the
     /// account until `now + lockout_seconds`, with `lock_audit` (its details set to the count
     /// and the lock); an attempt whose password could not be checked (`None`) only leaves the
-    /// flight. Returns the lock it set.
+    /// flight. A success records `session` (its cookie's hash and record) in the same
+    /// transaction. Returns the lock it set.
+    #[allow(clippy::too_many_arguments)]
     pub async fn settle_sign_in(
         &self,
         login: &str,
@@ -307,6 +309,7 @@ impl Store {
         max_failures: i64,
         lockout_seconds: i64,
         lock_audit: &AuditEvent,
+        session: Option<(&str, &SessionRecord)>,
     ) -> Result<Option<i64>, StoreError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
@@ -342,6 +345,19 @@ impl Store {
         .bind(login.to_owned())
         .execute(&mut *tx)
         .await?;
+        if let (Some(true), Some((id_hash, session))) = (outcome, session) {
+            sqlx::query(
+                "INSERT INTO officer_sessions (id_hash, login, csrf, created_at, expires_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id_hash.to_owned())
+            .bind(session.login.clone())
+            .bind(session.csrf.clone())
+            .bind(now)
+            .bind(session.expires_at)
+            .execute(&mut *tx)
+            .await?;
+        }
         if let Some(until) = lock {
             let mut audit = lock_audit.clone();
             audit.details = serde_json::json!({"failed_logins": failed, "locked_until": until});
@@ -415,26 +431,6 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.map(|r| r.try_get(0)).transpose()?)
-    }
-
-    /// Opens a web session (by the hash of its cookie).
-    pub async fn create_session(
-        &self,
-        id_hash: &str,
-        session: &SessionRecord,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO officer_sessions (id_hash, login, csrf, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id_hash.to_owned())
-        .bind(session.login.clone())
-        .bind(session.csrf.clone())
-        .bind(self.now())
-        .bind(session.expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     /// A session that has not expired.

@@ -166,6 +166,15 @@ impl Registration {
             &format!("officer/{login}"),
             json!({}),
         );
+        // A success opens its session in the same transaction that settles the attempt.
+        let cookie = auth::random_secret()?;
+        let csrf = auth::random_secret()?;
+        let session = SessionRecord {
+            login: login.to_owned(),
+            csrf: csrf.clone(),
+            expires_at: now + auth::SESSION_SECONDS,
+        };
+        let cookie_hash = auth::secret_hash(&cookie);
         let lock = self
             .store()
             .settle_sign_in(
@@ -175,6 +184,7 @@ impl Registration {
                 auth::MAX_FAILED_LOGINS,
                 auth::LOCKOUT_SECONDS,
                 &lock_audit,
+                ok.then_some((cookie_hash.as_str(), &session)),
             )
             .await?;
         checked?;
@@ -184,18 +194,6 @@ impl Registration {
                 None => RegistrationError::LoginFailed,
             });
         }
-        let cookie = auth::random_secret()?;
-        let csrf = auth::random_secret()?;
-        self.store()
-            .create_session(
-                &auth::secret_hash(&cookie),
-                &SessionRecord {
-                    login: login.to_owned(),
-                    csrf: csrf.clone(),
-                    expires_at: now + auth::SESSION_SECONDS,
-                },
-            )
-            .await?;
         let officer = self.officer(login).await?;
         Ok((cookie, csrf, officer))
     }
