@@ -155,6 +155,11 @@ pub enum KeyAccess {
     },
 }
 
+tokio::task_local! {
+    /// The actor of the engine's audit records in this task, set by [`Engine::acting_as`].
+    static ACTING: String;
+}
+
 /// The CA engine.
 pub struct Engine {
     /// The data directory.
@@ -432,10 +437,24 @@ impl Engine {
         PublicUrls::new(&self.config.public_base_url)
     }
 
-    /// An audit event by this engine's actor.
+    /// Runs `work` with `actor` as the actor of every audit record the engine writes for it
+    /// (an officer of the registration authority issuing onto a card, revoking for a lost
+    /// card), instead of the engine's own (the server process).
+    pub async fn acting_as<F: std::future::Future>(actor: &str, work: F) -> F::Output {
+        ACTING.scope(actor.to_owned(), work).await
+    }
+
+    /// Who acts now: the actor of [`Engine::acting_as`] around this task, else the engine's.
+    pub fn current_actor(&self) -> String {
+        ACTING
+            .try_with(Clone::clone)
+            .unwrap_or_else(|_| self.actor.clone())
+    }
+
+    /// An audit event by the actor acting now ([`Engine::current_actor`]).
     pub fn audit(&self, action: &str, object: &str, details: serde_json::Value) -> AuditEvent {
         AuditEvent {
-            actor: self.actor.clone(),
+            actor: self.current_actor(),
             action: action.to_owned(),
             object: object.to_owned(),
             details,

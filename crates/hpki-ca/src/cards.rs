@@ -398,7 +398,7 @@ impl Engine {
             let issued_for = format!("card/{}", card.card_id());
             issued.push(
                 self.issue_for_card(
-                    &self.actor,
+                    &self.current_actor(),
                     ca_of(key),
                     &checked,
                     &subject,

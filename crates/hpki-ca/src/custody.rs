@@ -716,7 +716,7 @@ impl Engine {
 
     /// Locks the CA keys again and forgets any shares presented. Audited.
     pub async fn deactivate(&self) -> Result<ActivationStatus, CaError> {
-        self.deactivate_as(&self.actor.clone()).await
+        self.deactivate_as(&self.current_actor()).await
     }
 
     /// [`Engine::deactivate`] by `actor` (the operator of the operator interface), audited so.

@@ -108,7 +108,7 @@ impl Engine {
         csr: &CheckedCsr,
         subject: &ValidatedSubject,
     ) -> Result<Issued, CaError> {
-        self.issue_as(&self.actor.clone(), ca, csr, subject).await
+        self.issue_as(&self.current_actor(), ca, csr, subject).await
     }
 
     /// Refuses the key of `csr` if any CA of this store certified it before

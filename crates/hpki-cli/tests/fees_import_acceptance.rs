@@ -371,6 +371,22 @@ fn an_approved_application_is_issued_on_a_card(backend: common::Backend) {
         "card.personalized",
         "application.issue",
     ]);
+    // The card's records are the operator's who issued it, not the command's.
+    let audit = ca.ok(&["audit", "show"]);
+    for action in [
+        "card.personalization_started",
+        "card.bound",
+        "certificate.issued",
+        "card.personalized",
+    ] {
+        assert!(
+            audit
+                .lines()
+                .filter(|l| l.contains(&format!("\"action\":\"{action}\"")))
+                .any(|l| l.contains("officer:hq-operator@hq")),
+            "{action} as the operator:\n{audit}"
+        );
+    }
 }
 
 on_both_backends!(

@@ -889,6 +889,26 @@ async fn reissue_after_loss_and_revocation_when_the_qualification_is_lost(b: Bac
     for a in ["application.previous_card_revoked", "doctor.revoked"] {
         assert!(audit.iter().any(|x| x == a), "{a} not audited");
     }
+    // What the CA did for the officers is audited as the officers who asked, not the server:
+    // every revocation (the lost card's, the doctor's), the reissue's certificates.
+    let records = store.audit_records().await.unwrap();
+    let by = |action: &str| -> Vec<&str> {
+        records
+            .iter()
+            .filter(|r| r.action == action)
+            .map(|r| r.actor.as_str())
+            .collect()
+    };
+    let revoked = by("certificate.revoked");
+    assert!(
+        !revoked.is_empty() && revoked.iter().all(|x| x.starts_with("officer:")),
+        "{revoked:?}"
+    );
+    assert!(
+        by("certificate.issued").contains(&"officer:hq-operator@hq"),
+        "{:?}",
+        by("certificate.issued")
+    );
     engine.store.close().await;
     api.finish().await;
 }

@@ -54,7 +54,7 @@ impl Registration {
             _ => CrlReason::Superseded,
         };
         if card.status == hpki_store::CardStatus::Active {
-            self.ca.revoke_card(&card_id, reason).await?;
+            Engine::acting_as(&officer.actor(), self.ca.revoke_card(&card_id, reason)).await?;
             self.store()
                 .append_audit(&self.audit(
                     &officer.actor(),
@@ -81,10 +81,11 @@ impl Registration {
                 "only a CA operator of the registration authority records a lost card",
             ));
         }
-        let card = self
-            .ca
-            .revoke_card(card_id, CrlReason::KeyCompromise)
-            .await?;
+        let card = Engine::acting_as(
+            &officer.actor(),
+            self.ca.revoke_card(card_id, CrlReason::KeyCompromise),
+        )
+        .await?;
         self.store()
             .append_audit(&self.audit(
                 &officer.actor(),
@@ -117,7 +118,8 @@ impl Registration {
                 card.status,
                 hpki_store::CardStatus::Active | hpki_store::CardStatus::Personalizing
             ) {
-                self.ca.revoke_card(&card.card_id, reason).await?;
+                Engine::acting_as(&officer.actor(), self.ca.revoke_card(&card.card_id, reason))
+                    .await?;
                 revoked.extend(card.sign_serial.into_iter().chain(card.auth_serial));
             }
         }
@@ -142,7 +144,12 @@ impl Registration {
                     ("auth_serial", hpki_ca::CaName::Auth),
                 ] {
                     if let Some(serial) = d[key].as_str() {
-                        match self.ca.revoke(ca, serial, reason).await {
+                        match Engine::acting_as(
+                            &officer.actor(),
+                            self.ca.revoke(ca, serial, reason),
+                        )
+                        .await
+                        {
                             Ok(s) => revoked.push(s),
                             Err(hpki_ca::CaError::AlreadyRevoked(_)) => {}
                             Err(e) => return Err(e.into()),
@@ -212,7 +219,8 @@ impl Registration {
         let claim = self.claim_issuance(id, version).await?;
         let issued_for = format!("application/{id}");
         let mut issued = Vec::new();
-        let outcome = async {
+        let actor = officer.actor();
+        let outcome = Engine::acting_as(&actor, async {
             // Checked again now that no other application of this doctor is being issued.
             let overridden = self.register_override(id).await?;
             self.register_rule(&app, overridden.as_deref()).await?;
@@ -250,7 +258,7 @@ impl Registration {
                        "auth_serial": auth.serial_hex, "replaces": replaced}),
             )
             .await
-        }
+        })
         .await;
         match outcome {
             Ok(app) => {
@@ -263,8 +271,11 @@ impl Registration {
                 }
             }
             Err(e) => {
-                self.abandon_issuance(id, &claim, &issued_for, &issued)
-                    .await;
+                Engine::acting_as(
+                    &actor,
+                    self.abandon_issuance(id, &claim, &issued_for, &issued),
+                )
+                .await;
                 Err(e)
             }
         }
@@ -324,7 +335,7 @@ impl Registration {
         let subscriber = self.issuance_subscriber_id(&app).await?;
         let holder = CardHolder::from_json(&app.form.holder_json(&subscriber).to_string())?;
         let claim = self.claim_issuance(id, version).await?;
-        let outcome = async {
+        let outcome = Engine::acting_as(&officer.actor(), async {
             // Checked again now that no other application of this doctor is being issued.
             let overridden = self.register_override(id).await?;
             self.register_rule(&app, overridden.as_deref()).await?;
@@ -372,7 +383,7 @@ impl Registration {
                     Err(e)
                 }
             }
-        }
+        })
         .await;
         if outcome.is_err() {
             let _ = self.store().release_issuance(id, &claim).await;
