@@ -370,3 +370,142 @@ async fn officers_sign_in_receive_a_draft_that_is_never_lost_and_see_only_their_
         hpki_testkit::drop_postgres_schema(url).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn register_sqlite() {
+    the_final_reviewer_sees_the_register_and_goes_on_only_with_a_reason(false).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn register_postgres() {
+    the_final_reviewer_sees_the_register_and_goes_on_only_with_a_reason(true).await
+}
+
+/// Issue "Issuance integrity" on the officers' page: two applications for one doctor (Tokyo and
+/// Osaka) each show the subscriber register's finding; the final reviewer's page asks for a
+/// reason, refuses the review without one (at the reason field, nothing changed) and records it.
+async fn the_final_reviewer_sees_the_register_and_goes_on_only_with_a_reason(postgres: bool) {
+    use hpki_ra::workflow::Action;
+    use hpki_registration::ActInput;
+    let Some(web) = setup(postgres).await else {
+        return;
+    };
+    let today = web.ra.today();
+    let form: hpki_ra::application::ApplicationForm = serde_json::from_value(serde_json::json!({
+        "application_date": today.to_string(), "kind": "new",
+        "name_kana_family": "ニチイ", "name_kana_given": "タロウ",
+        "name_kanji_family": "日医", "name_kanji_given": "太郎",
+        "name_romaji_family": "Nichii", "name_romaji_given": "Taro",
+        "birth_date": "1955-01-01", "sex": "male",
+        "address": {"postal_code": "113-8621", "prefecture_code": 13, "city": "文京区本駒込2-28-16"},
+        "license_number": "WEB000777", "license_registration_date": "1980-05-01",
+        "membership": "non_member", "member_id": "",
+        "phone": "03-3946-2121", "delivery": "home"
+    }))
+    .expect("form");
+    let documents: hpki_ra::application::DocumentChecklist =
+        serde_json::from_value(serde_json::json!({
+            "license": "original", "photo_id": "passport",
+            "residence_certificate_issued": today.to_string(), "photo_received": true
+        }))
+        .expect("documents");
+    let mut ids = Vec::new();
+    for (reception, steps) in [
+        (
+            "tokyo-reception",
+            [
+                ("tokyo-pre", Action::PreReview),
+                ("tokyo-main", Action::MainReview),
+            ],
+        ),
+        (
+            "osaka-reception",
+            [
+                ("osaka-reception", Action::PreReview),
+                ("osaka-review", Action::MainReview),
+            ],
+        ),
+    ] {
+        let officer = web.ra.officer(reception).await.unwrap();
+        let app = web
+            .ra
+            .create_draft(&officer, &form, &documents, None)
+            .await
+            .unwrap();
+        let (id, mut version) = (app.record.id, app.record.version);
+        let mut walk = vec![(reception, Action::Submit)];
+        walk.extend(steps);
+        walk.push(("hq-final", Action::PapersArrived));
+        for (login, action) in walk {
+            let input = ActInput {
+                tracking: Some("1111-2222".into()),
+                ..ActInput::default()
+            };
+            let o = web.ra.officer(login).await.unwrap();
+            version = web
+                .ra
+                .act(&o, id, version, action, &input)
+                .await
+                .unwrap_or_else(|e| panic!("{action:?}: {e}"))
+                .record
+                .version;
+        }
+        ids.push((id, version));
+    }
+    let (cookie, _) = web.sign_in("hq-final").await;
+    let (id, version) = ids[0];
+    let page = web.get(&cookie, &format!("/ra/applications/{id}")).await;
+    assert!(
+        page.body.contains("登録簿の確認事項") && page.body.contains("処理中"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("reason-final_review"),
+        "a reason field at 最終審査"
+    );
+    let csrf = csrf_of(&page.body);
+    let act = |reason: &'static str| {
+        let (cookie, csrf) = (cookie.clone(), csrf.clone());
+        let version = version.to_string();
+        let web = &web;
+        async move {
+            web.post_form(
+                &cookie,
+                &format!("/ra/applications/{id}/act"),
+                &[
+                    ("csrf", &csrf),
+                    ("version", &version),
+                    ("action", "final_review"),
+                    ("reason", reason),
+                ],
+            )
+            .await
+        }
+    };
+    let refused = act("").await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.body
+    );
+    assert!(refused.body.contains("理由を記入"), "{}", refused.body);
+    let app = web
+        .ra
+        .get(&web.ra.officer("hq-final").await.unwrap(), id)
+        .await
+        .unwrap();
+    assert_eq!(app.record.version, version, "nothing changed");
+    let done = act("大阪の申請は重複。東京で発行する").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = web.get(&cookie, &format!("/ra/applications/{id}")).await;
+    assert!(
+        page.body.contains("大阪の申請は重複"),
+        "the reason is in the history"
+    );
+    web.ra.ca().store.close().await;
+    if let Some(url) = &web.db_url {
+        hpki_testkit::drop_postgres_schema(url).await;
+    }
+}

@@ -649,6 +649,19 @@ pub(super) async fn act(
                 message_en: "Enter the reason for returning or rejecting.".into(),
             }])
         }
+        // The register's findings need the final reviewer's reason: said at the reason field.
+        e @ RegistrationError::Register {
+            override_possible: true,
+            ..
+        } => {
+            let t = e.text();
+            RegistrationError::Invalid(vec![FieldError {
+                field: "reason",
+                code: "register_reason_required",
+                message_ja: t.ja,
+                message_en: t.en,
+            }])
+        }
         other => other,
     });
     match result {
