@@ -437,6 +437,20 @@ impl Engine {
         PublicUrls::new(&self.config.public_base_url)
     }
 
+    /// Refuses unless this engine was opened with the operator passphrase (checked when it was
+    /// opened, by decrypting the OCSP responders' keys): what revocation and other operator
+    /// actions of the CA require.
+    pub fn require_operator(&self) -> Result<(), CaError> {
+        self.operator_passphrase().map(|_| ())
+    }
+
+    /// The operator passphrase this engine was opened with.
+    pub(crate) fn operator_passphrase(&self) -> Result<&str, CaError> {
+        self.passphrase
+            .as_deref()
+            .ok_or_else(|| CaError::NoKey("operator passphrase (HPKI_KEY_PASSPHRASE)".into()))
+    }
+
     /// Runs `work` with `actor` as the actor of every audit record the engine writes for it
     /// (an officer of the registration authority issuing onto a card, revoking for a lost
     /// card), instead of the engine's own (the server process).

@@ -255,18 +255,6 @@ fn card_id_prefix(prefix: &str, now: std::time::SystemTime) -> String {
 }
 
 impl Engine {
-    /// Refuses unless this engine was opened with the operator passphrase (checked when it was
-    /// opened): what revocation and other operator actions of the CA require.
-    pub fn require_operator(&self) -> Result<(), CaError> {
-        self.operator_passphrase().map(|_| ())
-    }
-
-    fn operator_passphrase(&self) -> Result<&str, CaError> {
-        self.passphrase
-            .as_deref()
-            .ok_or_else(|| CaError::NoKey("operator passphrase (HPKI_KEY_PASSPHRASE)".into()))
-    }
-
     /// The card `card_id` from the register.
     pub async fn card_record(&self, card_id: &str) -> Result<CardRecord, CaError> {
         self.store

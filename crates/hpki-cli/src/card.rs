@@ -76,7 +76,8 @@ pub(crate) enum CardCommand {
         #[arg(long)]
         card_id: String,
     },
-    /// Report a card lost (紛失): its certificates are revoked (keyCompromise) at once.
+    /// Report a card lost (紛失): its certificates are revoked (keyCompromise) at once; needs
+    /// the operator passphrase.
     Lost {
         #[command(flatten)]
         common: Common,
@@ -84,7 +85,7 @@ pub(crate) enum CardCommand {
         card_id: String,
     },
     /// Revoke a card's certificates for another reason, e.g. privilegeWithdrawn when the
-    /// qualification is lost (資格喪失).
+    /// qualification is lost (資格喪失); needs the operator passphrase.
     Revoke {
         #[command(flatten)]
         common: Common,

@@ -271,7 +271,7 @@ enum CaCommand {
         #[arg(long)]
         out_dir: Option<PathBuf>,
     },
-    /// Revoke a certificate (失効).
+    /// Revoke a certificate (失効); needs the operator passphrase.
     Revoke {
         #[command(flatten)]
         common: Common,
@@ -286,8 +286,10 @@ enum CaCommand {
         reason: String,
     },
     /// After a crash: revoke what was issued for an application or a card that never took it,
-    /// mark cards left half-personalised as failed, give certificates of earlier releases their
-    /// key hash (復旧). `hpki serve` does the same at start for what is older than 10 minutes.
+    /// mark cards left half-personalised as failed, free applications a dead process left
+    /// claimed for issuance, give certificates of earlier releases their key hash (復旧); needs
+    /// the operator passphrase. `hpki serve` does the same at start for what is older than 10
+    /// minutes.
     Recover {
         #[command(flatten)]
         common: Common,

@@ -475,7 +475,7 @@ fn batch_issuance_reports_each_file(b: Backend) {
     )
     .unwrap();
     let out_dir = ca.path("batch-out");
-    let out = ca.run(&[
+    let batch = [
         "ca",
         "issue",
         "--ca",
@@ -484,7 +484,8 @@ fn batch_issuance_reports_each_file(b: Backend) {
         dir.to_str().unwrap(),
         "--out-dir",
         out_dir.to_str().unwrap(),
-    ]);
+    ];
+    let out = ca.run(&batch);
     assert!(
         !out.status.success(),
         "a failed file makes the batch exit non-zero"
@@ -507,16 +508,7 @@ fn batch_issuance_reports_each_file(b: Backend) {
         .map(|i| std::fs::read(out_dir.join(format!("d{i}.pem"))).unwrap())
         .collect();
     std::fs::remove_file(out_dir.join("d1.pem")).unwrap();
-    let out = ca.run(&[
-        "ca",
-        "issue",
-        "--ca",
-        "sign",
-        "--csr-dir",
-        dir.to_str().unwrap(),
-        "--out-dir",
-        out_dir.to_str().unwrap(),
-    ]);
+    let out = ca.run(&batch);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("0 issued, 3 issued before, 1 failed"),

@@ -164,7 +164,6 @@ impl Registration {
             .form
             .replaces_a_card()
             .then(|| form.previous_card_id.trim().to_owned());
-        let mut cards_seen = Vec::new();
         for s in &subscribers {
             for card in self.store().cards(Some(s)).await? {
                 let licensed =
@@ -178,7 +177,6 @@ impl Registration {
                         subscriber_id: card.subscriber_id.clone(),
                     });
                 }
-                cards_seen.push(card.card_id);
             }
         }
         for other in self.store().applications_with_license(license).await? {
