@@ -674,6 +674,7 @@ mod signing_tests {
             issuer_ca: "root".into(),
             subject: name,
             subject_alt_dir_name: None,
+            server_names: Vec::new(),
             spki: key.public_key().clone(),
             not_before: 1_790_000_000,
             not_after: 1_790_000_000 + 86_400,

@@ -61,7 +61,7 @@ pub struct HsmInit {
 }
 
 const ONE_DAY: u64 = 86_400;
-const ONE_YEAR: u64 = 365 * ONE_DAY + ONE_DAY / 4;
+pub(crate) const ONE_YEAR: u64 = 365 * ONE_DAY + ONE_DAY / 4;
 
 /// Progress callback: each step of the ceremony as it happens.
 pub type Progress<'a> = &'a mut dyn FnMut(&Text);
@@ -314,6 +314,7 @@ impl Engine {
             issuer_ca: "root".into(),
             subject: name,
             subject_alt_dir_name: None,
+            server_names: Vec::new(),
             spki: key.public_key().clone(),
             not_before: now,
             not_after: now + validity,
@@ -376,6 +377,7 @@ impl Engine {
             issuer_ca: "root".into(),
             subject: self.ca_name(ca)?,
             subject_alt_dir_name: None,
+            server_names: Vec::new(),
             spki,
             not_before: now,
             not_after: now + validity,
@@ -436,6 +438,7 @@ impl Engine {
             issuer_ca: ca.as_str().into(),
             subject: build_name(&subject_attrs)?,
             subject_alt_dir_name: None,
+            server_names: Vec::new(),
             spki: ocsp_key.public_key().clone(),
             not_before: now,
             not_after: now + validity,

@@ -220,6 +220,7 @@ impl Engine {
             issuer_ca: ca.as_str().into(),
             subject: subject.subject_name()?,
             subject_alt_dir_name: Some(subject.kanji_name()?),
+            server_names: Vec::new(),
             spki: req.info.public_key.clone(),
             not_before: now,
             not_after: now + validity,

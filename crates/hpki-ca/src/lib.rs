@@ -19,6 +19,7 @@
 //! - [`epoch`]: fresh reads of the revocation epoch, shared between concurrent requests.
 //! - [`ocsp_responder`]: OCSP answers (RFC 6960, RFC 5019).
 //! - [`tsa`]: the RFC 3161 time-stamping authority (its key and certificate, `POST /tsa`).
+//! - [`tls_server`]: the HTTPS certificate of card login from the root (demo, tests).
 #![forbid(unsafe_code)]
 
 pub mod attempts;
@@ -36,6 +37,7 @@ pub mod issue;
 pub mod ocsp_responder;
 pub mod recover;
 pub mod sealed;
+pub mod tls_server;
 pub mod tsa;
 
 pub use authority::{CaName, Engine};

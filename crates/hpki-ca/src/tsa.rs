@@ -38,14 +38,12 @@ use x509_cert::ext::pkix::name::GeneralName;
 
 use crate::CaError;
 use crate::authority::{CaName, Engine, serial_hex, sign_certificate, subject_key_id};
-use crate::ceremony::build_csr;
+use crate::ceremony::{ONE_YEAR, build_csr};
 
 /// The name of the TSA unit in the store.
 pub const TSA_UNIT: &str = "tsa";
 /// Where the TSA key is kept: an encrypted PKCS#8 file of the data directory.
 pub const TSA_KEY_REF: &str = "file:keys/tsa.key.pem";
-
-const ONE_YEAR: u64 = 365 * 86_400 + 86_400 / 4;
 
 /// What `hpki tsa init` achieved.
 #[derive(Clone, Debug)]
@@ -190,6 +188,7 @@ impl Engine {
             issuer_ca: CaName::Root.as_str().into(),
             subject: self.tsa_subject()?,
             subject_alt_dir_name: None,
+            server_names: Vec::new(),
             spki: tsa_key.public_key().clone(),
             not_before: now,
             not_after: now + validity,

@@ -44,7 +44,7 @@ pub(crate) const DEMO_OFFICER_PASSWORD: &str = "demo-password";
 
 /// The registration authority of a new data directory: the offices, and with `demo` the demo
 /// officers (password [`DEMO_OFFICER_PASSWORD`]).
-async fn seed_registration(engine: Engine, demo: bool) -> Result<()> {
+async fn seed_registration(engine: Engine, demo: bool) -> Result<hpki_registration::Registration> {
     let ra = hpki_registration::Registration::new(Arc::new(engine));
     if demo {
         ra.seed_demo(&actor(), DEMO_OFFICER_PASSWORD).await?;
@@ -59,7 +59,59 @@ async fn seed_registration(engine: Engine, demo: bool) -> Result<()> {
     } else {
         ra.seed_offices(&actor(), &[], false).await?;
     }
-    Ok(())
+    Ok(ra)
+}
+
+/// The demo doctor 日医太郎, issued through the registration authority (so that card login
+/// finds him in the subscriber register): an RSA-2048 key for each certificate, generated
+/// here because the demo has no card, written with the certificates into `D/demo/`.
+async fn seed_demo_doctor(
+    ra: &hpki_registration::Registration,
+    passphrase: &str,
+) -> Result<Vec<PathBuf>> {
+    use hpki_keys::{KeyKind, SoftwareKey};
+    let sign_key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
+    let auth_key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
+    let csr = |k: &SoftwareKey| hpki_ca::ceremony::build_csr(k, x509_cert::name::Name::default());
+    let (_, sign, auth) = ra
+        .seed_demo_doctor(&csr(&sign_key)?, &csr(&auth_key)?)
+        .await?;
+    let dir = &ra.ca().dir;
+    std::fs::create_dir_all(dir.path().join("demo"))?;
+    let mut files = Vec::new();
+    for (name, key, cert) in [("sign", &sign_key, &sign), ("auth", &auth_key, &auth)] {
+        files.push(dir.write_atomic(
+            &format!("demo/taro-nichii-{name}.key.pem"),
+            key.to_encrypted_pem(passphrase)?.as_bytes(),
+            true,
+        )?);
+        files.push(dir.write_atomic(
+            &format!("demo/taro-nichii-{name}.pem"),
+            cert.pem().as_bytes(),
+            false,
+        )?);
+    }
+    Ok(files)
+}
+
+/// The demo's HTTPS certificate for card login, from its root, for 127.0.0.1 and localhost:
+/// `D/tls/server.pem` and the key, unencrypted, `D/tls/server.key` (mode 0600).
+async fn demo_tls_identity(engine: &Engine) -> Result<(PathBuf, PathBuf)> {
+    use hpki_keys::{KeyKind, SoftwareKey};
+    let key = SoftwareKey::generate(KeyKind::P256)?;
+    let cert = engine
+        .issue_tls_server_certificate(&["127.0.0.1".into(), "localhost".into()], &key)
+        .await?;
+    let cert_pem = hpki_ca::issue::pem_encode("CERTIFICATE", &der::Encode::to_der(&cert)?);
+    let key_pem = hpki_ca::issue::pem_encode("PRIVATE KEY", key.pkcs8_der());
+    std::fs::create_dir_all(engine.dir.path().join("tls"))?;
+    let key_file = engine
+        .dir
+        .write_atomic("tls/server.key", key_pem.as_bytes(), true)?;
+    let cert_file = engine
+        .dir
+        .write_atomic("tls/server.pem", cert_pem.as_bytes(), false)?;
+    Ok((cert_file, key_file))
 }
 
 #[derive(Parser)]
@@ -180,6 +232,8 @@ enum Command {
         /// "Authorization: Bearer". Off unless given.
         #[arg(long)]
         admin_listen: Option<SocketAddr>,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Run the demo: create a demo data directory if it does not exist, then serve it.
     Demo {
@@ -189,7 +243,26 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Address of the HTTPS listener for card login (the certificate from the demo's root
+        /// is made on first run: D/tls/server.pem).
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        tls_listen: SocketAddr,
     },
+}
+
+/// The HTTPS listener of card login: the public routes again, over TLS, asking for the
+/// card's authentication certificate (`/login/card`).
+#[derive(clap::Args, Clone)]
+struct TlsArgs {
+    /// Address of the HTTPS listener for card login. Needs --tls-cert and --tls-key.
+    #[arg(long, requires_all = ["tls_cert", "tls_key"])]
+    tls_listen: Option<SocketAddr>,
+    /// The server's certificate chain (PEM, leaf first).
+    #[arg(long, requires = "tls_listen")]
+    tls_cert: Option<PathBuf>,
+    /// The server's private key (PEM, unencrypted PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, requires = "tls_listen")]
+    tls_key: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -568,7 +641,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 );
             }
         }
-        Command::Demo { dir, listen } => {
+        Command::Demo {
+            dir,
+            listen,
+            tls_listen,
+        } => {
             if !dir.join(hpki_ca::config::CONFIG_FILE).exists() {
                 let opts = InitOptions {
                     demo: true,
@@ -585,24 +662,31 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     clock(),
                 )
                 .await?;
-                for f in hpki_ca::ceremony::issue_demo_subscriber(&engine, &opts.passphrase).await?
-                {
+                let ra = seed_registration(engine, true).await?;
+                for f in seed_demo_doctor(&ra, &opts.passphrase).await? {
                     println!("  demo doctor 日医太郎: {}", f.display());
                 }
-                seed_registration(engine, true).await?;
+                let (cert, _) = demo_tls_identity(ra.ca()).await?;
+                println!("  HTTPS certificate / HTTPSの証明書: {}", cert.display());
             }
+            let tls = TlsArgs {
+                tls_listen: Some(tls_listen),
+                tls_cert: Some(dir.join("tls/server.pem")),
+                tls_key: Some(dir.join("tls/server.key")),
+            };
             let common = Common {
                 dir,
                 database_url: None,
                 custodians: Vec::new(),
             };
-            serve(&common, listen, None).await?;
+            serve(&common, listen, None, &tls).await?;
         }
         Command::Serve {
             common,
             listen,
             admin_listen,
-        } => serve(&common, listen, admin_listen).await?,
+            tls,
+        } => serve(&common, listen, admin_listen, &tls).await?,
         Command::Ca(cmd) => return ca(cmd).await,
         Command::Card(cmd) => card::run(cmd).await?,
         Command::Office(cmd) => ra::office(cmd).await?,
@@ -785,7 +869,12 @@ async fn migrate(common: &Common) -> Result<()> {
 /// At the start of `hpki serve`, recovery leaves alone what is younger than this.
 const SERVE_RECOVERY_GRACE_SECONDS: i64 = 600;
 
-async fn serve(common: &Common, listen: SocketAddr, admin: Option<SocketAddr>) -> Result<()> {
+async fn serve(
+    common: &Common,
+    listen: SocketAddr,
+    admin: Option<SocketAddr>,
+    tls: &TlsArgs,
+) -> Result<()> {
     let engine = Arc::new(open(common, true).await?);
     // What a crash left behind; what is recent may be another server's issuance in progress.
     let recovered = engine.recover(SERVE_RECOVERY_GRACE_SECONDS).await?;
@@ -799,10 +888,28 @@ async fn serve(common: &Common, listen: SocketAddr, admin: Option<SocketAddr>) -
             status.threshold, status.threshold
         );
     }
-    hpki_server::serve_with_admin(engine, listen, admin, |addr, admin| {
+    let tls = match (tls.tls_listen, &tls.tls_cert, &tls.tls_key) {
+        (Some(addr), Some(cert), Some(key)) => Some((
+            addr,
+            hpki_server::tls::ServerIdentity::from_pem_files(cert, key)?,
+        )),
+        _ => None,
+    };
+    let listeners = hpki_server::Listeners {
+        public: listen,
+        admin,
+        tls,
+    };
+    hpki_server::serve_listeners(engine, listeners, |bound| {
+        let addr = bound.public;
         println!("listening on http://{addr} / http://{addr} で待ち受けています");
-        if let Some(a) = admin {
+        if let Some(a) = bound.admin {
             println!("operator interface on http://{a}/admin/ / 管理用 http://{a}/admin/");
+        }
+        if let Some(t) = bound.tls {
+            println!(
+                "card login on https://{t}/login/card / カードでのログイン https://{t}/login/card"
+            );
         }
     })
     .await?;

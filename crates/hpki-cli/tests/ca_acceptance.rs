@@ -785,21 +785,27 @@ fn readme_demo_command_runs_the_product() {
             dir.to_str().unwrap(),
             "--listen",
             "127.0.0.1:0",
+            "--tls-listen",
+            "127.0.0.1:0",
         ])
         .env("HPKI_KEY_PASSPHRASE", PASSPHRASE)
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let mut url = None;
+    let (mut url, mut login) = (None, None);
     for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
         let line = line.unwrap();
         if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-            url = Some(u.to_owned());
+            url.get_or_insert(u.to_owned());
+        }
+        if let Some(u) = line.split_whitespace().find(|w| w.starts_with("https://")) {
+            login = Some(u.to_owned());
             break;
         }
     }
     let url = url.expect("demo prints its URL");
+    let login = login.expect("demo prints its card login URL");
     let cert = dir.join("demo/taro-nichii-sign.pem");
     let root = tmp.path().join("root.pem");
     let sign = tmp.path().join("sign-ca.pem");
@@ -821,6 +827,20 @@ fn readme_demo_command_runs_the_product() {
     assert!(good.contains(": good"), "{good}");
     let page = sh(&format!("curl -sf {url}/"));
     assert!(page.contains("lang=\"ja\"") && page.contains("認証局"));
+    // The demo doctor is in the register: his authentication key signs him in over HTTPS.
+    let key = tmp.path().join("auth.key");
+    sh(&format!(
+        "openssl pkey -in '{}' -passin 'pass:{PASSPHRASE}' -out '{}'",
+        dir.join("demo/taro-nichii-auth.key.pem").display(),
+        key.display()
+    ));
+    let page = sh(&format!(
+        "curl -sf --cacert '{}' --cert '{}' --key '{}' {login}",
+        root.display(),
+        dir.join("demo/taro-nichii-auth.pem").display(),
+        key.display()
+    ));
+    assert!(page.contains("ようこそ、日医太郎 先生"), "{page}");
     let _ = child.kill();
     let _ = child.wait();
 }

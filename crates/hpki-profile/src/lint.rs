@@ -24,8 +24,8 @@ use crate::name::{
     is_printable,
 };
 use crate::profile::{
-    CertificateProfile, ID_AD_OCSP, ID_KP_CLIENT_AUTH, ID_KP_OCSP_SIGNING, ID_KP_TIME_STAMPING,
-    ID_PKIX_OCSP_NOCHECK, key_identifier,
+    CertificateProfile, ID_AD_OCSP, ID_KP_CLIENT_AUTH, ID_KP_OCSP_SIGNING, ID_KP_SERVER_AUTH,
+    ID_KP_TIME_STAMPING, ID_PKIX_OCSP_NOCHECK, key_identifier,
 };
 use crate::roles::{RoleKind, RoleTable};
 use crate::subject::DIRECTOR_OU;
@@ -211,7 +211,7 @@ pub fn lint(tbs: &TbsCertificate, ctx: &LintContext<'_>) -> Vec<Finding> {
                 "e_key_usage_wrong_bits",
                 match profile {
                     EndEntitySigning => "signing certificates carry nonRepudiation only (HPKI CP)",
-                    EndEntityAuthentication | OcspResponder | TimeStamping => {
+                    EndEntityAuthentication | OcspResponder | TimeStamping | TlsServer => {
                         "keyUsage must be digitalSignature only"
                     }
                     Root | IssuingCa => "CA keyUsage must be keyCertSign and cRLSign",
@@ -268,6 +268,18 @@ pub fn lint(tbs: &TbsCertificate, ctx: &LintContext<'_>) -> Vec<Finding> {
             "e_ca_has_eku",
             "CA certificates carry no extendedKeyUsage",
         ),
+        TlsServer => {
+            f.check(
+                eku.as_ref().is_some_and(|k| k.0 == [ID_KP_SERVER_AUTH]),
+                "e_tls_server_missing_server_auth",
+                "a TLS server certificate needs id-kp-serverAuth only (RFC 5280 §4.2.1.12)",
+            );
+            f.check(
+                find(exts, SubjectAltName::OID).is_some(),
+                "e_tls_server_missing_san",
+                "a TLS server certificate names its hosts in subjectAltName (RFC 6125 §6.4.4)",
+            );
+        }
         TimeStamping => {
             let eku_exts: Vec<&Extension> = exts
                 .iter()

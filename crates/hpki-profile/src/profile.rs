@@ -37,6 +37,8 @@ use crate::time::x509_time;
 
 /// `id-kp-clientAuth` (RFC 5280 §4.2.1.12).
 pub const ID_KP_CLIENT_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
+/// `id-kp-serverAuth` (RFC 5280 §4.2.1.12).
+pub const ID_KP_SERVER_AUTH: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
 /// `id-kp-OCSPSigning` (RFC 5280 §4.2.1.12).
 pub const ID_KP_OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
 /// `id-kp-timeStamping` (RFC 5280 §4.2.1.12): the only extended key usage of a TSA certificate,
@@ -68,6 +70,9 @@ pub enum CertificateProfile {
     /// The certificate of an RFC 3161 time-stamping authority (digitalSignature, critical
     /// EKU id-kp-timeStamping only).
     TimeStamping,
+    /// The HTTPS server certificate of card login (digitalSignature, EKU id-kp-serverAuth,
+    /// the host names and addresses as subjectAltName dNSName / iPAddress, RFC 6125).
+    TlsServer,
 }
 
 impl CertificateProfile {
@@ -80,6 +85,7 @@ impl CertificateProfile {
             CertificateProfile::EndEntitySigning => "ee-sign",
             CertificateProfile::EndEntityAuthentication => "ee-auth",
             CertificateProfile::TimeStamping => "tsa",
+            CertificateProfile::TlsServer => "tls-server",
         }
     }
 
@@ -107,7 +113,8 @@ impl CertificateProfile {
             }
             CertificateProfile::OcspResponder
             | CertificateProfile::EndEntityAuthentication
-            | CertificateProfile::TimeStamping => KeyUsages::DigitalSignature.into(),
+            | CertificateProfile::TimeStamping
+            | CertificateProfile::TlsServer => KeyUsages::DigitalSignature.into(),
             CertificateProfile::EndEntitySigning => KeyUsages::NonRepudiation.into(),
         })
     }
@@ -160,6 +167,9 @@ pub struct TbsParams {
     pub subject: Name,
     /// The kanji form of the subject, as a directoryName subjectAltName (end entities).
     pub subject_alt_dir_name: Option<Name>,
+    /// Host names and IP addresses of a TLS server certificate (subjectAltName dNSName /
+    /// iPAddress); empty for every other profile.
+    pub server_names: Vec<String>,
     /// Subject public key.
     pub spki: SubjectPublicKeyInfoOwned,
     /// notBefore, Unix seconds.
@@ -338,6 +348,34 @@ pub fn build_tbs(p: &TbsParams) -> Result<TbsCertificate, ProfileError> {
                 }]),
             )?);
         }
+        TlsServer => {
+            if let Some(a) = issuer_aki {
+                ext.push(extension(AuthorityKeyIdentifier::OID, false, &a)?);
+            }
+            ext.push(ski.clone());
+            ext.push(extension(KeyUsage::OID, true, &p.profile.key_usage())?);
+            ext.push(extension(
+                ExtendedKeyUsage::OID,
+                false,
+                &ExtendedKeyUsage(vec![ID_KP_SERVER_AUTH]),
+            )?);
+            let names = p
+                .server_names
+                .iter()
+                .map(|n| server_name(n))
+                .collect::<Result<Vec<_>, _>>()?;
+            // RFC 5280 §4.2.1.6: critical when the subject is empty.
+            ext.push(extension(
+                SubjectAltName::OID,
+                true,
+                &SubjectAltName(names),
+            )?);
+            ext.push(extension(
+                CrlDistributionPoints::OID,
+                false,
+                &crl_dp(&p.urls.crl(&p.issuer_ca))?,
+            )?);
+        }
         EndEntitySigning | EndEntityAuthentication => {
             if let Some(a) = issuer_aki {
                 ext.push(extension(AuthorityKeyIdentifier::OID, false, &a)?);
@@ -399,6 +437,15 @@ pub fn build_tbs(p: &TbsParams) -> Result<TbsCertificate, ProfileError> {
         subject: p.subject.clone(),
         subject_public_key_info: p.spki.clone(),
         extensions: Some(ext),
+    })
+}
+
+/// A host name as dNSName, an IPv4 / IPv6 address as iPAddress (RFC 5280 §4.2.1.6).
+fn server_name(name: &str) -> Result<GeneralName, ProfileError> {
+    Ok(match name.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(a)) => GeneralName::IpAddress(OctetString::new(a.octets())?),
+        Ok(std::net::IpAddr::V6(a)) => GeneralName::IpAddress(OctetString::new(a.octets())?),
+        Err(_) => GeneralName::DnsName(Ia5String::new(name)?),
     })
 }
 

@@ -52,6 +52,7 @@ fn params(profile: CertificateProfile, subject_json: &str) -> TbsParams {
         issuer_ca: "sign".into(),
         subject: s.subject_name().unwrap(),
         subject_alt_dir_name: Some(s.kanji_name().unwrap()),
+        server_names: Vec::new(),
         spki: spki("rsa2048.spki.der"),
         not_before: NOW,
         not_after: NOW + TWO_YEARS,

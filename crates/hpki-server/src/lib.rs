@@ -13,17 +13,21 @@
 //! | `/ra/…` | the officers' web UI (Japanese, English with `?lang=en`), see [`ra_web`] |
 //! | `/api/v1/…` | the registration authority's JSON API for officers (bearer tokens), see [`ra_api`] and `GET /api/v1/openapi.json` |
 //! | `GET/POST /verify` | the public signature verification page (drop a signed PDF, XML or CAdES file; `?format=json`), see [`verify_web`] |
+//! | `GET /login/card` | card login with the TLS client certificate (on the TLS listener), see [`login`] |
 //!
 //! The operator interface (custodian activation, issuance) is served on a separate loopback
-//! listener: see [`admin`].
+//! listener: see [`admin`]. The same public routes are served over TLS on a third listener
+//! that asks for the card's authentication certificate: see [`tls`].
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod login;
 pub mod openapi;
 pub mod ra_api;
 pub mod ra_form;
 pub mod ra_text;
 pub mod ra_web;
+pub mod tls;
 pub mod verify_web;
 
 use std::collections::HashMap;
@@ -55,6 +59,12 @@ pub enum ServerError {
     /// The server stopped with an I/O error.
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
+    /// The TLS certificate or key file cannot be used.
+    #[error("TLS file {0}: {1}")]
+    TlsFile(String, String),
+    /// The TLS configuration was refused.
+    #[error("TLS configuration: {0}")]
+    Tls(String),
 }
 
 impl Localized for ServerError {
@@ -71,6 +81,14 @@ impl Localized for ServerError {
             ServerError::Io(f0) => Text::new(
                 format!("サーバーのエラー：{}", hpki_text::io_error(f0).ja),
                 format!("server error: {f0}"),
+            ),
+            ServerError::TlsFile(f0, f1) => Text::new(
+                format!("TLSのファイル {f0} を使えません：{f1}"),
+                format!("TLS file {f0}: {f1}"),
+            ),
+            ServerError::Tls(f0) => Text::new(
+                format!("TLSの設定が受け付けられません：{f0}"),
+                format!("TLS configuration: {f0}"),
             ),
         }
     }
@@ -102,6 +120,32 @@ impl AppState {
     fn engine(&self) -> &Arc<Engine> {
         self.responder.engine()
     }
+
+    /// The current CRL of `ca` (DER): cached until the CA revokes something or half its
+    /// validity has passed, then re-signed. The CRL route serves it; card login checks with it.
+    pub async fn current_crl(&self, ca: CaName) -> Result<Bytes, hpki_ca::CaError> {
+        let epoch = self.responder.revocation_epoch(ca).await?;
+        let mut crls = self.crls.lock().await;
+        let now = self.engine().now_unix();
+        if let Some(c) = crls.get(&ca)
+            && c.epoch == epoch
+            && now < c.refresh_at
+        {
+            return Ok(c.der.clone());
+        }
+        let p = self.engine().publish_crl(ca).await?;
+        let der = Bytes::from(p.der);
+        let refresh_at = p.this_update + (p.next_update - p.this_update) / 2;
+        crls.insert(
+            ca,
+            CrlCache {
+                der: der.clone(),
+                epoch,
+                refresh_at,
+            },
+        );
+        Ok(der)
+    }
 }
 
 /// The router with every route.
@@ -122,6 +166,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.engine().clone(),
         )))
         .merge(verify_web::router(state.clone()))
+        .merge(login::router(state))
 }
 
 /// Serve until Ctrl-C / SIGTERM. `ready` is called with the bound address once listening.
@@ -141,36 +186,102 @@ pub async fn serve_with_admin(
     admin_listen: Option<SocketAddr>,
     ready: impl FnOnce(SocketAddr, Option<SocketAddr>),
 ) -> Result<(), ServerError> {
-    if let Some(a) = admin_listen
+    let listeners = Listeners {
+        public: listen,
+        admin: admin_listen,
+        tls: None,
+    };
+    serve_listeners(engine, listeners, |b| ready(b.public, b.admin)).await
+}
+
+/// Where the server listens.
+pub struct Listeners {
+    /// The public routes over plain HTTP.
+    pub public: SocketAddr,
+    /// The operator routes ([`admin`]), loopback only.
+    pub admin: Option<SocketAddr>,
+    /// The public routes over TLS, asking for the card's certificate ([`tls`]), with the
+    /// server's certificate chain and key.
+    pub tls: Option<(SocketAddr, tls::ServerIdentity)>,
+}
+
+/// The addresses bound, once listening.
+#[derive(Clone, Copy, Debug)]
+pub struct Bound {
+    /// The plain-HTTP public listener.
+    pub public: SocketAddr,
+    /// The operator listener.
+    pub admin: Option<SocketAddr>,
+    /// The TLS listener.
+    pub tls: Option<SocketAddr>,
+}
+
+/// Serve on `listeners` until Ctrl-C / SIGTERM. `ready` gets the bound addresses.
+pub async fn serve_listeners(
+    engine: Arc<Engine>,
+    listeners: Listeners,
+    ready: impl FnOnce(Bound),
+) -> Result<(), ServerError> {
+    if let Some(a) = listeners.admin
         && !a.ip().is_loopback()
     {
         return Err(ServerError::AdminNotLoopback(a));
     }
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| ServerError::Bind(listen, e))?;
-    let admin = match admin_listen {
-        Some(a) => Some(
-            tokio::net::TcpListener::bind(a)
-                .await
-                .map_err(|e| ServerError::Bind(a, e))?,
-        ),
+    let bind = |a: SocketAddr| async move {
+        tokio::net::TcpListener::bind(a)
+            .await
+            .map_err(|e| ServerError::Bind(a, e))
+    };
+    let listener = bind(listeners.public).await?;
+    let admin = match listeners.admin {
+        Some(a) => Some(bind(a).await?),
         None => None,
     };
-    ready(
-        listener.local_addr()?,
-        admin.as_ref().map(|l| l.local_addr()).transpose()?,
-    );
-    let public = axum::serve(listener, router(AppState::new(engine.clone())))
-        .with_graceful_shutdown(shutdown_signal());
-    match admin {
-        Some(admin) => {
-            let admin =
-                axum::serve(admin, admin::router(engine)).with_graceful_shutdown(shutdown_signal());
-            tokio::try_join!(public.into_future(), admin.into_future())?;
+    let tls = match listeners.tls {
+        Some((a, identity)) => {
+            let auth_ca = engine
+                .authority(CaName::Auth)
+                .map(|a| vec![a.ca.cert.clone()])
+                .unwrap_or_default();
+            Some((bind(a).await?, tls::server_config(identity, &auth_ca)?))
         }
-        None => public.await?,
-    }
+        None => None,
+    };
+    ready(Bound {
+        public: listener.local_addr()?,
+        admin: admin.as_ref().map(|l| l.local_addr()).transpose()?,
+        tls: tls.as_ref().map(|(l, _)| l.local_addr()).transpose()?,
+    });
+    let routes = router(AppState::new(engine.clone()));
+    let public = async {
+        axum::serve(
+            listener,
+            routes
+                .clone()
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(ServerError::from)
+    };
+    let admin = async {
+        match admin {
+            Some(admin) => axum::serve(admin, admin::router(engine))
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .map_err(ServerError::from),
+            None => Ok(()),
+        }
+    };
+    let tls = async {
+        match tls {
+            Some((listener, config)) => {
+                tls::serve(listener, config, routes.clone(), shutdown_signal()).await
+            }
+            None => Ok(()),
+        }
+    };
+    tokio::try_join!(public, admin, tls)?;
     Ok(())
 }
 
@@ -214,36 +325,13 @@ async fn crl(State(state): State<Arc<AppState>>, Path(file): Path<String>) -> Re
     let Some(ca) = ca_from_file(&file, ".crl") else {
         return not_found(&file);
     };
-    let engine = state.engine();
-    let Ok(epoch) = state.responder.revocation_epoch(ca).await else {
-        return (
+    match state.current_crl(ca).await {
+        Ok(der) => der_response("application/pkix-crl", der),
+        Err(hpki_ca::CaError::Store(_)) => (
             StatusCode::SERVICE_UNAVAILABLE,
             "database unavailable / データベースに接続できません\n",
         )
-            .into_response();
-    };
-    let mut crls = state.crls.lock().await;
-    let now = state.engine().now_unix();
-    if let Some(c) = crls.get(&ca)
-        && c.epoch == epoch
-        && now < c.refresh_at
-    {
-        return der_response("application/pkix-crl", c.der.clone());
-    }
-    match engine.publish_crl(ca).await {
-        Ok(p) => {
-            let der = Bytes::from(p.der);
-            let refresh_at = p.this_update + (p.next_update - p.this_update) / 2;
-            crls.insert(
-                ca,
-                CrlCache {
-                    der: der.clone(),
-                    epoch,
-                    refresh_at,
-                },
-            );
-            der_response("application/pkix-crl", der)
-        }
+            .into_response(),
         Err(hpki_ca::CaError::NoKey(_)) | Err(hpki_ca::CaError::UnknownCa(_)) => not_found(&file),
         // Under custody, a new CRL needs the custodians to activate the CA key.
         Err(e @ hpki_ca::CaError::NotActivated(_)) => {

@@ -60,6 +60,21 @@ impl Store {
         row.as_ref().map(subscriber_from_row).transpose()
     }
 
+    /// The doctor whose subscriber ID is `subscriber_id` (the subject serialNumber of their
+    /// certificates), if in the register.
+    pub async fn subscriber_by_id(
+        &self,
+        subscriber_id: &str,
+    ) -> Result<Option<SubscriberRecord>, StoreError> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM subscribers WHERE subscriber_id = $1"
+        )))
+        .bind(subscriber_id.to_owned())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(subscriber_from_row).transpose()
+    }
+
     /// Every application for 医籍登録番号 `license_number` (normalised), oldest first.
     pub async fn applications_with_license(
         &self,

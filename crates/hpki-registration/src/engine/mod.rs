@@ -34,6 +34,7 @@ use crate::auth;
 
 mod applications;
 mod dashboard;
+mod demo_doctor;
 mod issuance;
 mod officers;
 mod offices;
