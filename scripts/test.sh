@@ -20,6 +20,8 @@ PKILINT_VERSION=0.13.3
 PYHANKO_VERSION=0.38.0
 PYHANKO_CLI_VERSION=0.6.0
 SIGNXML_VERSION=5.2.0
+AUTHLIB_VERSION=1.9.10
+REQUESTS_VERSION=2.34.2
 say() { printf '\n== %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -65,6 +67,15 @@ if [ "$(python3 -m pip show signxml 2>/dev/null | sed -n 's/^Version: //p')" != 
   python3 -m pip install --quiet --disable-pip-version-check "signxml==$SIGNXML_VERSION"
 fi
 python3 -c 'import signxml.xades' || { echo "missing signxml.xades after installing signxml" >&2; exit 1; }
+# authlib is the OpenID Connect relying party of the provider's tests (requests its HTTP client).
+if [ "$(python3 -m pip show authlib 2>/dev/null | sed -n 's/^Version: //p')" != "$AUTHLIB_VERSION" ] \
+   || [ "$(python3 -m pip show requests 2>/dev/null | sed -n 's/^Version: //p')" != "$REQUESTS_VERSION" ]; then
+  say "installing authlib $AUTHLIB_VERSION and requests $REQUESTS_VERSION from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check \
+    "authlib==$AUTHLIB_VERSION" "requests==$REQUESTS_VERSION"
+fi
+python3 -c 'import authlib.integrations.requests_client, authlib.jose' \
+  || { echo "missing authlib after installing it" >&2; exit 1; }
 
 export HPKI_TEST_DATABASE_URL="${HPKI_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if [ "${HPKI_TEST_SKIP_POSTGRES:-0}" != 1 ]; then

@@ -19,6 +19,7 @@
 //! - [`epoch`]: fresh reads of the revocation epoch, shared between concurrent requests.
 //! - [`ocsp_responder`]: OCSP answers (RFC 6960, RFC 5019).
 //! - [`tsa`]: the RFC 3161 time-stamping authority (its key and certificate, `POST /tsa`).
+//! - [`service_key`]: keys and secrets of services on the CA (TSA, OpenID provider), created on first use.
 //! - [`tls_server`]: the HTTPS certificate of card login from the root (demo, tests).
 #![forbid(unsafe_code)]
 
@@ -37,6 +38,7 @@ pub mod issue;
 pub mod ocsp_responder;
 pub mod recover;
 pub mod sealed;
+pub mod service_key;
 pub mod tls_server;
 pub mod tsa;
 

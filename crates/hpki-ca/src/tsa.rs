@@ -26,7 +26,7 @@ use std::time::{Duration, SystemTime};
 
 use der::{Decode, DecodePem, Encode};
 use hpki_asn1::tsp::{Accuracy, GenTime, PkiFailureInfo};
-use hpki_keys::{KeyKind, Signer, SoftwareKey};
+use hpki_keys::Signer;
 use hpki_profile::lint::LintContext;
 use hpki_profile::name::{NameAttribute, build_name};
 use hpki_profile::profile::{CertificateProfile, TbsParams, parse_oids};
@@ -108,26 +108,7 @@ impl Engine {
 
     /// The TSA's key: loaded when it exists, created (and audited) otherwise.
     async fn tsa_key(&self) -> Result<Arc<dyn Signer>, CaError> {
-        if self.tsa_key_exists() {
-            return self.operator_key(TSA_KEY_REF);
-        }
-        let passphrase = self
-            .passphrase
-            .as_deref()
-            .ok_or_else(|| CaError::NoKey(TSA_UNIT.into()))?;
-        let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
-        let rel = TSA_KEY_REF.trim_start_matches("file:");
-        self.dir
-            .write_atomic(rel, key.to_encrypted_pem(passphrase)?.as_bytes(), true)?;
-        self.store
-            .append_audit(&self.audit(
-                "tsa.key_created",
-                TSA_UNIT,
-                json!({"key_ref": TSA_KEY_REF, "algorithm": "RSA-2048",
-                       "storage": "PKCS#8 encrypted (scrypt, AES-256-CBC)"}),
-            ))
-            .await?;
-        Ok(Arc::new(key))
+        self.service_key("tsa", "tsa.key_created", TSA_UNIT).await
     }
 
     /// Sets up the TSA (`hpki init --demo`, `hpki tsa init`): the key, then the certificate

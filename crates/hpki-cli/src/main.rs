@@ -33,6 +33,7 @@ mod archive;
 mod card;
 mod failure;
 mod fees;
+mod oidc;
 mod pki;
 mod ra;
 mod sign;
@@ -191,6 +192,9 @@ enum Command {
     /// Annual fees (年会費): the yearly billing run, payments, the direct-debit export.
     #[command(subcommand)]
     Fees(fees::FeesCommand),
+    /// The OpenID Connect provider of HPKI login (医療認証基盤): its relying parties.
+    #[command(subcommand)]
+    Oidc(oidc::OidcCommand),
     /// Audit log (監査ログ).
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -263,6 +267,10 @@ struct TlsArgs {
     /// The server's private key (PEM, unencrypted PKCS#8, PKCS#1 or SEC1).
     #[arg(long, requires = "tls_listen")]
     tls_key: Option<PathBuf>,
+    /// The OpenID Connect issuer (the HTTPS base URL relying parties use); default
+    /// https://<the TLS listener's address>.
+    #[arg(long, requires = "tls_listen")]
+    issuer: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -673,6 +681,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 tls_listen: Some(tls_listen),
                 tls_cert: Some(dir.join("tls/server.pem")),
                 tls_key: Some(dir.join("tls/server.key")),
+                issuer: None,
             };
             let common = Common {
                 dir,
@@ -693,6 +702,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Officer(cmd) => ra::officer(cmd).await?,
         Command::Application(cmd) => return ra::application(cmd).await,
         Command::Fees(cmd) => fees::fees(cmd).await?,
+        Command::Oidc(cmd) => oidc::run(cmd).await?,
         Command::Pki(cmd) => return pki::run(cmd),
         Command::Tsa(cmd) => tsa::run(cmd).await?,
         Command::Sign(args) => sign::run(*args)?,
@@ -889,10 +899,11 @@ async fn serve(
         );
     }
     let tls = match (tls.tls_listen, &tls.tls_cert, &tls.tls_key) {
-        (Some(addr), Some(cert), Some(key)) => Some((
+        (Some(addr), Some(cert), Some(key)) => Some(hpki_server::TlsListener {
             addr,
-            hpki_server::tls::ServerIdentity::from_pem_files(cert, key)?,
-        )),
+            identity: hpki_server::tls::ServerIdentity::from_pem_files(cert, key)?,
+            issuer: tls.issuer.clone(),
+        }),
         _ => None,
     };
     let listeners = hpki_server::Listeners {

@@ -49,7 +49,7 @@ pub const CLAIMS_SUPPORTED: &[&str] = &[
 ];
 
 /// One name in one script.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PersonName {
     /// Family name.
     pub family: String,
@@ -71,7 +71,7 @@ impl PersonName {
 }
 
 /// The doctor as the provider knows them after a card login.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     /// Subscriber ID (the register's, for life).
     pub subscriber_id: String,

@@ -80,7 +80,7 @@ impl Provider {
 
     /// The names of the doctor's latest issued application (kana and romaji are kept only
     /// there), the role from the certificate, the licence number from the register.
-    async fn identity(
+    pub(crate) async fn identity(
         &self,
         holder: &CardHolder,
         subscriber: &SubscriberRecord,

@@ -16,9 +16,22 @@ pub enum LoginError {
     /// The CA is not set up for login (no authentication CA).
     #[error("card login is not available: {0}")]
     Unavailable(String),
+    /// Bad input from the administrator.
+    #[error("{}", .0.en)]
+    BadInput(Text),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] hpki_store::StoreError),
+    /// The CA engine failed (keys, files).
+    #[error(transparent)]
+    Ca(#[from] hpki_ca::CaError),
+}
+
+impl LoginError {
+    /// [`LoginError::BadInput`] in Japanese and English.
+    pub fn bad_input(ja: impl Into<String>, en: impl Into<String>) -> LoginError {
+        LoginError::BadInput(Text::new(ja, en))
+    }
 }
 
 impl Localized for LoginError {
@@ -37,7 +50,9 @@ impl Localized for LoginError {
                 format!("カードによるログインは利用できません：{why}"),
                 format!("Card login is not available: {why}"),
             ),
+            LoginError::BadInput(t) => t.clone(),
             LoginError::Store(e) => e.text(),
+            LoginError::Ca(e) => e.text(),
         }
     }
 }

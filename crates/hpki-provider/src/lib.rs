@@ -4,14 +4,17 @@
 //! | module | what |
 //! |---|---|
 //! | [`card_login`] | a TLS client certificate chain → the doctor in the subscriber register ([`Provider::card_login`]), audited |
+//! | [`clients`] | relying parties registered by the administrator, their secrets kept as SHA-256 |
+//! | [`oidc`] | single sign-on sessions (ended at the next check once the certificate is revoked), consent, codes used once, tokens, the ID token and UserInfo |
+//! | [`secret`] | the random secrets handed out, and their hashes |
 //! | [`error`] | [`LoginError`] |
-//!
-//! The OpenID Connect provider (clients, codes, tokens, sessions, signing keys) is built on
-//! this next: see issue 16.
 #![forbid(unsafe_code)]
 
 pub mod card_login;
+pub mod clients;
 pub mod error;
+pub mod oidc;
+pub mod secret;
 
 use std::sync::Arc;
 

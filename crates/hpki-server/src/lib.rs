@@ -14,6 +14,7 @@
 //! | `/api/v1/…` | the registration authority's JSON API for officers (bearer tokens), see [`ra_api`] and `GET /api/v1/openapi.json` |
 //! | `GET/POST /verify` | the public signature verification page (drop a signed PDF, XML or CAdES file; `?format=json`), see [`verify_web`] |
 //! | `GET /login/card` | card login with the TLS client certificate (on the TLS listener), see [`login`] |
+//! | `/.well-known/openid-configuration`, `/oidc/…` | the OpenID Connect provider (on the TLS listener only), see [`oidc`] |
 //!
 //! The operator interface (custodian activation, issuance) is served on a separate loopback
 //! listener: see [`admin`]. The same public routes are served over TLS on a third listener
@@ -22,6 +23,7 @@
 
 pub mod admin;
 pub mod login;
+pub mod oidc;
 pub mod openapi;
 pub mod ra_api;
 pub mod ra_form;
@@ -201,8 +203,19 @@ pub struct Listeners {
     /// The operator routes ([`admin`]), loopback only.
     pub admin: Option<SocketAddr>,
     /// The public routes over TLS, asking for the card's certificate ([`tls`]), with the
-    /// server's certificate chain and key.
-    pub tls: Option<(SocketAddr, tls::ServerIdentity)>,
+    /// OpenID Connect provider ([`oidc`]).
+    pub tls: Option<TlsListener>,
+}
+
+/// The TLS listener of card login and the OpenID Connect provider.
+pub struct TlsListener {
+    /// Where.
+    pub addr: SocketAddr,
+    /// The server's certificate chain and key.
+    pub identity: tls::ServerIdentity,
+    /// The provider's issuer identifier (its HTTPS base URL); `https://{bound address}`
+    /// when not given.
+    pub issuer: Option<String>,
 }
 
 /// The addresses bound, once listening.
@@ -238,21 +251,27 @@ pub async fn serve_listeners(
         None => None,
     };
     let tls = match listeners.tls {
-        Some((a, identity)) => {
+        Some(t) => {
             let auth_ca = engine
                 .authority(CaName::Auth)
                 .map(|a| vec![a.ca.cert.clone()])
                 .unwrap_or_default();
-            Some((bind(a).await?, tls::server_config(identity, &auth_ca)?))
+            let listener = bind(t.addr).await?;
+            let issuer = match t.issuer {
+                Some(i) => i,
+                None => format!("https://{}", listener.local_addr()?),
+            };
+            Some((listener, tls::server_config(t.identity, &auth_ca)?, issuer))
         }
         None => None,
     };
     ready(Bound {
         public: listener.local_addr()?,
         admin: admin.as_ref().map(|l| l.local_addr()).transpose()?,
-        tls: tls.as_ref().map(|(l, _)| l.local_addr()).transpose()?,
+        tls: tls.as_ref().map(|(l, _, _)| l.local_addr()).transpose()?,
     });
-    let routes = router(AppState::new(engine.clone()));
+    let state = AppState::new(engine.clone());
+    let routes = router(state.clone());
     let public = async {
         axum::serve(
             listener,
@@ -275,8 +294,12 @@ pub async fn serve_listeners(
     };
     let tls = async {
         match tls {
-            Some((listener, config)) => {
-                tls::serve(listener, config, routes.clone(), shutdown_signal()).await
+            Some((listener, config, issuer)) => {
+                let provider = oidc::OidcState::new(state.clone(), issuer)
+                    .await
+                    .map_err(|e| ServerError::Tls(e.to_string()))?;
+                let routes = routes.clone().merge(oidc::router(provider));
+                tls::serve(listener, config, routes, shutdown_signal()).await
             }
             None => Ok(()),
         }

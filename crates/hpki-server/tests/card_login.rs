@@ -2,7 +2,11 @@
 //! doctor's authentication key and certificate, over TLS 1.2 (the card's PKCS#1 v1.5
 //! signature) and TLS 1.3 (RSASSA-PSS), and is welcomed by name; the signing certificate, no
 //! certificate, a certificate of another CA, and the authentication certificate after its
-//! revocation get the refusal page (HTTP 403) that says why. On SQLite and PostgreSQL.
+//! revocation get the refusal page (HTTP 403) that says why. Then the OpenID Connect provider
+//! with a real relying party: PyPI authlib completes code + PKCE with the doctor's certificate
+//! in the browser and validates the ID token with the JWKS; a replayed code, a wrong client
+//! secret and an unregistered redirect URI are refused the standard ways. On SQLite and
+//! PostgreSQL.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -62,11 +66,37 @@ fn curl(url: &str, root: &str, client: Option<(&str, &str)>, tls: &str) -> (u16,
     (status.parse().expect("status"), body.to_owned())
 }
 
-async fn scenario(backend: Backend) {
-    let Some(db) = hpki_testkit::test_database_url(matches!(backend, Backend::Postgres)).await
-    else {
-        return;
-    };
+/// The demo CA with the demo doctor issued through the registration authority, another CA's
+/// doctor, the key and certificate files, and the server listening on plain HTTP and TLS.
+struct World {
+    engine: Arc<Engine>,
+    db: Option<String>,
+    server: tokio::task::JoinHandle<Result<(), hpki_server::ServerError>>,
+    tls: SocketAddr,
+    subscriber_id: String,
+    auth_serial: String,
+    root: String,
+    auth_cert: String,
+    auth_key: String,
+    sign_cert: String,
+    sign_key: String,
+    foreign_cert: String,
+    foreign_key: String,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    async fn finish(self) {
+        self.server.abort();
+        self.engine.store.close().await;
+        if let Some(url) = self.db {
+            hpki_testkit::drop_postgres_schema(&url).await;
+        }
+    }
+}
+
+async fn world(backend: Backend) -> Option<World> {
+    let db = hpki_testkit::test_database_url(matches!(backend, Backend::Postgres)).await?;
     let dir = tempfile::tempdir().expect("tmp");
     let engine = Arc::new(ca(&dir.path().join("ca"), db.clone()).await);
     let ra = Registration::new(engine.clone());
@@ -124,14 +154,42 @@ async fn scenario(backend: Backend) {
     let listeners = Listeners {
         public: "127.0.0.1:0".parse().expect("addr"),
         admin: None,
-        tls: Some(("127.0.0.1:0".parse().expect("addr"), identity)),
+        tls: Some(hpki_server::TlsListener {
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            identity,
+            issuer: None,
+        }),
     };
     let server = tokio::spawn(serve_listeners(engine.clone(), listeners, move |b| {
         let _ = tx.send(b);
     }));
     let bound = rx.await.expect("listening");
-    let tls: SocketAddr = bound.tls.expect("TLS listener");
-    let url = format!("https://{tls}/login/card");
+    Some(World {
+        engine,
+        db,
+        server,
+        tls: bound.tls.expect("TLS listener"),
+        subscriber_id,
+        auth_serial: auth.serial_hex,
+        root,
+        auth_cert,
+        auth_key: auth_key_file,
+        sign_cert,
+        sign_key: sign_key_file,
+        foreign_cert,
+        foreign_key,
+        _dir: dir,
+    })
+}
+
+async fn card_login(backend: Backend) {
+    let Some(w) = world(backend).await else {
+        return;
+    };
+    let url = format!("https://{}/login/card", w.tls);
+    let (root, auth_cert, auth_key_file) =
+        (w.root.clone(), w.auth_cert.clone(), w.auth_key.clone());
+    let subscriber_id = w.subscriber_id.clone();
 
     let signed_in = tokio::task::spawn_blocking({
         let (url, root, auth_cert, auth_key_file) = (
@@ -202,7 +260,7 @@ async fn scenario(backend: Backend) {
             )
         })
     };
-    let (status, page) = refused(Some((sign_cert, sign_key_file)))
+    let (status, page) = refused(Some((w.sign_cert.clone(), w.sign_key.clone())))
         .await
         .expect("curl");
     assert_eq!(status, 403, "{page}");
@@ -216,16 +274,16 @@ async fn scenario(backend: Backend) {
         page.contains("クライアント証明書が提示されませんでした"),
         "{page}"
     );
-    let (status, page) = refused(Some((foreign_cert, foreign_key)))
+    let (status, page) = refused(Some((w.foreign_cert.clone(), w.foreign_key.clone())))
         .await
         .expect("curl");
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("証明書の検証に失敗しました"), "{page}");
 
-    engine
+    w.engine
         .revoke(
             CaName::Auth,
-            &auth.serial_hex,
+            &w.auth_serial,
             x509_cert::ext::pkix::CrlReason::KeyCompromise,
         )
         .await
@@ -236,25 +294,190 @@ async fn scenario(backend: Backend) {
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("証明書の失効確認"), "{page}");
 
-    let records = engine.store.audit_records().await.expect("audit");
+    let records = w.engine.store.audit_records().await.expect("audit");
     assert_eq!(
         records.iter().filter(|r| r.action == "login.card").count(),
         3,
         "each sign-in audited, no refusal"
     );
-    server.abort();
-    engine.store.close().await;
-    if let Some(url) = db {
-        hpki_testkit::drop_postgres_schema(&url).await;
-    }
+    w.finish().await;
+}
+
+/// Runs `tests/rp/authlib_rp.py` for `client` and returns its JSON.
+async fn authlib(w: &World, client: (&str, &str), scope: &str, share: bool) -> serde_json::Value {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rp/authlib_rp.py");
+    let args: Vec<String> = vec![
+        script.into(),
+        format!("https://{}", w.tls),
+        w.root.clone(),
+        client.0.into(),
+        client.1.into(),
+        REDIRECT_URI.into(),
+        w.auth_cert.clone(),
+        w.auth_key.clone(),
+        scope.into(),
+        if share { "share-license" } else { "no-license" }.into(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .args(&args)
+            .output()
+            .expect("python3 runs")
+    })
+    .await
+    .expect("join");
+    assert!(
+        out.status.success(),
+        "authlib relying party failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
+
+/// curl with arguments; returns the HTTP status, the headers and the body.
+fn curl_raw(args: &[&str]) -> (u16, String) {
+    let out = Command::new("curl")
+        .args(["-sS", "-i"])
+        .args(args)
+        .output()
+        .expect("curl");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+async fn openid_provider(backend: Backend) {
+    let Some(w) = world(backend).await else {
+        return;
+    };
+    let provider = hpki_provider::Provider::new(w.engine.clone());
+    let (_, secret) = provider
+        .add_client(&hpki_provider::clients::NewClient {
+            client_id: "mamenet".into(),
+            name: "まめネット".into(),
+            redirect_uris: vec![REDIRECT_URI.into()],
+            post_logout_redirect_uris: vec![],
+            kind: hpki_login::client::ClientKind::Confidential,
+            subject_type: hpki_login::client::SubjectType::Pairwise,
+        })
+        .await
+        .expect("client");
+    let secret = secret.expect("a confidential client has a secret");
+
+    let r = authlib(
+        &w,
+        ("mamenet", &secret),
+        "openid profile hpki hpki_license",
+        true,
+    )
+    .await;
+    let id = &r["id_token"];
+    assert_eq!(id["hc_role"], "Medical Doctor", "{r}");
+    assert_eq!(id["hpki_subscriber_id"], w.subscriber_id.as_str(), "{r}");
+    assert_eq!(id["acr"], hpki_login::claims::ACR_CARD, "{r}");
+    assert_eq!(id["amr"], serde_json::json!(["hwk", "pin"]), "{r}");
+    assert_eq!(id["name"], "日医　太郎", "{r}");
+    assert!(id["auth_time"].as_u64().is_some(), "{r}");
+    let sub = id["sub"].as_str().expect("sub");
+    assert_ne!(sub, w.subscriber_id, "pairwise, not the subscriber ID");
+    let ui = &r["userinfo"];
+    assert_eq!(ui["sub"], sub, "{r}");
+    assert_eq!(ui["hpki_license_number"], "123456", "consented: {r}");
+    assert_eq!(ui["name#ja-Kana-JP"], "ニチイ　タロウ", "{r}");
+    assert_eq!(ui["name#en"], "Taro Nichii", "{r}");
+
+    // The code again: invalid_grant, and the token it gave stops working.
+    let code = r["code"].as_str().expect("code").to_owned();
+    let token_url = format!("https://{}/oidc/token", w.tls);
+    let (root, basic) = (w.root.clone(), format!("mamenet:{secret}"));
+    let (status, text) = tokio::task::spawn_blocking({
+        let (token_url, root, basic, code) = (token_url.clone(), root.clone(), basic.clone(), code);
+        move || {
+            curl_raw(&[
+                "--cacert",
+                &root,
+                "-u",
+                &basic,
+                "-d",
+                "grant_type=authorization_code",
+                "-d",
+                &format!("code={code}"),
+                "-d",
+                &format!("redirect_uri={REDIRECT_URI}"),
+                &token_url,
+            ])
+        }
+    })
+    .await
+    .expect("curl");
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("\"invalid_grant\""), "{text}");
+    let records = w.engine.store.audit_records().await.expect("audit");
+    assert!(records.iter().any(|r| r.action == "oidc.code_replayed"));
+    assert!(records.iter().any(|r| r.action == "oidc.consent_granted"));
+
+    // A wrong secret: 401 invalid_client.
+    let (status, text) = tokio::task::spawn_blocking({
+        let (token_url, root) = (token_url.clone(), root.clone());
+        move || {
+            curl_raw(&[
+                "--cacert",
+                &root,
+                "-u",
+                "mamenet:wrong",
+                "-d",
+                "grant_type=authorization_code",
+                "-d",
+                "code=x",
+                &token_url,
+            ])
+        }
+    })
+    .await
+    .expect("curl");
+    assert_eq!(status, 401, "{text}");
+    assert!(text.contains("\"invalid_client\""), "{text}");
+
+    // An unregistered redirect URI: a page, never a redirect.
+    let (status, text) = tokio::task::spawn_blocking({
+        let root = root.clone();
+        let url = format!(
+            "https://{}/oidc/authorize?response_type=code&client_id=mamenet&scope=openid&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&state=s",
+            w.tls
+        );
+        move || curl_raw(&["--cacert", &root, &url])
+    })
+    .await
+    .expect("curl");
+    assert_eq!(status, 400, "{text}");
+    assert!(!text.to_ascii_lowercase().contains("\nlocation:"), "{text}");
+    assert!(text.contains("redirect_uri"), "{text}");
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openid_provider_on_sqlite() {
+    openid_provider(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openid_provider_on_postgres() {
+    openid_provider(Backend::Postgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn card_login_on_sqlite() {
-    scenario(Backend::Sqlite).await;
+    card_login(Backend::Sqlite).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn card_login_on_postgres() {
-    scenario(Backend::Postgres).await;
+    card_login(Backend::Postgres).await;
 }

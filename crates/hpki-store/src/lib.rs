@@ -28,6 +28,7 @@
 //! | `issuance` | the saga of issuance: what a certificate is for, its link, recovery, the claim on an application |
 //! | `subscribers` | the subscriber register: one doctor per 医籍登録番号 |
 //! | `officers` | offices, officers, sign-in failures and locks, API tokens, web sessions |
+//! | `oidc` | the OpenID Connect provider: clients, single sign-on sessions, consents, codes (used once), access tokens |
 //! | `cards`, `ra`, `tsa`, `archive` | the card register; applications and fees; the TSA's records; the archive of signed documents |
 #![forbid(unsafe_code)]
 
@@ -42,6 +43,7 @@ mod group_commit;
 mod issuance;
 mod migrate;
 mod officers;
+mod oidc;
 mod ra;
 mod sqlite_writer;
 mod subscribers;
@@ -62,6 +64,9 @@ pub use issuance::UnlinkedCertificate;
 pub use migrate::{MIGRATIONS, Migration, MigrationReport, SchemaState, latest_version};
 pub use officers::{
     OfficeRecord, OfficerRecord, STALE_ATTEMPT_SECONDS, SessionRecord, SignInAttempt, SignInClaim,
+};
+pub use oidc::{
+    CodeRedemption, OidcClientRecord, OidcCodeRecord, OidcSessionRecord, OidcTokenRecord,
 };
 pub use ra::{
     ApplicationChange, ApplicationEvent, ApplicationFilter, ApplicationRecord, FeeRecord,

@@ -80,6 +80,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "sign_in_attempts",
         source: include_str!("../migrations/0007_sign_in_attempts.sql"),
     },
+    Migration {
+        version: 8,
+        name: "openid_provider",
+        source: include_str!("../migrations/0008_openid_provider.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands: its last migration's.
