@@ -243,8 +243,9 @@ async fn authorize(
         }
     }
     // max_age: a session older than asked needs the card again (OIDC Core §3.1.2.1).
+    // max_age=0 is prompt=login (OIDC Core §3.1.2.1 and its errata).
     if let (Some(max), Some(sess)) = (request.max_age, &session)
-        && now.saturating_sub(sess.auth_time) > max
+        && (max == 0 || now.saturating_sub(sess.auth_time) > max)
     {
         session = None;
     }

@@ -459,7 +459,67 @@ async fn openid_provider(backend: Backend) {
     assert_eq!(status, 400, "{text}");
     assert!(!text.to_ascii_lowercase().contains("\nlocation:"), "{text}");
     assert!(text.contains("redirect_uri"), "{text}");
+
+    // Single sign-on across two networks, prompt, max_age, ui_locales, request objects,
+    // logout, and a session ended by the certificate's revocation.
+    provider
+        .add_client(&hpki_provider::clients::NewClient {
+            client_id: "haruka".into(),
+            name: "晴れやかネット".into(),
+            redirect_uris: vec!["http://localhost:9/callback".into()],
+            post_logout_redirect_uris: vec![],
+            kind: hpki_login::client::ClientKind::Public,
+            subject_type: hpki_login::client::SubjectType::Pairwise,
+        })
+        .await
+        .expect("public client");
+    let jar = w._dir.path().join("cookies-1");
+    op_checks(&w, "sso", &jar, &secret).await;
+    op_checks(&w, "checks", &jar, &secret).await;
+    let jar = w._dir.path().join("cookies-2");
+    op_checks(&w, "sso", &jar, &secret).await;
+    w.engine
+        .revoke(
+            CaName::Auth,
+            &w.auth_serial,
+            x509_cert::ext::pkix::CrlReason::KeyCompromise,
+        )
+        .await
+        .expect("revoke");
+    op_checks(&w, "after-revoke", &jar, &secret).await;
+    let records = w.engine.store.audit_records().await.expect("audit");
+    assert!(records.iter().any(|r| r.action == "oidc.logout"));
+    assert!(records.iter().any(|r| r.action == "oidc.session_ended"));
     w.finish().await;
+}
+
+/// Runs a phase of `tests/rp/op_checks.py`.
+async fn op_checks(w: &World, phase: &str, jar: &Path, secret: &str) {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rp/op_checks.py");
+    let args: Vec<String> = vec![
+        script.into(),
+        phase.into(),
+        format!("https://{}", w.tls),
+        w.root.clone(),
+        w.auth_cert.clone(),
+        w.auth_key.clone(),
+        jar.display().to_string(),
+        secret.into(),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("python3")
+            .args(&args)
+            .output()
+            .expect("python3 runs")
+    })
+    .await
+    .expect("join");
+    assert!(
+        out.status.success(),
+        "{phase}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
