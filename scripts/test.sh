@@ -11,6 +11,9 @@
 #   PyPI:   pkilint (lint_pkix_cert, lint_crl, lint_ocsp_response)
 #           pyhanko + pyhanko-cli (pyhanko sign validate / adesverify check the PAdES signatures)
 #           signxml (its XAdESVerifier checks the XAdES signatures)
+#           authlib + requests (an OpenID Connect relying party of the provider's tests)
+#   npm:    openid-client (the other relying party, crates/hpki-server/tests/rp/node, `npm ci`
+#           from its package-lock.json); Debian nodejs and npm when node is missing
 # The suite runs on SQLite and on PostgreSQL (HPKI_TEST_DATABASE_URL, default
 # postgres://postgres@127.0.0.1:5432/test). In CI (CI=true) nothing is ever skipped.
 set -euo pipefail
@@ -38,6 +41,8 @@ command -v pkcs11-tool >/dev/null || apt_missing+=(opensc)
 command -v chromium >/dev/null || apt_missing+=(chromium)
 command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
 command -v xmlsec1 >/dev/null || apt_missing+=(xmlsec1)
+command -v node >/dev/null || apt_missing+=(nodejs)
+command -v npm >/dev/null || apt_missing+=(npm)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${apt_missing[*]}"
   as_root apt-get update -qq
@@ -76,6 +81,13 @@ if [ "$(python3 -m pip show authlib 2>/dev/null | sed -n 's/^Version: //p')" != 
 fi
 python3 -c 'import authlib.integrations.requests_client, authlib.jose' \
   || { echo "missing authlib after installing it" >&2; exit 1; }
+RP_NODE=crates/hpki-server/tests/rp/node
+OPENID_CLIENT_VERSION=$(sed -n 's/.*"openid-client": "\(.*\)".*/\1/p' "$RP_NODE/package.json")
+if ! grep -q "\"version\": \"$OPENID_CLIENT_VERSION\"" \
+     "$RP_NODE/node_modules/openid-client/package.json" 2>/dev/null; then
+  say "installing npm openid-client (npm ci in $RP_NODE)"
+  npm ci --prefix "$RP_NODE" --no-audit --no-fund --silent
+fi
 
 export HPKI_TEST_DATABASE_URL="${HPKI_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 if [ "${HPKI_TEST_SKIP_POSTGRES:-0}" != 1 ]; then

@@ -3,8 +3,8 @@
 //! signature) and TLS 1.3 (RSASSA-PSS), and is welcomed by name; the signing certificate, no
 //! certificate, a certificate of another CA, and the authentication certificate after its
 //! revocation get the refusal page (HTTP 403) that says why. Then the OpenID Connect provider
-//! with a real relying party: PyPI authlib completes code + PKCE with the doctor's certificate
-//! in the browser and validates the ID token with the JWKS; a replayed code, a wrong client
+//! with real relying parties: PyPI authlib and npm openid-client complete code + PKCE with the
+//! doctor's certificate in the browser and validate the ID token with the JWKS; a replayed code, a wrong client
 //! secret and an unregistered redirect URI are refused the standard ways. On SQLite and
 //! PostgreSQL.
 
@@ -460,6 +460,26 @@ async fn openid_provider(backend: Backend) {
     assert!(!text.to_ascii_lowercase().contains("\nlocation:"), "{text}");
     assert!(text.contains("redirect_uri"), "{text}");
 
+    // npm openid-client, the other real relying party.
+    let (_, node_secret) = provider
+        .add_client(&hpki_provider::clients::NewClient {
+            client_id: "ibaraki".into(),
+            name: "いばらき安心ネット".into(),
+            redirect_uris: vec![REDIRECT_URI.into()],
+            post_logout_redirect_uris: vec![],
+            kind: hpki_login::client::ClientKind::Confidential,
+            subject_type: hpki_login::client::SubjectType::Pairwise,
+        })
+        .await
+        .expect("client");
+    let node_secret = node_secret.expect("secret");
+    let r = openid_client(&w, ("ibaraki", &node_secret), "openid profile hpki").await;
+    assert_eq!(r["id_token"]["hc_role"], "Medical Doctor", "{r}");
+    assert_eq!(r["id_token"]["acr"], hpki_login::claims::ACR_CARD, "{r}");
+    assert_eq!(r["userinfo"]["hpki_subscriber_id"], w.subscriber_id.as_str(), "{r}");
+    assert_eq!(r["userinfo"]["name"], "日医　太郎", "{r}");
+    assert!(r["userinfo"].get("hpki_license_number").is_none(), "not asked: {r}");
+
     // Single sign-on across two networks, prompt, max_age, ui_locales, request objects,
     // logout, and a session ended by the certificate's revocation.
     provider
@@ -491,6 +511,44 @@ async fn openid_provider(backend: Backend) {
     assert!(records.iter().any(|r| r.action == "oidc.logout"));
     assert!(records.iter().any(|r| r.action == "oidc.session_ended"));
     w.finish().await;
+}
+
+/// Runs `tests/rp/node/rp.mjs` (npm openid-client, installed by scripts/test.sh with
+/// `npm ci`) for `client` and returns its JSON.
+async fn openid_client(w: &World, client: (&str, &str), scope: &str) -> serde_json::Value {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rp/node");
+    assert!(
+        Path::new(dir).join("node_modules/openid-client").exists(),
+        "npm openid-client is not installed: run scripts/test.sh (npm ci --prefix {dir})"
+    );
+    let args: Vec<String> = vec![
+        format!("{dir}/rp.mjs"),
+        format!("https://{}", w.tls),
+        w.root.clone(),
+        client.0.into(),
+        client.1.into(),
+        REDIRECT_URI.into(),
+        w.auth_cert.clone(),
+        w.auth_key.clone(),
+        scope.into(),
+    ];
+    let root = w.root.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .args(&args)
+            .env("NODE_EXTRA_CA_CERTS", root)
+            .output()
+            .expect("node runs")
+    })
+    .await
+    .expect("join");
+    assert!(
+        out.status.success(),
+        "openid-client relying party failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
 }
 
 /// Runs a phase of `tests/rp/op_checks.py`.
