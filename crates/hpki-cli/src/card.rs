@@ -76,6 +76,22 @@ pub(crate) enum CardCommand {
         #[arg(long)]
         card_id: String,
     },
+    /// Sign in at card login with the card (HPKIログイン): the card's authentication key
+    /// signs the TLS 1.2 handshake; prints the server's welcome or refusal. PIN from
+    /// HPKI_CARD_PIN or asked.
+    Login {
+        #[command(flatten)]
+        reader: Reader,
+        /// The card ID (the token label).
+        #[arg(long)]
+        card_id: String,
+        /// The card login page, e.g. https://127.0.0.1:8443/login/card.
+        #[arg(long)]
+        url: String,
+        /// The CA certificate(s) the server's certificate chains to (PEM).
+        #[arg(long)]
+        ca_cert: PathBuf,
+    },
     /// Report a card lost (紛失): its certificates are revoked (keyCompromise) at once; needs
     /// the operator passphrase.
     Lost {
@@ -289,6 +305,26 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             let issued = issued?;
             println!("renewed / 更新しました");
             print_issued(&issued);
+        }
+        CardCommand::Login {
+            reader,
+            card_id,
+            url,
+            ca_cert,
+        } => {
+            let card: Arc<dyn Card> = Arc::new(Pkcs11Card::open(&reader.module(None)?, &card_id)?);
+            let pin = card_pin(false)?;
+            let ca = read(&ca_cert)?;
+            let answer =
+                tokio::task::spawn_blocking(move || crate::card_login::login(card, pin, &url, &ca))
+                    .await??;
+            println!("{}", answer.message);
+            if answer.status != 200 {
+                return Err(fail(
+                    format!("ログインできませんでした（HTTP {}）", answer.status),
+                    format!("not signed in (HTTP {})", answer.status),
+                ));
+            }
         }
         CardCommand::Lost { common, card_id } => {
             // Revocation is an operator's act: the operator passphrase is required.

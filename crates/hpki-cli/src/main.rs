@@ -31,6 +31,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod archive;
 mod card;
+mod card_login;
 mod failure;
 mod fees;
 mod oidc;
@@ -95,24 +96,27 @@ async fn seed_demo_doctor(
     Ok(files)
 }
 
-/// The demo's HTTPS certificate for card login, from its root, for 127.0.0.1 and localhost:
-/// `D/tls/server.pem` and the key, unencrypted, `D/tls/server.key` (mode 0600).
-async fn demo_tls_identity(engine: &Engine) -> Result<(PathBuf, PathBuf)> {
+/// An HTTPS certificate for card login from the root of `engine`, for `names`, with a new
+/// P-256 key: the certificate (PEM) to `cert_out`, the key (unencrypted PKCS#8 PEM, mode 0600)
+/// to `key_out`, both written crash-safe.
+async fn tls_identity(
+    engine: &Engine,
+    names: &[String],
+    cert_out: &std::path::Path,
+    key_out: &std::path::Path,
+) -> Result<()> {
     use hpki_keys::{KeyKind, SoftwareKey};
     let key = SoftwareKey::generate(KeyKind::P256)?;
-    let cert = engine
-        .issue_tls_server_certificate(&["127.0.0.1".into(), "localhost".into()], &key)
-        .await?;
+    let cert = engine.issue_tls_server_certificate(names, &key).await?;
     let cert_pem = hpki_ca::issue::pem_encode("CERTIFICATE", &der::Encode::to_der(&cert)?);
     let key_pem = hpki_ca::issue::pem_encode("PRIVATE KEY", key.pkcs8_der());
-    std::fs::create_dir_all(engine.dir.path().join("tls"))?;
-    let key_file = engine
-        .dir
-        .write_atomic("tls/server.key", key_pem.as_bytes(), true)?;
-    let cert_file = engine
-        .dir
-        .write_atomic("tls/server.pem", cert_pem.as_bytes(), false)?;
-    Ok((cert_file, key_file))
+    for (path, data, private) in [(key_out, &key_pem, true), (cert_out, &cert_pem, false)] {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+        hpki_ca::datadir::write_atomic(path, data.as_bytes(), private)?;
+    }
+    Ok(())
 }
 
 #[derive(Parser)]
@@ -307,6 +311,22 @@ impl From<AnyCa> for CaName {
 
 #[derive(Subcommand)]
 enum CaCommand {
+    /// Issue an HTTPS server certificate for card login from this installation's root (for
+    /// the demo and tests; production uses a certificate of a public web CA): a new P-256 key,
+    /// unencrypted PEM, mode 0600.
+    TlsCert {
+        #[command(flatten)]
+        common: Common,
+        /// A host name or IP address of the server; repeat for more.
+        #[arg(long = "name", required = true)]
+        names: Vec<String>,
+        /// Where the certificate goes (PEM).
+        #[arg(long)]
+        cert_out: PathBuf,
+        /// Where the key goes (PEM, unencrypted PKCS#8).
+        #[arg(long)]
+        key_out: PathBuf,
+    },
     /// Export the PKCS#10 request of an issuing CA for the root (production path).
     Csr {
         #[command(flatten)]
@@ -674,7 +694,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 for f in seed_demo_doctor(&ra, &opts.passphrase).await? {
                     println!("  demo doctor 日医太郎: {}", f.display());
                 }
-                let (cert, _) = demo_tls_identity(ra.ca()).await?;
+                let cert = dir.join("tls/server.pem");
+                tls_identity(
+                    ra.ca(),
+                    &["127.0.0.1".into(), "localhost".into()],
+                    &cert,
+                    &dir.join("tls/server.key"),
+                )
+                .await?;
                 println!("  HTTPS certificate / HTTPSの証明書: {}", cert.display());
             }
             let tls = TlsArgs {
@@ -1032,6 +1059,20 @@ async fn ca(cmd: CaCommand) -> Result<ExitCode> {
             let reason = parse_reason(&reason)?;
             let serial = engine.revoke(ca.into(), &serial, reason).await?;
             println!("revoked {serial} / 失効させました");
+        }
+        CaCommand::TlsCert {
+            common,
+            names,
+            cert_out,
+            key_out,
+        } => {
+            let engine = open(&common, true).await?;
+            tls_identity(&engine, &names, &cert_out, &key_out).await?;
+            println!(
+                "wrote {} and {} / HTTPSの証明書と鍵を書き出しました",
+                cert_out.display(),
+                key_out.display()
+            );
         }
         CaCommand::Recover { common, grace } => {
             let engine = open(&common, true).await?;

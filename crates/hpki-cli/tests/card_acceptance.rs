@@ -507,7 +507,100 @@ fn a_lookalike_token_is_refused_and_receives_nothing(backend: common::Backend) {
     assert!(ca.ok(&["audit", "verify"]).contains("intact"));
 }
 
+/// HPKI login with the card itself: an application issued onto a card through the
+/// registration authority (so the doctor is in the subscriber register), the server's HTTPS
+/// certificate from the root (`hpki ca tls-cert`), and `hpki card login` signing the TLS 1.2
+/// handshake with the card's authentication key through PKCS#11: welcomed by name; a wrong PIN
+/// signs nobody in; after `hpki card lost` the same card is refused.
+fn the_card_signs_in_over_tls_until_it_is_reported_lost(backend: common::Backend) {
+    for tool in ["curl", "openssl"] {
+        require_tool(tool);
+    }
+    let hsm = SoftHsm::new();
+    let ca = Ca::demo(backend);
+    ca.set_env(hsm.env().0, &hsm.env().1);
+    ca.export_chain();
+    let api = common::Api::new(&ca, ca.serve());
+    let form = serde_json::json!({
+        "application_date": common::today().to_string(), "kind": "new",
+        "name_kana_family": "ニチイ", "name_kana_given": "ハナコ",
+        "name_kanji_family": "日医", "name_kanji_given": "花子",
+        "name_romaji_family": "Nichii", "name_romaji_given": "Hanako",
+        "birth_date": "1970-04-01", "sex": "female",
+        "address": {"postal_code": "113-8621", "prefecture_code": 13, "city": "文京区本駒込2-28-16", "building": ""},
+        "license_number": "TESTH00002", "license_registration_date": "1995-05-01",
+        "membership": "non_member", "phone": "03-3946-2121", "delivery": "home"
+    });
+    let documents = serde_json::json!({"license": "original", "photo_id": "passport",
+        "residence_certificate_issued": common::today().to_string(), "photo_received": true});
+    let draft = api.call(
+        "tokyo-reception",
+        "POST",
+        "/api/v1/applications",
+        Some(serde_json::json!({"form": form, "documents": documents})),
+    );
+    let id = draft["id"].as_i64().expect("id").to_string();
+    api.act("tokyo-reception", &id, "submit", serde_json::json!({}));
+    api.approve(&id);
+    let (ok, out) = ca.run_with(
+        &[
+            "application",
+            "issue-card",
+            "--id",
+            &id,
+            "--as",
+            "hq-operator",
+        ],
+        &[("HPKI_CARD_PIN", "1234")],
+    );
+    assert!(ok, "{out}");
+    let card = card_id_of(&out);
+
+    let (cert, key) = (ca.path("tls.pem"), ca.path("tls.key"));
+    ca.ok(&[
+        "ca",
+        "tls-cert",
+        "--name",
+        "127.0.0.1",
+        "--cert-out",
+        cert.to_str().unwrap(),
+        "--key-out",
+        key.to_str().unwrap(),
+    ]);
+    let server = ca.serve_tls(&cert, &key);
+    let login_url = format!("{}/login/card", server.tls_url.as_deref().expect("TLS"));
+    let root = ca.path("root.pem");
+    let login = |pin: &str| {
+        holder_side(
+            &hsm,
+            &[
+                "login",
+                "--card-id",
+                &card,
+                "--url",
+                &login_url,
+                "--ca-cert",
+                root.to_str().unwrap(),
+            ],
+            &[("HPKI_CARD_PIN", pin)],
+        )
+    };
+    let (ok, out) = login("1234");
+    assert!(ok, "{out}");
+    assert!(out.contains("ようこそ、日医花子 先生"), "{out}");
+    let (ok, out) = login("9999");
+    assert!(!ok, "a wrong PIN: {out}");
+
+    let (ok, out) = ca.run_with(&["card", "lost", "--card-id", &card], &[]);
+    assert!(ok, "{out}");
+    let (ok, out) = login("1234");
+    assert!(!ok, "a lost card: {out}");
+    assert!(out.contains("証明書の失効確認"), "{out}");
+    drop(server);
+}
+
 on_both_backends!(
     a_card_is_personalised_used_blocked_unblocked_renewed_and_reissued,
-    a_lookalike_token_is_refused_and_receives_nothing
+    a_lookalike_token_is_refused_and_receives_nothing,
+    the_card_signs_in_over_tls_until_it_is_reported_lost
 );

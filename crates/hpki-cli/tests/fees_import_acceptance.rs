@@ -10,13 +10,8 @@ use hpki_testkit::on_both_backends;
 
 use std::path::Path;
 
-use common::{Api, Ca, require_tool, sh};
+use common::{Api, Ca, require_tool, sh, today};
 use serde_json::json;
-
-/// Today in Japan by the system's clock (the CA's clock stands at the real time of its start).
-fn today() -> time::Date {
-    hpki_clock::jst::date(hpki_clock::Clock::now(&hpki_clock::SystemClock))
-}
 
 /// The fiscal year (April–March, named by its starting year) of today in Japan.
 fn fiscal_year() -> i64 {

@@ -476,9 +476,16 @@ async fn openid_provider(backend: Backend) {
     let r = openid_client(&w, ("ibaraki", &node_secret), "openid profile hpki").await;
     assert_eq!(r["id_token"]["hc_role"], "Medical Doctor", "{r}");
     assert_eq!(r["id_token"]["acr"], hpki_login::claims::ACR_CARD, "{r}");
-    assert_eq!(r["userinfo"]["hpki_subscriber_id"], w.subscriber_id.as_str(), "{r}");
+    assert_eq!(
+        r["userinfo"]["hpki_subscriber_id"],
+        w.subscriber_id.as_str(),
+        "{r}"
+    );
     assert_eq!(r["userinfo"]["name"], "日医　太郎", "{r}");
-    assert!(r["userinfo"].get("hpki_license_number").is_none(), "not asked: {r}");
+    assert!(
+        r["userinfo"].get("hpki_license_number").is_none(),
+        "not asked: {r}"
+    );
 
     // Single sign-on across two networks, prompt, max_age, ui_locales, request objects,
     // logout, and a session ended by the certificate's revocation.

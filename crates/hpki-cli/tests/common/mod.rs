@@ -405,10 +405,30 @@ impl Ca {
     /// Start `hpki serve` on a free loopback port, with the operator interface on another
     /// (`admin_url`) when `admin`.
     pub fn serve_with(&self, admin: bool) -> Server {
+        self.spawn_server(admin, None)
+    }
+
+    /// Start `hpki serve` with the TLS listener of card login and the OpenID provider too
+    /// (`tls_url`), presenting `cert` and `key`.
+    pub fn serve_tls(&self, cert: &std::path::Path, key: &std::path::Path) -> Server {
+        self.spawn_server(false, Some((cert, key)))
+    }
+
+    fn spawn_server(
+        &self,
+        admin: bool,
+        tls: Option<(&std::path::Path, &std::path::Path)>,
+    ) -> Server {
         let mut cmd = Command::new(hpki_bin());
         cmd.args(["serve", "--dir", &self.dir_arg(), "--listen", "127.0.0.1:0"]);
         if admin {
             cmd.args(["--admin-listen", "127.0.0.1:0"]);
+        }
+        if let Some((cert, key)) = tls {
+            cmd.args(["--tls-listen", "127.0.0.1:0", "--tls-cert"])
+                .arg(cert)
+                .arg("--tls-key")
+                .arg(key);
         }
         let mut child = cmd
             .envs(self.env.borrow().iter().map(|(k, v)| (k, v)))
@@ -420,13 +440,17 @@ impl Ca {
             .expect("spawn server");
         let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
         let mut urls = Vec::new();
-        while urls.len() < 1 + usize::from(admin) {
+        let mut tls_url = None;
+        while urls.len() < 1 + usize::from(admin) || (tls.is_some() && tls_url.is_none()) {
             let line = match lines.next() {
                 Some(Ok(l)) => l,
                 _ => panic!("server did not start"),
             };
             if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
                 urls.push(u.trim_end_matches("/admin/").to_owned());
+            }
+            if let Some(u) = line.split_whitespace().find(|w| w.starts_with("https://")) {
+                tls_url = Some(u.trim_end_matches("/login/card").to_owned());
             }
         }
         // The demo's CA operator signs in to the operator interface with an API token.
@@ -439,6 +463,7 @@ impl Ca {
             child,
             url: urls[0].clone(),
             admin_url: urls.get(1).cloned(),
+            tls_url,
             operator_token,
         }
     }
@@ -449,6 +474,8 @@ pub struct Server {
     pub url: String,
     /// The operator interface, when started with it.
     pub admin_url: Option<String>,
+    /// The TLS listener (`https://…`, no path), when started with it.
+    pub tls_url: Option<String>,
     /// The demo CA operator's token for it.
     operator_token: Option<String>,
 }
@@ -671,6 +698,11 @@ pub fn demo_doctor(ca: &Ca) -> (PathBuf, PathBuf) {
 
 /// The registration API of a running `hpki serve`, called with curl as the demo officers
 /// (bearer tokens from `hpki officer token`).
+/// Today in Japan by the system's clock (the CA's clock stands at the real time of its start).
+pub fn today() -> time::Date {
+    hpki_clock::jst::date(hpki_clock::Clock::now(&hpki_clock::SystemClock))
+}
+
 pub struct Api<'a> {
     pub ca: &'a Ca,
     pub server: Server,
