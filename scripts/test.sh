@@ -8,6 +8,8 @@
 #           xmlsec1 (xmlsec1 --verify checks the XAdES signatures, crates/hpki-sign/tests/xades.rs)
 #           pdfsig (poppler-utils) and libnss3-tools (certutil: the NSS database pdfsig trusts the
 #           demo root in) check the PAdES signatures (crates/hpki-sign/tests/pades.rs)
+#   Chromium policy: /etc/chromium/policies/managed/hpki-test-client-certificate.json picks the
+#           demo doctor's certificate for https://127.0.0.1 (headless Chromium shows no dialog)
 #   PyPI:   pkilint (lint_pkix_cert, lint_crl, lint_ocsp_response)
 #           pyhanko + pyhanko-cli (pyhanko sign validate / adesverify check the PAdES signatures)
 #           signxml (its XAdESVerifier checks the XAdES signatures)
@@ -47,6 +49,17 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${apt_missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}"
+fi
+
+# Headless Chromium cannot show the client-certificate dialog: this policy picks the demo
+# doctor's certificate (issued by the JMA's authentication CA) for https://127.0.0.1 only, for
+# the card-login browser test (crates/hpki-cli/tests/browser_acceptance.rs).
+CHROMIUM_POLICY=/etc/chromium/policies/managed/hpki-test-client-certificate.json
+CHROMIUM_POLICY_JSON='{"AutoSelectCertificateForUrls": ["{\"pattern\":\"https://127.0.0.1:*\",\"filter\":{\"ISSUER\":{\"O\":\"Japan Medical Association\"}}}"]}'
+if [ "$(cat "$CHROMIUM_POLICY" 2>/dev/null)" != "$CHROMIUM_POLICY_JSON" ]; then
+  say "installing the Chromium client-certificate policy for https://127.0.0.1 ($CHROMIUM_POLICY)"
+  as_root mkdir -p "$(dirname "$CHROMIUM_POLICY")"
+  printf '%s\n' "$CHROMIUM_POLICY_JSON" | as_root tee "$CHROMIUM_POLICY" >/dev/null
 fi
 
 if [ "$(python3 -m pip show pkilint 2>/dev/null | sed -n 's/^Version: //p')" != "$PKILINT_VERSION" ] \

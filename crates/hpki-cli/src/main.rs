@@ -96,6 +96,33 @@ async fn seed_demo_doctor(
     Ok(files)
 }
 
+/// The demo relying party's client ID (`/demo-rp/`).
+const DEMO_RP_CLIENT: &str = "demo-rp";
+/// Where the demo keeps its relying party's client secret.
+const DEMO_RP_SECRET: &str = "demo/demo-rp.secret";
+
+/// Registers the demo relying party (`/demo-rp/` on the TLS listener at `tls`, also as
+/// localhost) and keeps its secret in `D/demo/demo-rp.secret` (mode 0600).
+async fn seed_demo_rp(engine: &Arc<Engine>, tls: SocketAddr) -> Result<()> {
+    let provider = hpki_provider::Provider::new(engine.clone());
+    let (_, secret) = provider
+        .add_client(&hpki_provider::clients::NewClient {
+            client_id: DEMO_RP_CLIENT.into(),
+            name: "日医病院 医療連携ポータル（デモ）".into(),
+            redirect_uris: vec![format!("https://{tls}/demo-rp/callback")],
+            post_logout_redirect_uris: vec![],
+            kind: hpki_login::client::ClientKind::Confidential,
+            subject_type: hpki_login::client::SubjectType::Pairwise,
+        })
+        .await?;
+    if let Some(secret) = secret {
+        engine
+            .dir
+            .write_atomic(DEMO_RP_SECRET, secret.as_bytes(), true)?;
+    }
+    Ok(())
+}
+
 /// An HTTPS certificate for card login from the root of `engine`, for `names`, with a new
 /// P-256 key: the certificate (PEM) to `cert_out`, the key (unencrypted PKCS#8 PEM, mode 0600)
 /// to `key_out`, both written crash-safe.
@@ -703,6 +730,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 )
                 .await?;
                 println!("  HTTPS certificate / HTTPSの証明書: {}", cert.display());
+                seed_demo_rp(ra.ca(), tls_listen).await?;
             }
             let tls = TlsArgs {
                 tls_listen: Some(tls_listen),
@@ -715,14 +743,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 database_url: None,
                 custodians: Vec::new(),
             };
-            serve(&common, listen, None, &tls).await?;
+            let demo_rp = std::fs::read_to_string(common.dir.join(DEMO_RP_SECRET))
+                .ok()
+                .map(|secret| hpki_server::demo_rp::DemoRp {
+                    client_id: DEMO_RP_CLIENT.into(),
+                    client_secret: secret.trim().to_owned(),
+                });
+            serve(&common, listen, None, &tls, demo_rp).await?;
         }
         Command::Serve {
             common,
             listen,
             admin_listen,
             tls,
-        } => serve(&common, listen, admin_listen, &tls).await?,
+        } => serve(&common, listen, admin_listen, &tls, None).await?,
         Command::Ca(cmd) => return ca(cmd).await,
         Command::Card(cmd) => card::run(cmd).await?,
         Command::Office(cmd) => ra::office(cmd).await?,
@@ -911,6 +945,7 @@ async fn serve(
     listen: SocketAddr,
     admin: Option<SocketAddr>,
     tls: &TlsArgs,
+    demo_rp: Option<hpki_server::demo_rp::DemoRp>,
 ) -> Result<()> {
     let engine = Arc::new(open(common, true).await?);
     // What a crash left behind; what is recent may be another server's issuance in progress.
@@ -930,6 +965,7 @@ async fn serve(
             addr,
             identity: hpki_server::tls::ServerIdentity::from_pem_files(cert, key)?,
             issuer: tls.issuer.clone(),
+            demo_rp: demo_rp.clone(),
         }),
         _ => None,
     };

@@ -102,6 +102,124 @@ fn an_application_from_reception_to_issuance_in_the_browser(backend: Backend) {
 
 on_both_backends!(an_application_from_reception_to_issuance_in_the_browser);
 
+/// Where scripts/test.sh puts the Chromium policy that picks the demo doctor's certificate for
+/// https://127.0.0.1 without a dialog (a headless browser cannot show one).
+const CLIENT_CERTIFICATE_POLICY: &str =
+    "/etc/chromium/policies/managed/hpki-test-client-certificate.json";
+
+/// Issue #16 in a browser: `hpki demo`'s example relying party (`/demo-rp/`), the doctor's
+/// authentication certificate and key in Chromium's NSS database, "HPKIログイン" → the card's
+/// certificate sent to the provider → the consent screen → back at the hospital portal,
+/// welcomed by name. Takes the screenshots `login-demo-rp`, `login-consent`, `login-welcome`.
+#[test]
+fn the_doctor_signs_in_to_a_relying_party_with_the_card_in_the_browser() {
+    for tool in [
+        "chromium",
+        "chromedriver",
+        "openssl",
+        "curl",
+        "certutil",
+        "pk12util",
+    ] {
+        require_tool(tool);
+    }
+    assert!(
+        Path::new(CLIENT_CERTIFICATE_POLICY).exists(),
+        "{CLIENT_CERTIFICATE_POLICY} is missing: scripts/test.sh installs it"
+    );
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let tls_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let dir = tmp.path().join("demo-data");
+    let mut demo = Command::new(common::hpki_bin())
+        .args(["demo", "--dir"])
+        .arg(&dir)
+        .args(["--listen", "127.0.0.1:0", "--tls-listen"])
+        .arg(format!("127.0.0.1:{tls_port}"))
+        .env("HPKI_KEY_PASSPHRASE", common::PASSPHRASE)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("hpki demo");
+    let mut url = None;
+    for line in BufReader::new(demo.stdout.take().expect("stdout")).lines() {
+        let line = line.expect("line");
+        if let Some(u) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            url.get_or_insert(u.to_owned());
+        }
+        if line.contains("https://") {
+            break;
+        }
+    }
+    let url = url.expect("the demo prints its URL");
+
+    // The doctor's browser profile: the demo root trusted, the authentication certificate and
+    // key imported (as a PKCS#12 file, the way a doctor's certificate arrives on a PC).
+    let home = tmp.path().join("home");
+    let nss = home.join(".pki/nssdb");
+    std::fs::create_dir_all(&nss).expect("nssdb");
+    let db = format!("sql:{}", nss.display());
+    let p = |name: &str| tmp.path().join(name).display().to_string();
+    sh(&format!("certutil -N -d {db} --empty-password"));
+    sh(&format!(
+        "curl -sf {url}/ca/root.crt -o '{}'",
+        p("root.der")
+    ));
+    sh(&format!(
+        "certutil -A -d {db} -n 'demo root' -t C,, -i '{}'",
+        p("root.der")
+    ));
+    sh(&format!(
+        "openssl pkcs12 -export -in '{}' -inkey '{}' -passin 'pass:{}' -passout pass: -name 'HPKI auth' -out '{}'",
+        dir.join("demo/taro-nichii-auth.pem").display(),
+        dir.join("demo/taro-nichii-auth.key.pem").display(),
+        common::PASSPHRASE,
+        p("auth.p12")
+    ));
+    sh(&format!("pk12util -i '{}' -d {db} -W ''", p("auth.p12")));
+
+    let driver = ChromeDriver::start_with_home(Some(&home));
+    runtime().block_on(async {
+        let b = Browser::open(
+            &driver,
+            &format!("https://127.0.0.1:{tls_port}"),
+            Screenshots::Take,
+        )
+        .await;
+        b.go("/demo-rp/").await;
+        b.wait(Locator::Id("hpki-login"), "the HPKIログイン button")
+            .await;
+        b.screenshot("login-demo-rp").await;
+        b.wait(Locator::Id("hpki-login"), "the HPKIログイン button")
+            .await
+            .click()
+            .await
+            .expect("click HPKIログイン");
+        let approve = b
+            .wait(
+                Locator::Css("button[name=decision][value=approve]"),
+                "the consent screen after the card's certificate",
+            )
+            .await;
+        b.screenshot("login-consent").await;
+        approve.click().await.expect("agree");
+        let welcome = b
+            .wait(Locator::Id("welcome"), "the relying party's welcome")
+            .await;
+        assert_eq!(text(&welcome).await, "ようこそ 日医太郎 先生");
+        let page = b.describe().await;
+        assert!(page.contains("Medical Doctor"), "{page}");
+        assert!(page.contains("urn:jma:hpki:acr:card"), "{page}");
+        b.screenshot("login-welcome").await;
+        b.close().await;
+    });
+    drop(driver);
+    let _ = demo.kill();
+    let _ = demo.wait();
+}
+
 /// The applicant's two CSRs (PEM), as the CA operator pastes them.
 struct Csrs {
     sign: String,
@@ -757,7 +875,17 @@ struct ChromeDriver {
 
 impl ChromeDriver {
     fn start() -> ChromeDriver {
-        let mut child = Command::new("chromedriver")
+        Self::start_with_home(None)
+    }
+
+    /// With `home` as the browser's HOME (where Chromium on Linux keeps its NSS database of
+    /// certificates, `.pki/nssdb`).
+    fn start_with_home(home: Option<&Path>) -> ChromeDriver {
+        let mut command = Command::new("chromedriver");
+        if let Some(h) = home {
+            command.env("HOME", h);
+        }
+        let mut child = command
             .arg("--port=0")
             // Chromium (which inherits this, and gets --lang=en-US) in the one locale Debian's
             // package ships without chromium-l10n, whatever the machine's: <input type=date>

@@ -39,6 +39,16 @@ pub struct Keys {
 }
 
 impl Keys {
+    /// The claims of an ID token signed with these keys (signature only; the caller checks
+    /// `iss`, `aud`, `exp` and `nonce`).
+    pub fn verify(&self, token: &str) -> Option<Value> {
+        jws::verify_compact(
+            token,
+            &[(self.jwk.kid.clone(), self.jwk.rsa_public_key_der.clone())],
+        )
+        .ok()
+    }
+
     /// The key set document (RFC 7517 §5).
     pub fn jwks(&self) -> Value {
         json!({"keys": [self.jwk.to_json()]})
@@ -410,11 +420,7 @@ impl Provider {
     /// The subject of an `id_token_hint` this provider issued to `client` (signature checked,
     /// expiry not: OIDC Core §3.1.2.1 allows an expired hint), or none.
     pub fn hinted_subject(keys: &Keys, hint: &str, client: &Client) -> Option<String> {
-        let claims = jws::verify_compact(
-            hint,
-            &[(keys.jwk.kid.clone(), keys.jwk.rsa_public_key_der.clone())],
-        )
-        .ok()?;
+        let claims = keys.verify(hint)?;
         (claims["aud"] == client.client_id.as_str())
             .then(|| claims["sub"].as_str().map(str::to_owned))
             .flatten()

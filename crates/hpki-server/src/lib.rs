@@ -15,6 +15,7 @@
 //! | `GET/POST /verify` | the public signature verification page (drop a signed PDF, XML or CAdES file; `?format=json`), see [`verify_web`] |
 //! | `GET /login/card` | card login with the TLS client certificate (on the TLS listener), see [`login`] |
 //! | `/.well-known/openid-configuration`, `/oidc/…` | the OpenID Connect provider (on the TLS listener only), see [`oidc`] |
+//! | `/demo-rp/` | an example relying party, only in `hpki demo` (TLS listener), see [`demo_rp`] |
 //!
 //! The operator interface (custodian activation, issuance) is served on a separate loopback
 //! listener: see [`admin`]. The same public routes are served over TLS on a third listener
@@ -22,6 +23,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod demo_rp;
 pub mod login;
 pub mod oidc;
 pub mod openapi;
@@ -216,6 +218,8 @@ pub struct TlsListener {
     /// The provider's issuer identifier (its HTTPS base URL); `https://{bound address}`
     /// when not given.
     pub issuer: Option<String>,
+    /// The example relying party of the demo ([`demo_rp`]), when serving the demo.
+    pub demo_rp: Option<demo_rp::DemoRp>,
 }
 
 /// The addresses bound, once listening.
@@ -261,14 +265,19 @@ pub async fn serve_listeners(
                 Some(i) => i,
                 None => format!("https://{}", listener.local_addr()?),
             };
-            Some((listener, tls::server_config(t.identity, &auth_ca)?, issuer))
+            Some((
+                listener,
+                tls::server_config(t.identity, &auth_ca)?,
+                issuer,
+                t.demo_rp,
+            ))
         }
         None => None,
     };
     ready(Bound {
         public: listener.local_addr()?,
         admin: admin.as_ref().map(|l| l.local_addr()).transpose()?,
-        tls: tls.as_ref().map(|(l, _, _)| l.local_addr()).transpose()?,
+        tls: tls.as_ref().map(|(l, ..)| l.local_addr()).transpose()?,
     });
     let state = AppState::new(engine.clone());
     let routes = router(state.clone());
@@ -294,11 +303,14 @@ pub async fn serve_listeners(
     };
     let tls = async {
         match tls {
-            Some((listener, config, issuer)) => {
+            Some((listener, config, issuer, demo_rp)) => {
                 let provider = oidc::OidcState::new(state.clone(), issuer)
                     .await
                     .map_err(|e| ServerError::Tls(e.to_string()))?;
-                let routes = routes.clone().merge(oidc::router(provider));
+                let mut routes = routes.clone().merge(oidc::router(provider.clone()));
+                if let Some(rp) = demo_rp {
+                    routes = routes.merge(demo_rp::router(provider, rp));
+                }
                 tls::serve(listener, config, routes, shutdown_signal()).await
             }
             None => Ok(()),

@@ -67,6 +67,23 @@ impl OidcState {
     }
 }
 
+impl OidcState {
+    /// The issuer identifier.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The signing keys.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// The provider engine.
+    pub fn provider(&self) -> &Provider {
+        &self.provider
+    }
+}
+
 /// The routes.
 pub fn router(state: Arc<OidcState>) -> Router {
     Router::new()

@@ -158,6 +158,7 @@ async fn world(backend: Backend) -> Option<World> {
             addr: "127.0.0.1:0".parse().expect("addr"),
             identity,
             issuer: None,
+            demo_rp: None,
         }),
     };
     let server = tokio::spawn(serve_listeners(engine.clone(), listeners, move |b| {
