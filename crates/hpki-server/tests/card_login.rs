@@ -319,21 +319,32 @@ async fn authlib(w: &World, client: (&str, &str), scope: &str, share: bool) -> s
         scope.into(),
         if share { "share-license" } else { "no-license" }.into(),
     ];
+    let out = judge("python3", args, None, "authlib relying party").await;
+    serde_json::from_slice(&out).expect("JSON")
+}
+
+/// Runs `program` with `args` (and NODE_EXTRA_CA_CERTS = `ca` when given) off the runtime's
+/// threads; fails the test, showing what it printed, unless it succeeds; returns its stdout.
+async fn judge(program: &str, args: Vec<String>, ca: Option<String>, what: &str) -> Vec<u8> {
+    let program = program.to_owned();
     let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .args(&args)
-            .output()
-            .expect("python3 runs")
+        let mut c = Command::new(&program);
+        c.args(&args);
+        if let Some(ca) = ca {
+            c.env("NODE_EXTRA_CA_CERTS", ca);
+        }
+        c.output()
+            .unwrap_or_else(|e| panic!("{program} does not run: {e}"))
     })
     .await
     .expect("join");
     assert!(
         out.status.success(),
-        "authlib relying party failed: {}{}",
+        "{what} failed: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    out.stdout
 }
 
 const REDIRECT_URI: &str = "http://127.0.0.1:9/callback";
@@ -540,23 +551,14 @@ async fn openid_client(w: &World, client: (&str, &str), scope: &str) -> serde_js
         w.auth_key.clone(),
         scope.into(),
     ];
-    let root = w.root.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .args(&args)
-            .env("NODE_EXTRA_CA_CERTS", root)
-            .output()
-            .expect("node runs")
-    })
-    .await
-    .expect("join");
-    assert!(
-        out.status.success(),
-        "openid-client relying party failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("JSON")
+    let out = judge(
+        "node",
+        args,
+        Some(w.root.clone()),
+        "openid-client relying party",
+    )
+    .await;
+    serde_json::from_slice(&out).expect("JSON")
 }
 
 /// Runs a phase of `tests/rp/op_checks.py`.
@@ -572,20 +574,7 @@ async fn op_checks(w: &World, phase: &str, jar: &Path, secret: &str) {
         jar.display().to_string(),
         secret.into(),
     ];
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .args(&args)
-            .output()
-            .expect("python3 runs")
-    })
-    .await
-    .expect("join");
-    assert!(
-        out.status.success(),
-        "{phase}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    judge("python3", args, None, &format!("op_checks.py {phase}")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
