@@ -299,9 +299,15 @@ struct TlsArgs {
     #[arg(long, requires = "tls_listen")]
     tls_key: Option<PathBuf>,
     /// The OpenID Connect issuer (the HTTPS base URL relying parties use); default
-    /// https://<the TLS listener's address>.
-    #[arg(long, requires = "tls_listen")]
+    /// https://<the TLS listener's address>. With --trusted-proxy, the provider is also served
+    /// on the plain listener behind the proxy under this issuer.
+    #[arg(long)]
     issuer: Option<String>,
+    /// A TLS-terminating reverse proxy (IP address) whose RFC 9440 Client-Cert and
+    /// Client-Cert-Chain headers the plain listener believes; repeat for more. From any other
+    /// address the headers are ignored.
+    #[arg(long = "trusted-proxy")]
+    trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -737,6 +743,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 tls_cert: Some(dir.join("tls/server.pem")),
                 tls_key: Some(dir.join("tls/server.key")),
                 issuer: None,
+                trusted_proxies: Vec::new(),
             };
             let common = Common {
                 dir,
@@ -960,19 +967,20 @@ async fn serve(
             status.threshold, status.threshold
         );
     }
-    let tls = match (tls.tls_listen, &tls.tls_cert, &tls.tls_key) {
+    let listener = match (tls.tls_listen, &tls.tls_cert, &tls.tls_key) {
         (Some(addr), Some(cert), Some(key)) => Some(hpki_server::TlsListener {
             addr,
             identity: hpki_server::tls::ServerIdentity::from_pem_files(cert, key)?,
-            issuer: tls.issuer.clone(),
-            demo_rp: demo_rp.clone(),
         }),
         _ => None,
     };
     let listeners = hpki_server::Listeners {
-        public: listen,
         admin,
-        tls,
+        tls: listener,
+        trusted_proxies: tls.trusted_proxies.clone(),
+        issuer: tls.issuer.clone(),
+        demo_rp,
+        ..hpki_server::Listeners::public(listen)
     };
     hpki_server::serve_listeners(engine, listeners, |bound| {
         let addr = bound.public;

@@ -119,17 +119,14 @@ async fn world() -> Result<World, BoxError> {
         .await?;
     let (tx, rx) = tokio::sync::oneshot::channel();
     let listeners = Listeners {
-        public: "127.0.0.1:0".parse()?,
-        admin: None,
         tls: Some(TlsListener {
             addr: "127.0.0.1:0".parse()?,
             identity: ServerIdentity::from_der(
                 vec![server_cert.to_der()?],
                 server_key.pkcs8_der().to_vec(),
             ),
-            issuer: None,
-            demo_rp: None,
         }),
+        ..Listeners::public("127.0.0.1:0".parse()?)
     };
     tokio::spawn(serve_listeners(engine.clone(), listeners, move |b| {
         let _ = tx.send(b);

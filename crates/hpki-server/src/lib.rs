@@ -24,6 +24,7 @@
 
 pub mod admin;
 pub mod demo_rp;
+pub mod forwarded_cert;
 pub mod login;
 pub mod oidc;
 pub mod openapi;
@@ -191,9 +192,8 @@ pub async fn serve_with_admin(
     ready: impl FnOnce(SocketAddr, Option<SocketAddr>),
 ) -> Result<(), ServerError> {
     let listeners = Listeners {
-        public: listen,
         admin: admin_listen,
-        tls: None,
+        ..Listeners::public(listen)
     };
     serve_listeners(engine, listeners, |b| ready(b.public, b.admin)).await
 }
@@ -207,6 +207,28 @@ pub struct Listeners {
     /// The public routes over TLS, asking for the card's certificate ([`tls`]), with the
     /// OpenID Connect provider ([`oidc`]).
     pub tls: Option<TlsListener>,
+    /// Reverse proxies whose RFC 9440 `Client-Cert` headers the plain-HTTP listener believes
+    /// ([`forwarded_cert`]); with `issuer`, the provider is served there too.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// The provider's issuer identifier (its HTTPS base URL); `https://{TLS listener}` when
+    /// not given.
+    pub issuer: Option<String>,
+    /// The example relying party of the demo ([`demo_rp`]), when serving the demo.
+    pub demo_rp: Option<demo_rp::DemoRp>,
+}
+
+impl Listeners {
+    /// The public routes on `public` only.
+    pub fn public(public: SocketAddr) -> Listeners {
+        Listeners {
+            public,
+            admin: None,
+            tls: None,
+            trusted_proxies: Vec::new(),
+            issuer: None,
+            demo_rp: None,
+        }
+    }
 }
 
 /// The TLS listener of card login and the OpenID Connect provider.
@@ -215,11 +237,6 @@ pub struct TlsListener {
     pub addr: SocketAddr,
     /// The server's certificate chain and key.
     pub identity: tls::ServerIdentity,
-    /// The provider's issuer identifier (its HTTPS base URL); `https://{bound address}`
-    /// when not given.
-    pub issuer: Option<String>,
-    /// The example relying party of the demo ([`demo_rp`]), when serving the demo.
-    pub demo_rp: Option<demo_rp::DemoRp>,
 }
 
 /// The addresses bound, once listening.
@@ -261,32 +278,50 @@ pub async fn serve_listeners(
                 .map(|a| vec![a.ca.cert.clone()])
                 .unwrap_or_default();
             let listener = bind(t.addr).await?;
-            let issuer = match t.issuer {
-                Some(i) => i,
-                None => format!("https://{}", listener.local_addr()?),
-            };
-            Some((
-                listener,
-                tls::server_config(t.identity, &auth_ca)?,
-                issuer,
-                t.demo_rp,
-            ))
+            Some((listener, tls::server_config(t.identity, &auth_ca)?))
         }
         None => None,
     };
-    ready(Bound {
+    let bound = Bound {
         public: listener.local_addr()?,
         admin: admin.as_ref().map(|l| l.local_addr()).transpose()?,
-        tls: tls.as_ref().map(|(l, ..)| l.local_addr()).transpose()?,
-    });
+        tls: tls.as_ref().map(|(l, _)| l.local_addr()).transpose()?,
+    };
     let state = AppState::new(engine.clone());
-    let routes = router(state.clone());
+    let mut routes = router(state.clone());
+    // The provider: on the TLS listener, and behind a trusted proxy when it has an issuer.
+    let proxied = !listeners.trusted_proxies.is_empty() && listeners.issuer.is_some();
+    let issuer = match (listeners.issuer, bound.tls) {
+        (Some(i), _) => Some(i),
+        (None, Some(t)) => Some(format!("https://{t}")),
+        (None, None) => None,
+    };
+    if let Some(issuer) = issuer.filter(|_| tls.is_some() || proxied) {
+        let provider = oidc::OidcState::new(state.clone(), issuer)
+            .await
+            .map_err(|e| ServerError::Tls(e.to_string()))?;
+        routes = routes.merge(oidc::router(provider.clone()));
+        if let Some(rp) = listeners.demo_rp {
+            routes = routes.merge(demo_rp::router(provider, rp));
+        }
+    }
+    let mut plain = if proxied {
+        routes.clone()
+    } else {
+        router(state)
+    };
+    if !listeners.trusted_proxies.is_empty() {
+        let trusted: Arc<[std::net::IpAddr]> = listeners.trusted_proxies.into();
+        plain = plain.layer(axum::middleware::from_fn_with_state(
+            trusted,
+            forwarded_cert::accept_from,
+        ));
+    }
+    ready(bound);
     let public = async {
         axum::serve(
             listener,
-            routes
-                .clone()
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            plain.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await
@@ -303,14 +338,7 @@ pub async fn serve_listeners(
     };
     let tls = async {
         match tls {
-            Some((listener, config, issuer, demo_rp)) => {
-                let provider = oidc::OidcState::new(state.clone(), issuer)
-                    .await
-                    .map_err(|e| ServerError::Tls(e.to_string()))?;
-                let mut routes = routes.clone().merge(oidc::router(provider.clone()));
-                if let Some(rp) = demo_rp {
-                    routes = routes.merge(demo_rp::router(provider, rp));
-                }
+            Some((listener, config)) => {
                 tls::serve(listener, config, routes, shutdown_signal()).await
             }
             None => Ok(()),

@@ -2,7 +2,8 @@
 //! doctor's authentication key and certificate, over TLS 1.2 (the card's PKCS#1 v1.5
 //! signature) and TLS 1.3 (RSASSA-PSS), and is welcomed by name; the signing certificate, no
 //! certificate, a certificate of another CA, and the authentication certificate after its
-//! revocation get the refusal page (HTTP 403) that says why. Then the OpenID Connect provider
+//! revocation get the refusal page (HTTP 403) that says why; behind a TLS-terminating proxy
+//! the RFC 9440 Client-Cert header is believed from the configured proxy address only. Then the OpenID Connect provider
 //! with real relying parties: PyPI authlib and npm openid-client complete code + PKCE with the
 //! doctor's certificate in the browser and validate the ID token with the JWKS; a replayed code, a wrong client
 //! secret and an unregistered redirect URI are refused the standard ways. On SQLite and
@@ -73,6 +74,7 @@ struct World {
     db: Option<String>,
     server: tokio::task::JoinHandle<Result<(), hpki_server::ServerError>>,
     tls: SocketAddr,
+    public: SocketAddr,
     subscriber_id: String,
     auth_serial: String,
     root: String,
@@ -152,14 +154,14 @@ async fn world(backend: Backend) -> Option<World> {
     );
     let (tx, rx) = tokio::sync::oneshot::channel();
     let listeners = Listeners {
-        public: "127.0.0.1:0".parse().expect("addr"),
-        admin: None,
         tls: Some(hpki_server::TlsListener {
             addr: "127.0.0.1:0".parse().expect("addr"),
             identity,
-            issuer: None,
-            demo_rp: None,
         }),
+        // The proxy of the RFC 9440 check: 127.0.0.2 (loopback, but not what curl uses
+        // unless told).
+        trusted_proxies: vec!["127.0.0.2".parse().expect("addr")],
+        ..Listeners::public("127.0.0.1:0".parse().expect("addr"))
     };
     let server = tokio::spawn(serve_listeners(engine.clone(), listeners, move |b| {
         let _ = tx.send(b);
@@ -170,6 +172,7 @@ async fn world(backend: Backend) -> Option<World> {
         db,
         server,
         tls: bound.tls.expect("TLS listener"),
+        public: bound.public,
         subscriber_id,
         auth_serial: auth.serial_hex,
         root,
@@ -281,6 +284,32 @@ async fn card_login(backend: Backend) {
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("証明書の検証に失敗しました"), "{page}");
 
+    // Behind a TLS-terminating proxy (RFC 9440): the certificate in Client-Cert is believed
+    // from the configured proxy address only.
+    let der_b64 = {
+        use base64::Engine as _;
+        let pem = std::fs::read_to_string(&auth_cert).expect("pem");
+        let der = pem_rfc7468::decode_vec(pem.as_bytes()).expect("pem").1;
+        base64::engine::general_purpose::STANDARD.encode(der)
+    };
+    let plain = format!("http://{}/login/card", w.public);
+    let forwarded = |interface: &'static str| {
+        let (plain, der_b64) = (plain.clone(), der_b64.clone());
+        tokio::task::spawn_blocking(move || {
+            let out = Command::new("curl")
+                .args(["-sS", "--interface", interface, "-w", "\n%{http_code}"])
+                .args(["-H", &format!("Client-Cert: :{der_b64}:"), &plain])
+                .output()
+                .expect("curl");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+    };
+    let page = forwarded("127.0.0.2").await.expect("curl");
+    assert!(page.ends_with("\n200"), "{page}");
+    assert!(page.contains("ようこそ、日医太郎 先生"), "{page}");
+    let page = forwarded("127.0.0.1").await.expect("curl");
+    assert!(page.ends_with("\n403"), "from another address: {page}");
+
     w.engine
         .revoke(
             CaName::Auth,
@@ -298,7 +327,7 @@ async fn card_login(backend: Backend) {
     let records = w.engine.store.audit_records().await.expect("audit");
     assert_eq!(
         records.iter().filter(|r| r.action == "login.card").count(),
-        3,
+        4,
         "each sign-in audited, no refusal"
     );
     w.finish().await;
