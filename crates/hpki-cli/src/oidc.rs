@@ -16,6 +16,33 @@ pub(crate) enum OidcCommand {
     /// Relying parties (連携先).
     #[command(subcommand)]
     Client(ClientCommand),
+    /// The ID-token signing keys: list, rotate, retire.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Every ID-token key with its kid; the newest signs, all are in the JWKS.
+    List {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Add the next key (needs the operator passphrase); it signs once the server restarts,
+    /// the old one stays in the JWKS.
+    Rotate {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Withdraw an old key from the JWKS (after a rotation, once the tokens it signed have
+    /// expired: 10 minutes after the restart).
+    Retire {
+        #[command(flatten)]
+        common: Common,
+        /// The key's kid.
+        #[arg(long)]
+        kid: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -63,7 +90,10 @@ pub(crate) enum ClientCommand {
 }
 
 pub(crate) async fn run(cmd: OidcCommand) -> Result<()> {
-    let OidcCommand::Client(cmd) = cmd;
+    let cmd = match cmd {
+        OidcCommand::Client(c) => c,
+        OidcCommand::Key(k) => return key(k).await,
+    };
     match cmd {
         ClientCommand::Add {
             common,
@@ -125,6 +155,36 @@ pub(crate) async fn run(cmd: OidcCommand) -> Result<()> {
             } else {
                 println!("client {id} disabled / 連携先 {id} を無効にしました");
             }
+        }
+    }
+    Ok(())
+}
+
+async fn key(cmd: KeyCommand) -> Result<()> {
+    match cmd {
+        KeyCommand::List { common } => {
+            let provider = Provider::new(Arc::new(open(&common, true).await?));
+            for k in provider.key_list().await? {
+                let role = if k.signing {
+                    "signing / 署名に使用"
+                } else {
+                    "published / 公開のみ"
+                };
+                println!("{:>3} {} {role}", k.generation, k.kid);
+            }
+        }
+        KeyCommand::Rotate { common } => {
+            let provider = Provider::new(Arc::new(open(&common, true).await?));
+            let k = provider.rotate_key().await?;
+            println!(
+                "key {} (generation {}) created; it signs after the server restarts / 新しい鍵を作成しました（サーバーの再起動後に署名に使います）",
+                k.kid, k.generation
+            );
+        }
+        KeyCommand::Retire { common, kid } => {
+            let provider = Provider::new(Arc::new(open(&common, true).await?));
+            provider.retire_key(&kid).await?;
+            println!("key {kid} retired / 鍵 {kid} を廃止しました");
         }
     }
     Ok(())

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | [`card_login`] | a TLS client certificate chain → the doctor in the subscriber register ([`Provider::card_login`]), audited |
 //! | [`clients`] | relying parties registered by the administrator, their secrets kept as SHA-256 |
+//! | [`keys`] | the ID-token keys (generations, rotation, retirement) and the pairwise salt |
 //! | [`oidc`] | single sign-on sessions (ended at the next check once the certificate is revoked), consent, codes used once, tokens, the ID token and UserInfo |
 //! | [`secret`] | the random secrets handed out, and their hashes |
 //! | [`error`] | [`LoginError`] |
@@ -13,6 +14,7 @@
 pub mod card_login;
 pub mod clients;
 pub mod error;
+pub mod keys;
 pub mod oidc;
 pub mod secret;
 

@@ -5,22 +5,19 @@
 //! [`CODE_SECONDS`] (RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is
 //! RECOMMENDED"), an access token and an ID token [`TOKEN_SECONDS`].
 
-use std::sync::Arc;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hpki_keys::Signer;
 use hpki_login::authorize::AuthorizationRequest;
 use hpki_login::card::check;
 use hpki_login::claims::{self, Grant, IdTokenInput, Identity};
 use hpki_login::client::Client;
-use hpki_login::jwk::Jwk;
 use hpki_login::oauth_error::{ErrorCode, OAuthError};
-use hpki_login::{jws, pkce};
+use hpki_login::pkce;
 use hpki_store::{CodeRedemption, OidcCodeRecord, OidcSessionRecord, OidcTokenRecord};
 use hpki_verify::RevocationData;
 use serde_json::{Value, json};
 
+use crate::keys::Keys;
 use crate::secret::{random_secret, sha256_hex};
 use crate::{LoginError, Provider, SignedIn};
 
@@ -30,30 +27,6 @@ pub const SESSION_SECONDS: u64 = 8 * 3600;
 pub const CODE_SECONDS: u64 = 60;
 /// How long an access token and an ID token are valid, seconds.
 pub const TOKEN_SECONDS: u64 = 600;
-
-/// The provider's signing key and public keys, loaded once.
-pub struct Keys {
-    signer: Arc<dyn Signer>,
-    jwk: Jwk,
-    salt: Vec<u8>,
-}
-
-impl Keys {
-    /// The claims of an ID token signed with these keys (signature only; the caller checks
-    /// `iss`, `aud`, `exp` and `nonce`).
-    pub fn verify(&self, token: &str) -> Option<Value> {
-        jws::verify_compact(
-            token,
-            &[(self.jwk.kid.clone(), self.jwk.rsa_public_key_der.clone())],
-        )
-        .ok()
-    }
-
-    /// The key set document (RFC 7517 §5).
-    pub fn jwks(&self) -> Value {
-        json!({"keys": [self.jwk.to_json()]})
-    }
-}
 
 /// A live single sign-on session.
 #[derive(Clone, Debug)]
@@ -105,19 +78,6 @@ fn oauth(code: ErrorCode, why: &str) -> OAuthError {
 }
 
 impl Provider {
-    /// The ID-token key (`keys/oidc-id-token.key.pem`, created on first use) and the
-    /// pairwise-subject salt (`keys/oidc-pairwise.secret`).
-    pub async fn keys(&self) -> Result<Keys, LoginError> {
-        let signer = self
-            .ca
-            .service_key("oidc-id-token", "oidc.key_created", "oidc/id-token")
-            .await?;
-        let jwk = Jwk::from_spki(signer.public_key())
-            .map_err(|e| LoginError::Unavailable(e.to_string()))?;
-        let salt = self.ca.service_secret("oidc-pairwise")?;
-        Ok(Keys { signer, jwk, salt })
-    }
-
     /// Opens a single sign-on session for a card login; returns the cookie value.
     pub async fn open_session(
         &self,
@@ -360,7 +320,7 @@ impl Provider {
             })
             .await
             .map_err(|e| internal(e.into()))?;
-        let sub = claims::subject(&client, &code.subscriber_id, &keys.salt);
+        let sub = claims::subject(&client, &code.subscriber_id, keys.salt());
         let claims = claims::id_token(
             &IdTokenInput {
                 issuer,
@@ -374,7 +334,8 @@ impl Provider {
             &identity,
             &grant,
         );
-        let id_token = jws::sign_compact(keys.signer.as_ref(), &keys.jwk.kid, &claims)
+        let id_token = keys
+            .sign(&claims)
             .map_err(|e| oauth(ErrorCode::ServerError, &e.to_string()))?;
         Ok(TokenResponse {
             access_token,
@@ -412,7 +373,7 @@ impl Provider {
         let mut c = claims::user_claims(&identity, &grant);
         c.insert(
             "sub".into(),
-            json!(claims::subject(&client, &t.subscriber_id, &keys.salt)),
+            json!(claims::subject(&client, &t.subscriber_id, keys.salt())),
         );
         Ok(Value::Object(c))
     }
@@ -428,6 +389,6 @@ impl Provider {
 
     /// The `sub` `client` sees for `subscriber_id`.
     pub fn subject_for(keys: &Keys, client: &Client, subscriber_id: &str) -> String {
-        claims::subject(client, subscriber_id, &keys.salt)
+        claims::subject(client, subscriber_id, keys.salt())
     }
 }

@@ -29,7 +29,8 @@ use hpki_login::authorize::{self, AuthorizationRequest, AuthorizeError, SCOPES_S
 use hpki_login::claims::{ACR_CARD, CLAIMS_SUPPORTED};
 use hpki_login::oauth_error::{ErrorCode, OAuthError};
 use hpki_login::pkce;
-use hpki_provider::oidc::{Keys, Session, TokenRequest};
+use hpki_provider::keys::Keys;
+use hpki_provider::oidc::{Session, TokenRequest};
 use hpki_provider::secret::sha256_hex;
 use hpki_provider::{LoginError, Provider};
 use hpki_text::{Lang, Localized, Text};
