@@ -19,6 +19,8 @@ pub struct Texts {
     pub nav_new: &'static str,
     /// Navigation.
     pub nav_dashboard: &'static str,
+    /// Nav: the OpenID provider's relying parties (administrators).
+    pub nav_clients: &'static str,
     /// Sign out.
     pub sign_out: &'static str,
     /// The navigation's accessible name.
@@ -170,6 +172,7 @@ pub const JA: Texts = Texts {
     nav_search: "申請の検索",
     nav_new: "新規受付",
     nav_dashboard: "ダッシュボード",
+    nav_clients: "連携先",
     sign_out: "ログアウト",
     menu: "メニュー",
     count: "{}件",
@@ -251,6 +254,7 @@ pub const EN: Texts = Texts {
     nav_search: "Search",
     nav_new: "New application",
     nav_dashboard: "Dashboard",
+    nav_clients: "Relying parties",
     sign_out: "Sign out",
     menu: "Menu",
     count: "{} applications",

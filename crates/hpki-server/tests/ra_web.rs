@@ -509,3 +509,100 @@ async fn the_final_reviewer_sees_the_register_and_goes_on_only_with_a_reason(pos
         hpki_testkit::drop_postgres_schema(url).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn relying_parties_sqlite() {
+    the_administrator_registers_and_disables_relying_parties(false).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn relying_parties_postgres() {
+    the_administrator_registers_and_disables_relying_parties(true).await
+}
+
+/// Issue "HPKI login": the administrator's page of the OpenID provider's relying parties.
+/// Registration shows the secret once; a bad redirect URI is refused in words; disabling and
+/// enabling work; the steps are audited as the administrator; other officers are refused.
+async fn the_administrator_registers_and_disables_relying_parties(postgres: bool) {
+    let Some(web) = setup(postgres).await else {
+        return;
+    };
+    let (reception, _) = web.sign_in("tokyo-reception").await;
+    let page = web.get(&reception, "/ra/oidc-clients").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN, "{}", page.body);
+    let page = web.get(&reception, "/ra/").await;
+    assert!(
+        !page.body.contains("/ra/oidc-clients"),
+        "no link for others"
+    );
+
+    let (admin, csrf) = web.sign_in("hq-admin").await;
+    let page = web.get(&admin, "/ra/").await;
+    assert!(
+        page.body.contains("/ra/oidc-clients"),
+        "the administrator's link"
+    );
+    let add = |id: &'static str, uri: &'static str| {
+        let (admin, csrf) = (admin.clone(), csrf.clone());
+        let web = &web;
+        async move {
+            web.post_form(
+                &admin,
+                "/ra/oidc-clients",
+                &[
+                    ("csrf", &csrf),
+                    ("client_id", id),
+                    ("name", "まめネット"),
+                    ("redirect_uris", uri),
+                ],
+            )
+            .await
+        }
+    };
+    let page = add("mamenet", "http://mamenet.example/cb").await;
+    assert_eq!(
+        page.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("登録できません"), "{}", page.body);
+    let page = add("mamenet", "https://mamenet.example/cb").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("id=\"new-secret\""), "{}", page.body);
+    assert!(page.body.contains("mamenet"), "{}", page.body);
+    let page = web
+        .post_form(
+            &admin,
+            "/ra/oidc-clients/mamenet/disable",
+            &[("csrf", "wrong")],
+        )
+        .await;
+    assert_ne!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "a bad CSRF token changes nothing"
+    );
+    let page = web
+        .post_form(
+            &admin,
+            "/ra/oidc-clients/mamenet/disable",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = web.get(&admin, "/ra/oidc-clients").await;
+    assert!(page.body.contains("有効にする"), "{}", page.body);
+
+    let records = web.ra.ca().store.audit_records().await.expect("audit");
+    let added = records
+        .iter()
+        .find(|r| r.action == "oidc.client_added")
+        .expect("audited");
+    assert!(added.actor.contains("hq-admin"), "{}", added.actor);
+    assert!(records.iter().any(|r| r.action == "oidc.client_disabled"));
+    web.ra.ca().store.close().await;
+    if let Some(url) = &web.db_url {
+        hpki_testkit::drop_postgres_schema(url).await;
+    }
+}

@@ -11,6 +11,7 @@
 //! | `POST /ra/applications/{id}/act` | a step of the workflow (review, return, reject, issue, ship, …) |
 //! | `GET /ra/applications/{id}/photo` | the applicant's photo |
 //! | `GET /ra/dashboard` | the map of offices, cards issued, pending work |
+//! | `GET/POST /ra/oidc-clients`, `POST /ra/oidc-clients/{id}/{disable,enable}` | administrators: the OpenID provider's relying parties |
 //!
 //! The session is an HttpOnly, SameSite=Strict cookie; every form carries the session's CSRF
 //! token, checked before anything changes.
@@ -43,11 +44,13 @@ use crate::ra_text::{Texts, texts};
 mod application;
 mod dashboard;
 mod lists;
+mod oidc_clients;
 mod sign_in;
 
 use application::*;
 use dashboard::*;
 use lists::*;
+use oidc_clients::*;
 use sign_in::*;
 
 const SESSION_COOKIE: &str = "hpki_ra_session";
@@ -67,6 +70,8 @@ pub fn router(ra: Registration) -> Router {
         .route("/ra/applications/{id}/act", post(act))
         .route("/ra/applications/{id}/photo", get(photo))
         .route("/ra/dashboard", get(dashboard))
+        .route("/ra/oidc-clients", get(clients).post(add_client))
+        .route("/ra/oidc-clients/{id}/{what}", post(set_client))
         .with_state(ra)
 }
 
@@ -76,6 +81,7 @@ pub struct Chrome {
     who: Option<String>,
     csrf: String,
     can_receive: bool,
+    is_admin: bool,
     current: &'static str,
     lang_switch: String,
     notice: Option<String>,
@@ -144,6 +150,7 @@ fn chrome(
         }),
         csrf: officer.map(|(_, c)| c.to_owned()).unwrap_or_default(),
         can_receive: officer.is_some_and(|(o, _)| o.has(Role::Reception) && !o.is_hq()),
+        is_admin: officer.is_some_and(|(o, _)| o.has(Role::Administrator)),
         current,
         lang_switch: format!("{path}{sep}lang={}", t.other_lang_code),
         notice: None,
