@@ -77,6 +77,36 @@ fn oauth(code: ErrorCode, why: &str) -> OAuthError {
     OAuthError::new(code, why)
 }
 
+/// RFC 6749 §4.1.3 and RFC 7636 §4.6 on a code being redeemed by `client_id` at `now`.
+fn check_code(
+    code: &OidcCodeRecord,
+    client_id: &str,
+    now: u64,
+    req: &TokenRequest,
+) -> Result<(), OAuthError> {
+    if code.client_id != client_id {
+        return Err(oauth(
+            ErrorCode::InvalidGrant,
+            "the code is another client's",
+        ));
+    }
+    if now as i64 >= code.expires_at {
+        return Err(oauth(ErrorCode::InvalidGrant, "the code has expired"));
+    }
+    if code.redirect_uri != req.redirect_uri {
+        return Err(oauth(
+            ErrorCode::InvalidGrant,
+            "redirect_uri differs from the authorization request's",
+        ));
+    }
+    match (&code.code_challenge, &req.code_verifier) {
+        (None, _) => Ok(()),
+        (Some(challenge), Some(v)) if pkce::verify(v, challenge) => Ok(()),
+        (Some(_), Some(_)) => Err(oauth(ErrorCode::InvalidGrant, "PKCE verification failed")),
+        (Some(_), None) => Err(oauth(ErrorCode::InvalidGrant, "code_verifier is missing")),
+    }
+}
+
 impl Provider {
     /// Opens a single sign-on session for a card login; returns the cookie value.
     pub async fn open_session(
@@ -256,13 +286,34 @@ impl Provider {
             &format!("oidc_client/{}", client.client_id),
             json!({"tokens": "revoked"}),
         );
-        let code = match self
-            .ca
-            .store
-            .redeem_oidc_code(&sha256_hex(&req.code), now as i64, &replay)
-            .await
-            .map_err(|e| internal(e.into()))?
-        {
+        let access_token = random_secret().map_err(internal)?;
+        // Every check of the code is made inside the redemption, which records the token only
+        // when all pass; a code that fails one is used up all the same.
+        let mut refusal = None;
+        let redemption =
+            self.ca
+                .store
+                .redeem_oidc_code(&sha256_hex(&req.code), now as i64, &replay, |code| {
+                    match check_code(code, &client.client_id, now, req) {
+                        Ok(()) => Some(OidcTokenRecord {
+                            token_sha256: sha256_hex(&access_token),
+                            code_sha256: code.code_sha256.clone(),
+                            client_id: client.client_id.clone(),
+                            subscriber_id: code.subscriber_id.clone(),
+                            scopes: code.scopes.clone(),
+                            identity: code.identity.clone(),
+                            expires_at: (now + TOKEN_SECONDS) as i64,
+                            revoked_at: None,
+                        }),
+                        Err(e) => {
+                            refusal = Some(e);
+                            None
+                        }
+                    }
+                })
+                .await
+                .map_err(|e| internal(e.into()))?;
+        let code = match redemption {
             CodeRedemption::Unknown => {
                 return Err(oauth(ErrorCode::InvalidGrant, "unknown code"));
             }
@@ -274,52 +325,14 @@ impl Provider {
             }
             CodeRedemption::Redeemed(code) => code,
         };
-        if code.client_id != client.client_id {
-            return Err(oauth(
-                ErrorCode::InvalidGrant,
-                "the code is another client's",
-            ));
-        }
-        if now as i64 >= code.expires_at {
-            return Err(oauth(ErrorCode::InvalidGrant, "the code has expired"));
-        }
-        if code.redirect_uri != req.redirect_uri {
-            return Err(oauth(
-                ErrorCode::InvalidGrant,
-                "redirect_uri differs from the authorization request's",
-            ));
-        }
-        if let Some(challenge) = &code.code_challenge {
-            match &req.code_verifier {
-                Some(v) if pkce::verify(v, challenge) => {}
-                Some(_) => {
-                    return Err(oauth(ErrorCode::InvalidGrant, "PKCE verification failed"));
-                }
-                None => {
-                    return Err(oauth(ErrorCode::InvalidGrant, "code_verifier is missing"));
-                }
-            }
+        if let Some(e) = refusal {
+            return Err(e);
         }
         let identity: Identity = serde_json::from_str(&code.identity)
             .map_err(|e| oauth(ErrorCode::ServerError, &e.to_string()))?;
         let grant = Grant {
             scopes: code.scopes.split(' ').map(str::to_owned).collect(),
         };
-        let access_token = random_secret().map_err(internal)?;
-        self.ca
-            .store
-            .put_oidc_token(&OidcTokenRecord {
-                token_sha256: sha256_hex(&access_token),
-                code_sha256: code.code_sha256.clone(),
-                client_id: client.client_id.clone(),
-                subscriber_id: code.subscriber_id.clone(),
-                scopes: code.scopes.clone(),
-                identity: code.identity.clone(),
-                expires_at: (now + TOKEN_SECONDS) as i64,
-                revoked_at: None,
-            })
-            .await
-            .map_err(|e| internal(e.into()))?;
         let sub = claims::subject(&client, &code.subscriber_id, keys.salt());
         let claims = claims::id_token(
             &IdTokenInput {

@@ -141,13 +141,17 @@ async fn world() -> Result<World, BoxError> {
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots.clone())
         .with_no_client_auth();
+    // Not with_client_auth_cert: rustls parses the certificate with webpki to match it with the
+    // key, and webpki refuses HPKI's critical certificatePolicies.
+    let key = provider_tls
+        .key_provider
+        .load_private_key(PrivateKeyDer::Pkcs8(auth_key.pkcs8_der().to_vec().into()))?;
+    let certified =
+        rustls::sign::CertifiedKey::new(vec![CertificateDer::from(auth.der.clone())], key);
     let card = rustls::ClientConfig::builder_with_provider(provider_tls)
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
-        .with_client_auth_cert(
-            vec![CertificateDer::from(auth.der.clone())],
-            PrivateKeyDer::Pkcs8(auth_key.pkcs8_der().to_vec().into()),
-        )?;
+        .with_client_cert_resolver(Arc::new(Card(Arc::new(certified))));
     Ok(World {
         tls,
         auth_der: auth.der.clone(),
@@ -157,6 +161,24 @@ async fn world() -> Result<World, BoxError> {
         provider,
         _dir: dir,
     })
+}
+
+/// The doctor's certificate and key, always offered.
+#[derive(Debug)]
+struct Card(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::client::ResolvesClientCert for Card {
+    fn resolve(
+        &self,
+        _hints: &[&[u8]],
+        _schemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
 }
 
 async fn connect(
@@ -333,8 +355,14 @@ async fn run() -> Result<(), BoxError> {
     // The consent, given once (the first login shows the consent screen).
     {
         let mut browser = connect(w.tls, &w.card).await?;
-        let (_, page) = exchange(&mut browser, &authorize_request("s"), 200).await?;
+        let (head, page) = exchange(&mut browser, &authorize_request("s"), 200).await?;
         let page = String::from_utf8(page)?;
+        let cookie = head
+            .split("\r\n")
+            .find_map(|l| l.strip_prefix("set-cookie: "))
+            .and_then(|c| c.split(';').next())
+            .ok_or("no session cookie")?
+            .to_owned();
         let mut form = form_urlencoded::Serializer::new(String::new());
         for part in page.split("<input type=\"hidden\" name=\"").skip(1) {
             let (name, rest) = part.split_once("\" value=\"").ok_or("hidden input")?;
@@ -343,7 +371,7 @@ async fn run() -> Result<(), BoxError> {
             form.append_pair(&unescape(name), &unescape(value));
         }
         let body = form.append_pair("decision", "approve").finish();
-        let (head, _) = read_response_after(&mut browser, &body).await?;
+        let (head, _) = read_response_after(&mut browser, &body, &cookie).await?;
         code_of(&head)?;
     }
 
@@ -386,9 +414,10 @@ async fn run() -> Result<(), BoxError> {
 async fn read_response_after<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     body: &str,
+    cookie: &str,
 ) -> Result<(String, Vec<u8>), BoxError> {
     let request = format!(
-        "POST /oidc/consent HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        "POST /oidc/consent HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     exchange(stream, request.as_bytes(), 303).await

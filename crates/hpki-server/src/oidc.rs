@@ -497,9 +497,13 @@ async fn consent(
     };
     let lang = request.ui_locale.unwrap_or_default();
     let Some(cookie) = cookie_of(&headers) else {
-        return refusal_page(
+        return message_page(
             lang,
-            &LoginError::Refused(hpki_login::card::Refusal::NoCertificate),
+            StatusCode::FORBIDDEN,
+            &Text::new(
+                "ログインの情報（Cookie）が届いていません。ブラウザーで Cookie を有効にして、連携先からやり直してください。",
+                "The sign-in cookie did not arrive: allow cookies in the browser and start again from the relying party.",
+            ),
         );
     };
     let csrf_ok = field("csrf").is_some_and(|c| {

@@ -385,14 +385,17 @@ impl Store {
         Ok(())
     }
 
-    /// Redeems code `code_sha256` at `now`: marked used in one statement, so of parallel
-    /// redemptions one wins; a code used before has its tokens revoked and the replay audited
-    /// (`audit_replay`), in one transaction.
+    /// Redeems code `code_sha256` at `now`, in one transaction: the code is marked used (in one
+    /// statement, so of parallel redemptions one wins) and the access token `issue` makes of it,
+    /// if any, is recorded; a code used before has its tokens revoked and the replay audited
+    /// (`audit_replay`). A redemption that `issue` refuses (wrong client, PKCE, …) still uses
+    /// the code up: no second guess.
     pub async fn redeem_oidc_code(
         &self,
         code_sha256: &str,
         now: i64,
         audit_replay: &AuditEvent,
+        issue: impl FnOnce(&OidcCodeRecord) -> Option<OidcTokenRecord>,
     ) -> Result<CodeRedemption, StoreError> {
         check_event(audit_replay)?;
         let mut tx = self.begin_write().await?;
@@ -415,6 +418,9 @@ impl Store {
         .rows_affected()
             == 1;
         if won {
+            if let Some(t) = issue(&code) {
+                insert_token(&mut tx, &t).await?;
+            }
             tx.commit().await?;
             return Ok(CodeRedemption::Redeemed(code));
         }
@@ -430,26 +436,6 @@ impl Store {
         Ok(CodeRedemption::Replayed(code))
     }
 
-    /// Records an access token.
-    pub async fn put_oidc_token(&self, t: &OidcTokenRecord) -> Result<(), StoreError> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO oidc_tokens (token_sha256, code_sha256, client_id, subscriber_id,
-                scopes, identity, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
-        )
-        .bind(t.token_sha256.clone())
-        .bind(t.code_sha256.clone())
-        .bind(t.client_id.clone())
-        .bind(t.subscriber_id.clone())
-        .bind(t.scopes.clone())
-        .bind(t.identity.clone())
-        .bind(t.expires_at)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// Access token `token_sha256`.
     pub async fn oidc_token(
         &self,
@@ -463,4 +449,24 @@ impl Store {
         .await?;
         row.as_ref().map(token_from_row).transpose()
     }
+}
+
+async fn insert_token(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    t: &OidcTokenRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO oidc_tokens (token_sha256, code_sha256, client_id, subscriber_id,
+            scopes, identity, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL)",
+    )
+    .bind(t.token_sha256.clone())
+    .bind(t.code_sha256.clone())
+    .bind(t.client_id.clone())
+    .bind(t.subscriber_id.clone())
+    .bind(t.scopes.clone())
+    .bind(t.identity.clone())
+    .bind(t.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
