@@ -76,21 +76,26 @@ pub(crate) enum CardCommand {
         #[arg(long)]
         card_id: String,
     },
-    /// Sign in at card login with the card (HPKIログイン): the card's authentication key
-    /// signs the TLS 1.2 handshake; prints the server's welcome or refusal. PIN from
-    /// HPKI_CARD_PIN or asked.
+    /// Sign in with the card (HPKIログイン): the card's authentication key signs the TLS 1.2
+    /// handshake. With the card login page (…/login/card) prints the server's welcome or
+    /// refusal; with an OpenID authorization request (…/oidc/authorize?…) follows it (agreeing
+    /// on the consent screen with --consent) and prints the redirect back to the relying
+    /// party, for scripts. PIN from HPKI_CARD_PIN or asked.
     Login {
         #[command(flatten)]
         reader: Reader,
         /// The card ID (the token label).
         #[arg(long)]
         card_id: String,
-        /// The card login page, e.g. https://127.0.0.1:8443/login/card.
+        /// The card login page (https://127.0.0.1:8443/login/card) or an authorization URL.
         #[arg(long)]
         url: String,
         /// The CA certificate(s) the server's certificate chains to (PEM).
         #[arg(long)]
         ca_cert: PathBuf,
+        /// Agree on the consent screen of an authorization request.
+        #[arg(long)]
+        consent: bool,
     },
     /// Report a card lost (紛失): its certificates are revoked (keyCompromise) at once; needs
     /// the operator passphrase.
@@ -311,10 +316,19 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             card_id,
             url,
             ca_cert,
+            consent,
         } => {
             let card: Arc<dyn Card> = Arc::new(Pkcs11Card::open(&reader.module(None)?, &card_id)?);
             let pin = card_pin(false)?;
             let ca = read(&ca_cert)?;
+            if url.contains("/oidc/authorize") {
+                let back = tokio::task::spawn_blocking(move || {
+                    crate::card_login::authorize(card, pin, &url, &ca, consent)
+                })
+                .await??;
+                println!("{back}");
+                return Ok(());
+            }
             let answer =
                 tokio::task::spawn_blocking(move || crate::card_login::login(card, pin, &url, &ca))
                     .await??;

@@ -82,14 +82,50 @@ impl ResolvesClientCert for CardCertificate {
     }
 }
 
-/// Signs in at `url` (`https://host:port/login/card`) with `card` and `pin`, trusting the
-/// server certificates that chain to `ca_pem`.
-pub(crate) fn login(
-    card: Arc<dyn Card>,
-    pin: Zeroizing<String>,
-    url: &str,
-    ca_pem: &[u8],
-) -> Result<LoginAnswer> {
+/// An HTTPS client whose TLS client certificate is the card's (a minimal browser for card
+/// login: one HTTP/1.0 request per connection).
+pub(crate) struct CardBrowser {
+    config: Arc<rustls::ClientConfig>,
+    authority: String,
+    host: String,
+    port: u16,
+}
+
+/// One HTTP answer.
+pub(crate) struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// Header lines, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The page's message: the welcome, the refusal or the provider's message.
+    fn message(&self) -> String {
+        let between = |start: &str| {
+            self.body
+                .split_once(start)
+                .and_then(|(_, rest)| rest.split_once("</p>"))
+                .map(|(m, _)| m.trim().to_owned())
+        };
+        between("<p class=\"welcome\">")
+            .or_else(|| between("<p id=\"reason\">"))
+            .or_else(|| between("<p class=\"message\" id=\"message\">"))
+            .unwrap_or_default()
+    }
+}
+
+/// Splits `https://host:port/path` into the authority, host, port and path.
+fn split_url(url: &str) -> Result<(String, String, u16, String)> {
     let rest = url.strip_prefix("https://").ok_or_else(|| {
         fail(
             "URL は https:// で始めてください",
@@ -103,61 +139,198 @@ pub(crate) fn login(
         None => (authority, 443),
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(ca_pem) {
-        roots.add(cert?)?;
+    Ok((authority.to_owned(), host.to_owned(), port, path.to_owned()))
+}
+
+impl CardBrowser {
+    /// A browser for the server of `url`, trusting certificates that chain to `ca_pem`, with
+    /// `card`'s authentication certificate and key (PIN `pin`).
+    pub(crate) fn new(
+        card: Arc<dyn Card>,
+        pin: Zeroizing<String>,
+        url: &str,
+        ca_pem: &[u8],
+    ) -> Result<CardBrowser> {
+        let (authority, host, port, _) = split_url(url)?;
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_slice_iter(ca_pem) {
+            roots.add(cert?)?;
+        }
+        let leaf = card.certificate(KeyUse::Authentication)?.ok_or_else(|| {
+            fail(
+                "カードに認証用の証明書がありません",
+                "the card holds no authentication certificate",
+            )
+        })?;
+        let key = CardKey {
+            card,
+            pin: Arc::new(pin),
+        };
+        let certified = CertifiedKey::new(vec![CertificateDer::from(leaf)], Arc::new(key));
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS12])?
+            .with_root_certificates(roots)
+            .with_client_cert_resolver(Arc::new(CardCertificate(Arc::new(certified))));
+        Ok(CardBrowser {
+            config: Arc::new(config),
+            authority,
+            host,
+            port,
+        })
     }
-    let leaf = card.certificate(KeyUse::Authentication)?.ok_or_else(|| {
-        fail(
-            "カードに認証用の証明書がありません",
-            "the card holds no authentication certificate",
-        )
-    })?;
-    let key = CardKey {
-        card,
-        pin: Arc::new(pin),
-    };
-    let certified = CertifiedKey::new(vec![CertificateDer::from(leaf)], Arc::new(key));
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_protocol_versions(&[&rustls::version::TLS12])?
-        .with_root_certificates(roots)
-        .with_client_cert_resolver(Arc::new(CardCertificate(Arc::new(certified))));
-    let name = ServerName::try_from(host.to_owned())?;
-    let connection = rustls::ClientConnection::new(Arc::new(config), name)?;
-    let socket = TcpStream::connect((host, port))?;
-    socket.set_read_timeout(Some(Duration::from_secs(60)))?;
-    socket.set_write_timeout(Some(Duration::from_secs(60)))?;
-    let mut tls = rustls::StreamOwned::new(connection, socket);
-    // HTTP/1.0: one request, the body up to the close, no chunking.
-    write!(
-        tls,
-        "GET {path} HTTP/1.0\r\nHost: {authority}\r\nAccept-Language: ja\r\n\r\n"
-    )?;
-    tls.flush()?;
-    let mut response = Vec::new();
-    let read = Read::by_ref(&mut tls)
-        .take(1 << 20)
-        .read_to_end(&mut response);
-    // A server that closes without close_notify still sent a whole HTTP/1.0 answer.
-    if let Err(e) = read
-        && e.kind() != std::io::ErrorKind::UnexpectedEof
-    {
-        return Err(e.into());
+
+    /// One request: `method path`, with `headers` and a form `body`.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> Result<Answer> {
+        let name = ServerName::try_from(self.host.clone())?;
+        let connection = rustls::ClientConnection::new(self.config.clone(), name)?;
+        let socket = TcpStream::connect((self.host.as_str(), self.port))?;
+        socket.set_read_timeout(Some(Duration::from_secs(60)))?;
+        socket.set_write_timeout(Some(Duration::from_secs(60)))?;
+        let mut tls = rustls::StreamOwned::new(connection, socket);
+        // HTTP/1.0: one request, the body up to the close, no chunking.
+        let mut head = format!(
+            "{method} {path} HTTP/1.0\r\nHost: {}\r\nAccept-Language: ja\r\n",
+            self.authority
+        );
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if let Some(b) = body {
+            head.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                b.len()
+            ));
+        }
+        head.push_str("\r\n");
+        head.push_str(body.unwrap_or_default());
+        tls.write_all(head.as_bytes())?;
+        tls.flush()?;
+        let mut response = Vec::new();
+        let read = Read::by_ref(&mut tls)
+            .take(1 << 20)
+            .read_to_end(&mut response);
+        // A server that closes without close_notify still sent a whole HTTP/1.0 answer.
+        if let Err(e) = read
+            && e.kind() != std::io::ErrorKind::UnexpectedEof
+        {
+            return Err(e.into());
+        }
+        let text = String::from_utf8_lossy(&response).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        Ok(Answer {
+            status,
+            headers,
+            body: body.to_owned(),
+        })
     }
-    let text = String::from_utf8_lossy(&response);
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let between = |start: &str| {
-        text.split_once(start)
-            .and_then(|(_, rest)| rest.split_once("</p>"))
-            .map(|(m, _)| m.trim().to_owned())
-    };
-    let message = between("<p class=\"welcome\">")
-        .or_else(|| between("<p id=\"reason\">"))
-        .unwrap_or_default();
+
+    /// `GET path` (the card login page): the status and the page's message.
+    pub(crate) fn login(&self, path: &str) -> Result<(u16, String)> {
+        let a = self.request("GET", path, &[], None)?;
+        Ok((a.status, a.message()))
+    }
+
+    /// Opens an OpenID authorization request (`path` with its query) with the card and, when
+    /// `consent`, agrees on the consent screen; returns where the provider sends the browser
+    /// back (the relying party's redirect URI with the code).
+    pub(crate) fn authorize(&self, path: &str, consent: bool) -> Result<String> {
+        let a = self.request("GET", path, &[], None)?;
+        let a = if a.status == 200 && a.body.contains("action=\"/oidc/consent\"") {
+            if !consent {
+                return Err(fail(
+                    "同意画面が表示されました（--consent で同意します）",
+                    "the consent screen was shown (--consent agrees)",
+                ));
+            }
+            let cookie = a
+                .header("set-cookie")
+                .and_then(|c| c.split(';').next())
+                .unwrap_or_default()
+                .to_owned();
+            let mut form = form_urlencoded::Serializer::new(String::new());
+            for part in a.body.split("<input type=\"hidden\" name=\"").skip(1) {
+                let Some((name, rest)) = part.split_once("\" value=\"") else {
+                    continue;
+                };
+                let value = rest.split_once('"').map_or("", |(v, _)| v);
+                form.append_pair(&unescape(name), &unescape(value));
+            }
+            let body = form.append_pair("decision", "approve").finish();
+            self.request(
+                "POST",
+                "/oidc/consent",
+                &[("Cookie", cookie.as_str())],
+                Some(&body),
+            )?
+        } else {
+            a
+        };
+        match (a.status, a.header("location")) {
+            (302 | 303, Some(l)) => Ok(l.to_owned()),
+            _ => Err(fail(
+                format!(
+                    "ログインできませんでした（HTTP {}）：{}",
+                    a.status,
+                    a.message()
+                ),
+                format!("not signed in (HTTP {}): {}", a.status, a.message()),
+            )),
+        }
+    }
+}
+
+/// What askama escapes in attribute values, back.
+fn unescape(s: &str) -> String {
+    s.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Signs in at `url` (`https://host:port/login/card`) with `card` and `pin`, trusting the
+/// server certificates that chain to `ca_pem`.
+pub(crate) fn login(
+    card: Arc<dyn Card>,
+    pin: Zeroizing<String>,
+    url: &str,
+    ca_pem: &[u8],
+) -> Result<LoginAnswer> {
+    let browser = CardBrowser::new(card, pin, url, ca_pem)?;
+    let (_, _, _, path) = split_url(url)?;
+    let (status, message) = browser.login(&path)?;
     Ok(LoginAnswer { status, message })
+}
+
+/// Follows the authorization request `url` with the card (agreeing on the consent screen when
+/// `consent`); returns the redirect to the relying party.
+pub(crate) fn authorize(
+    card: Arc<dyn Card>,
+    pin: Zeroizing<String>,
+    url: &str,
+    ca_pem: &[u8],
+    consent: bool,
+) -> Result<String> {
+    let browser = CardBrowser::new(card, pin, url, ca_pem)?;
+    let (_, _, _, path) = split_url(url)?;
+    browser.authorize(&path, consent)
 }

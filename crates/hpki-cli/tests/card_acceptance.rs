@@ -511,7 +511,8 @@ fn a_lookalike_token_is_refused_and_receives_nothing(backend: common::Backend) {
 /// registration authority (so the doctor is in the subscriber register), the server's HTTPS
 /// certificate from the root (`hpki ca tls-cert`), and `hpki card login` signing the TLS 1.2
 /// handshake with the card's authentication key through PKCS#11: welcomed by name; a wrong PIN
-/// signs nobody in; after `hpki card lost` the same card is refused.
+/// signs nobody in; PyPI authlib and npm openid-client complete code + PKCE with the card as
+/// the browser; after `hpki card lost` the same card is refused.
 fn the_card_signs_in_over_tls_until_it_is_reported_lost(backend: common::Backend) {
     for tool in ["curl", "openssl"] {
         require_tool(tool);
@@ -590,6 +591,72 @@ fn the_card_signs_in_over_tls_until_it_is_reported_lost(backend: common::Backend
     assert!(out.contains("ようこそ、日医花子 先生"), "{out}");
     let (ok, out) = login("9999");
     assert!(!ok, "a wrong PIN: {out}");
+
+    // The real relying parties (PyPI authlib, npm openid-client) with the card itself as the
+    // browser: `hpki card login --consent --url <authorization URL>` signs the handshake on the
+    // card and hands the redirect back.
+    let rp_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../hpki-server/tests/rp");
+    let issuer = server.tls_url.clone().expect("TLS");
+    for (client, program, script) in [
+        ("card-authlib", "python3", format!("{rp_dir}/authlib_rp.py")),
+        ("card-node", "node", format!("{rp_dir}/node/rp.mjs")),
+    ] {
+        let added = ca.ok(&[
+            "oidc",
+            "client",
+            "add",
+            "--id",
+            client,
+            "--name",
+            "連携先",
+            "--redirect-uri",
+            "http://127.0.0.1:9/callback",
+        ]);
+        let secret = added
+            .lines()
+            .find_map(|l| l.strip_prefix("client_secret: "))
+            .expect("secret")
+            .to_owned();
+        let browser = serde_json::json!([
+            common::hpki_bin(),
+            "card",
+            "login",
+            "--card-id",
+            card,
+            "--ca-cert",
+            root.to_str().unwrap(),
+            "--consent",
+            "--url"
+        ]);
+        let out = std::process::Command::new(program)
+            .args([
+                script.as_str(),
+                &issuer,
+                root.to_str().unwrap(),
+                client,
+                &secret,
+                "http://127.0.0.1:9/callback",
+                "-",
+                "-",
+                "openid profile hpki",
+            ])
+            .env("HPKI_CARD_BROWSER", browser.to_string())
+            .env("HPKI_CARD_PIN", "1234")
+            .env("NODE_EXTRA_CA_CERTS", &root)
+            .env(hsm.env().0, hsm.env().1)
+            .env_remove("HPKI_PKCS11_MODULE")
+            .output()
+            .expect("relying party runs");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{program}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_str(text.trim()).expect("JSON");
+        assert_eq!(v["id_token"]["hc_role"], "Medical Doctor", "{v}");
+        assert_eq!(v["userinfo"]["name"], "日医　花子", "{v}");
+    }
 
     let (ok, out) = ca.run_with(&["card", "lost", "--card-id", &card], &[]);
     assert!(ok, "{out}");

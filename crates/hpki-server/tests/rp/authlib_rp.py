@@ -6,6 +6,11 @@ The doctor's browser is played by `requests` with the card's authentication cert
 key as its TLS client certificate: it opens the authorization URL, answers the consent page
 (sharing the licence number when asked to), and hands the redirect back to the client.
 
+With HPKI_CARD_BROWSER set (a JSON array: a command to which the authorization URL is
+appended, e.g. `hpki card login --card-id … --consent --url`), that command is the browser
+instead: the card itself signs the TLS handshake through PKCS#11, and the command prints the
+redirect back to the relying party (CERT and KEY are then not used).
+
 Usage: authlib_rp.py ISSUER ROOT_PEM CLIENT_ID CLIENT_SECRET REDIRECT_URI CERT KEY SCOPE
            [share-license|no-license]
 Prints one JSON object: the validated ID token claims, the UserInfo response, the token
@@ -14,6 +19,8 @@ response's scope, and the code (for the replay check done by the caller).
 
 import html.parser
 import json
+import os
+import subprocess
 import sys
 
 import requests
@@ -67,20 +74,26 @@ def main():
         meta["authorization_endpoint"], code_verifier=verifier, nonce=nonce
     )
 
-    browser = requests.Session()
-    browser.trust_env = False
-    browser.verify = root
-    browser.cert = (cert, key)
-    r = browser.get(url, allow_redirects=False)
-    if r.status_code == 200 and "/oidc/consent" in r.text:
-        form = Form()
-        form.feed(r.text)
-        data = form.fields + [("decision", "approve")]
-        if share:
-            data.append(("share_license", "yes"))
-        r = browser.post(f"{issuer}{form.action}", data=data, allow_redirects=False)
-    assert r.status_code in (302, 303), (r.status_code, r.text[:500])
-    location = r.headers["Location"]
+    card_browser = os.environ.get("HPKI_CARD_BROWSER")
+    if card_browser:
+        done = subprocess.run(json.loads(card_browser) + [url], capture_output=True, text=True)
+        assert done.returncode == 0, (done.stdout, done.stderr)
+        location = done.stdout.strip().splitlines()[-1]
+    else:
+        browser = requests.Session()
+        browser.trust_env = False
+        browser.verify = root
+        browser.cert = (cert, key)
+        r = browser.get(url, allow_redirects=False)
+        if r.status_code == 200 and "/oidc/consent" in r.text:
+            form = Form()
+            form.feed(r.text)
+            data = form.fields + [("decision", "approve")]
+            if share:
+                data.append(("share_license", "yes"))
+            r = browser.post(f"{issuer}{form.action}", data=data, allow_redirects=False)
+        assert r.status_code in (302, 303), (r.status_code, r.text[:500])
+        location = r.headers["Location"]
     assert location.startswith(redirect_uri), location
 
     token = client.fetch_token(
