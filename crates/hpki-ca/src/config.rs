@@ -36,6 +36,26 @@ pub struct Config {
     /// The RFC 3161 time-stamping authority (`POST /tsa`).
     #[serde(default)]
     pub tsa: TsaConfig,
+    /// HPKI login and the OpenID Connect provider.
+    #[serde(default)]
+    pub login: LoginConfig,
+}
+
+/// HPKI login (the card over TLS) and the OpenID Connect provider.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginConfig {
+    /// How long a single sign-on session lasts, minutes (never past the certificate): within
+    /// it, a second relying party signs the doctor in without the card.
+    pub session_minutes: u64,
+}
+
+impl Default for LoginConfig {
+    fn default() -> Self {
+        LoginConfig {
+            session_minutes: 8 * 60,
+        }
+    }
 }
 
 /// The placeholder TSA policy OID: under the IANA enterprise number 32473 reserved for
@@ -241,6 +261,7 @@ impl Config {
             cards: CardsConfig::default(),
             hsm: None,
             tsa: TsaConfig::default(),
+            login: LoginConfig::default(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! The OpenID Connect provider: single sign-on sessions opened by card login, consent, codes,
 //! tokens, the ID token and UserInfo. The rules are [`hpki_login`]'s; this holds the state.
 //!
-//! Lifetimes: a session [`SESSION_SECONDS`] (and never past its certificate), a code
+//! Lifetimes: a session `[login] session_minutes` of `hpki.toml` (8 hours by default, never
+//! past its certificate), a code
 //! [`CODE_SECONDS`] (RFC 6749 §4.1.2: "A maximum authorization code lifetime of 10 minutes is
 //! RECOMMENDED"), an access token and an ID token [`TOKEN_SECONDS`].
 
@@ -21,8 +22,6 @@ use crate::keys::Keys;
 use crate::secret::{random_secret, sha256_hex};
 use crate::{LoginError, Provider, SignedIn};
 
-/// How long a single sign-on session lasts, seconds: a working day.
-pub const SESSION_SECONDS: u64 = 8 * 3600;
 /// How long a code may wait for the token request, seconds.
 pub const CODE_SECONDS: u64 = 60;
 /// How long an access token and an ID token are valid, seconds.
@@ -115,7 +114,8 @@ impl Provider {
         certificate: &[u8],
     ) -> Result<String, LoginError> {
         let cookie = random_secret()?;
-        let expires = (signed_in.auth_time + SESSION_SECONDS).min(signed_in.holder.not_after);
+        let lifetime = self.ca.config.login.session_minutes.saturating_mul(60);
+        let expires = (signed_in.auth_time + lifetime).min(signed_in.holder.not_after);
         self.ca
             .store
             .put_oidc_session(&OidcSessionRecord {
