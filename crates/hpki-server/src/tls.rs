@@ -25,7 +25,7 @@ use std::time::Duration;
 use aws_lc_rs::signature::{self, VerificationAlgorithm};
 use axum::Router;
 use der::{Decode, Encode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use rustls::client::danger::HandshakeSignatureValid;
@@ -42,6 +42,11 @@ use crate::ServerError;
 /// How long a client may take to complete the TLS handshake (a card asks for its PIN during
 /// it, so this is generous).
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long a client may take to send a request's header (HTTP/1.1).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// At most this many connections at once (handshaking or open); further ones wait in the
+/// kernel's backlog until one closes.
+pub const MAX_CONNECTIONS: usize = 4096;
 
 /// The certificate chain the TLS client presented (leaf first, DER), added to every request
 /// of the connection; absent on the plain-HTTP listener.
@@ -205,8 +210,9 @@ fn verify_handshake_signature(
 }
 
 /// Serves `router` over TLS on `listener` until `shutdown` completes. Each connection's
-/// handshake runs in its own task (bounded by [`HANDSHAKE_TIMEOUT`]); its requests carry the
-/// client's [`ClientCertificate`] and `ConnectInfo<SocketAddr>`.
+/// handshake runs in its own task (bounded by [`HANDSHAKE_TIMEOUT`], the request header by
+/// [`HEADER_TIMEOUT`], [`MAX_CONNECTIONS`] at once); its requests carry the client's
+/// [`ClientCertificate`] and `ConnectInfo<SocketAddr>`.
 pub async fn serve(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
@@ -214,8 +220,16 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), ServerError> {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     tokio::pin!(shutdown);
     loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => return Ok(()),
+            },
+            _ = &mut shutdown => return Ok(()),
+        };
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
@@ -230,6 +244,7 @@ pub async fn serve(
         let acceptor = acceptor.clone();
         let router = router.clone();
         tokio::spawn(async move {
+            let _slot = slot;
             let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await
             else {
                 return;
@@ -247,7 +262,12 @@ pub async fn serve(
                     .insert(axum::extract::ConnectInfo::<SocketAddr>(peer));
                 req
             });
-            let _ = auto::Builder::new(TokioExecutor::new())
+            let mut builder = auto::Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT);
+            let _ = builder
                 .serve_connection(TokioIo::new(tls), TowerToHyperService::new(service))
                 .await;
         });
