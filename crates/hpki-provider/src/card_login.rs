@@ -46,9 +46,11 @@ impl Provider {
         })
     }
 
-    /// Signs in the holder of `chain` (leaf first, DER), the revocation status taken from
-    /// `revocation` (the authentication CA's current CRL, as the server caches it).
-    pub async fn card_login(
+    /// The holder of `chain` (leaf first, DER), checked with the revocation status of
+    /// `revocation` (the authentication CA's current CRL, as the server caches it) and found in
+    /// the register. Writes nothing: [`Provider::card_login`] audits a sign-in,
+    /// [`Provider::open_session`] opens a session with its audit record.
+    pub async fn authenticate(
         &self,
         chain: &[Vec<u8>],
         revocation: &RevocationData,
@@ -61,21 +63,30 @@ impl Provider {
             .await?
             .ok_or_else(|| LoginError::NotRegistered(holder.subscriber_id.clone()))?;
         let identity = self.identity(&holder, &subscriber).await?;
-        let auth_time = self.ca.now_unix();
-        self.ca
-            .store
-            .append_audit(&self.ca.audit(
-                "login.card",
-                &format!("subscriber/{}", subscriber.subscriber_id),
-                json!({"serial": holder.serial_hex, "role": holder.role.role}),
-            ))
-            .await?;
         Ok(SignedIn {
             holder,
             subscriber,
             identity,
-            auth_time,
+            auth_time: self.ca.now_unix(),
         })
+    }
+
+    /// Signs in the holder of `chain` ([`Provider::authenticate`]), audited (`login.card`).
+    pub async fn card_login(
+        &self,
+        chain: &[Vec<u8>],
+        revocation: &RevocationData,
+    ) -> Result<SignedIn, LoginError> {
+        let signed_in = self.authenticate(chain, revocation).await?;
+        self.ca
+            .store
+            .append_audit(&self.ca.audit(
+                "login.card",
+                &format!("subscriber/{}", signed_in.subscriber.subscriber_id),
+                json!({"serial": signed_in.holder.serial_hex, "role": signed_in.holder.role.role}),
+            ))
+            .await?;
+        Ok(signed_in)
     }
 
     /// The names of the doctor's latest issued application (kana and romaji are kept only

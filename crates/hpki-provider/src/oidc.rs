@@ -107,26 +107,67 @@ fn check_code(
 }
 
 impl Provider {
-    /// Opens a single sign-on session for a card login; returns the cookie value.
+    /// A new session for `signed_in` under a fresh cookie, not written yet: the cookie and the
+    /// session.
+    pub fn new_session(&self, signed_in: &SignedIn) -> Result<(String, Session), LoginError> {
+        let cookie = random_secret()?;
+        let session = Session {
+            id: sha256_hex(&cookie),
+            subscriber_id: signed_in.subscriber.subscriber_id.clone(),
+            identity: signed_in.identity.clone(),
+            auth_time: signed_in.auth_time,
+        };
+        Ok((cookie, session))
+    }
+
+    /// Writes `session` of `signed_in` (opened with `certificate`) with its audit record
+    /// (`oidc.session_opened`) and, when given, a code for `code_for` (the request and the
+    /// granted scopes), in one transaction; returns the code.
+    pub async fn open(
+        &self,
+        signed_in: &SignedIn,
+        certificate: &[u8],
+        session: &Session,
+        code_for: Option<(&AuthorizationRequest, &[String])>,
+    ) -> Result<Option<String>, LoginError> {
+        let lifetime = self.ca.config.login.session_minutes.saturating_mul(60);
+        let expires = (signed_in.auth_time + lifetime).min(signed_in.holder.not_after);
+        let code = match code_for {
+            Some((request, scopes)) => Some(self.code_record(request, session, scopes)?),
+            None => None,
+        };
+        let audit = self.ca.audit(
+            "oidc.session_opened",
+            &format!("subscriber/{}", session.subscriber_id),
+            json!({"serial": signed_in.holder.serial_hex, "role": signed_in.holder.role.role,
+                   "client_id": code_for.map(|(r, _)| r.client.client_id.clone())}),
+        );
+        self.ca
+            .store
+            .put_oidc_session(
+                &OidcSessionRecord {
+                    session_sha256: session.id.clone(),
+                    subscriber_id: session.subscriber_id.clone(),
+                    certificate: STANDARD.encode(certificate),
+                    auth_time: signed_in.auth_time as i64,
+                    expires_at: expires as i64,
+                    ended_at: None,
+                },
+                &audit,
+                code.as_ref().map(|(_, r)| r),
+            )
+            .await?;
+        Ok(code.map(|(c, _)| c))
+    }
+
+    /// Opens a single sign-on session for a card login (audited); returns the cookie value.
     pub async fn open_session(
         &self,
         signed_in: &SignedIn,
         certificate: &[u8],
     ) -> Result<String, LoginError> {
-        let cookie = random_secret()?;
-        let lifetime = self.ca.config.login.session_minutes.saturating_mul(60);
-        let expires = (signed_in.auth_time + lifetime).min(signed_in.holder.not_after);
-        self.ca
-            .store
-            .put_oidc_session(&OidcSessionRecord {
-                session_sha256: sha256_hex(&cookie),
-                subscriber_id: signed_in.subscriber.subscriber_id.clone(),
-                certificate: STANDARD.encode(certificate),
-                auth_time: signed_in.auth_time as i64,
-                expires_at: expires as i64,
-                ended_at: None,
-            })
-            .await?;
+        let (cookie, session) = self.new_session(signed_in)?;
+        self.open(signed_in, certificate, &session, None).await?;
         Ok(cookie)
     }
 
@@ -230,6 +271,32 @@ impl Provider {
         Ok(())
     }
 
+    /// A new code for `request`, granted `scopes`, from `session`: the code and its record.
+    fn code_record(
+        &self,
+        request: &AuthorizationRequest,
+        session: &Session,
+        scopes: &[String],
+    ) -> Result<(String, OidcCodeRecord), LoginError> {
+        let code = random_secret()?;
+        let now = self.ca.now_unix();
+        let record = OidcCodeRecord {
+            code_sha256: sha256_hex(&code),
+            client_id: request.client.client_id.clone(),
+            session_sha256: session.id.clone(),
+            subscriber_id: session.subscriber_id.clone(),
+            redirect_uri: request.redirect_uri.clone(),
+            scopes: scopes.join(" "),
+            nonce: request.nonce.clone(),
+            code_challenge: request.code_challenge.clone(),
+            identity: json!(session.identity).to_string(),
+            auth_time: session.auth_time as i64,
+            expires_at: (now + CODE_SECONDS) as i64,
+            used_at: None,
+        };
+        Ok((code, record))
+    }
+
     /// Issues a code for `request`, granted `scopes`, from `session`.
     pub async fn issue_code(
         &self,
@@ -237,25 +304,8 @@ impl Provider {
         session: &Session,
         scopes: &[String],
     ) -> Result<String, LoginError> {
-        let code = random_secret()?;
-        let now = self.ca.now_unix();
-        self.ca
-            .store
-            .put_oidc_code(&OidcCodeRecord {
-                code_sha256: sha256_hex(&code),
-                client_id: request.client.client_id.clone(),
-                session_sha256: session.id.clone(),
-                subscriber_id: session.subscriber_id.clone(),
-                redirect_uri: request.redirect_uri.clone(),
-                scopes: scopes.join(" "),
-                nonce: request.nonce.clone(),
-                code_challenge: request.code_challenge.clone(),
-                identity: json!(session.identity).to_string(),
-                auth_time: session.auth_time as i64,
-                expires_at: (now + CODE_SECONDS) as i64,
-                used_at: None,
-            })
-            .await?;
+        let (code, record) = self.code_record(request, session, scopes)?;
+        self.ca.store.put_oidc_code(&record).await?;
         Ok(code)
     }
 

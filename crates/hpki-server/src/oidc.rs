@@ -276,15 +276,16 @@ async fn authorize(
             session = None;
         }
     }
-    let mut set_cookie = None;
+    // A card login now: the session is written below, with the code when no page is needed.
+    let mut opening = None;
     let session = match session {
         Some(sess) => sess,
         None if request.prompt.none => {
             return back(ErrorCode::LoginRequired, "no card login session");
         }
-        None => match card_session(s, client_cert.as_ref(), &revocation).await {
-            Ok((sess, cookie)) => {
-                set_cookie = Some(cookie);
+        None => match card_login(s, client_cert.as_ref(), &revocation).await {
+            Ok((signed_in, certificate, cookie, sess)) => {
+                opening = Some((signed_in, certificate, cookie));
                 sess
             }
             Err(e) => return refusal_page(lang, &e),
@@ -297,12 +298,33 @@ async fn authorize(
     let covered = consented
         .as_ref()
         .is_some_and(|c| request.scopes.iter().all(|sc| c.contains(sc)));
+    let set_cookie = opening.as_ref().map(|(_, _, cookie)| cookie.clone());
     let response = if covered && !request.prompt.consent {
         let granted: Vec<String> = request.scopes.clone();
-        issue_code(s, &request, &session, &granted).await
+        match &opening {
+            // One commit: the session, its audit record and the code.
+            Some((signed_in, certificate, _)) => match s
+                .provider
+                .open(signed_in, certificate, &session, Some((&request, &granted)))
+                .await
+            {
+                Ok(Some(code)) => code_redirect(&request, &code),
+                Ok(None) => back(ErrorCode::ServerError, "no code"),
+                Err(e) => back(ErrorCode::ServerError, &e.to_string()),
+            },
+            None => issue_code(s, &request, &session, &granted).await,
+        }
     } else if request.prompt.none {
         back(ErrorCode::ConsentRequired, "the doctor has not consented")
     } else {
+        if let Some((signed_in, certificate, _)) = &opening
+            && let Err(e) = s
+                .provider
+                .open(signed_in, certificate, &session, None)
+                .await
+        {
+            return back(ErrorCode::ServerError, &e.to_string());
+        }
         let cookie = set_cookie.clone().or_else(|| cookie_of(headers));
         consent_page(lang, &request, &session, &params, cookie.as_deref())
     };
@@ -320,26 +342,30 @@ fn with_cookie(mut r: Response, cookie: Option<&str>) -> Response {
     r
 }
 
-/// A new session from the connection's client certificate.
-async fn card_session(
+/// A card login from the connection's client certificate: who, the certificate, and the
+/// session (cookie and record) to open for them, not written yet.
+async fn card_login(
     s: &OidcState,
     client_cert: Option<&ClientCertificate>,
     revocation: &RevocationData,
-) -> Result<(Session, String), LoginError> {
+) -> Result<(hpki_provider::SignedIn, Vec<u8>, String, Session), LoginError> {
     let chain = client_cert
         .and_then(|c| c.0.clone())
         .ok_or(LoginError::Refused(
             hpki_login::card::Refusal::NoCertificate,
         ))?;
-    let signed_in = s.provider.card_login(&chain, revocation).await?;
-    let cookie = s.provider.open_session(&signed_in, &chain[0]).await?;
-    let session = Session {
-        id: sha256_hex(&cookie),
-        subscriber_id: signed_in.subscriber.subscriber_id.clone(),
-        identity: signed_in.identity.clone(),
-        auth_time: signed_in.auth_time,
-    };
-    Ok((session, cookie))
+    let signed_in = s.provider.authenticate(&chain, revocation).await?;
+    let (cookie, session) = s.provider.new_session(&signed_in)?;
+    Ok((signed_in, chain[0].clone(), cookie, session))
+}
+
+fn code_redirect(request: &AuthorizationRequest, code: &str) -> Response {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    q.append_pair("code", code);
+    if let Some(st) = &request.state {
+        q.append_pair("state", st);
+    }
+    redirect_with(&request.redirect_uri, &q.finish())
 }
 
 async fn issue_code(
@@ -349,14 +375,7 @@ async fn issue_code(
     granted: &[String],
 ) -> Response {
     match s.provider.issue_code(request, session, granted).await {
-        Ok(code) => {
-            let mut q = form_urlencoded::Serializer::new(String::new());
-            q.append_pair("code", &code);
-            if let Some(st) = &request.state {
-                q.append_pair("state", st);
-            }
-            redirect_with(&request.redirect_uri, &q.finish())
-        }
+        Ok(code) => code_redirect(request, &code),
         Err(e) => error_redirect(
             &request.redirect_uri,
             request.state.as_deref(),

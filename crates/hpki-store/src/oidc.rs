@@ -260,8 +260,15 @@ impl Store {
         rows.iter().map(client_from_row).collect()
     }
 
-    /// Opens a session (the card login that opened it is audited by the caller).
-    pub async fn put_oidc_session(&self, s: &OidcSessionRecord) -> Result<(), StoreError> {
+    /// Opens a session with its audit record and, when given, the code it is opened for, in one
+    /// transaction (one commit per card login on the way to a relying party).
+    pub async fn put_oidc_session(
+        &self,
+        s: &OidcSessionRecord,
+        audit: &AuditEvent,
+        code: Option<&OidcCodeRecord>,
+    ) -> Result<(), StoreError> {
+        check_event(audit)?;
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO oidc_sessions (session_sha256, subscriber_id, certificate, auth_time,
@@ -274,6 +281,10 @@ impl Store {
         .bind(s.expires_at)
         .execute(&mut *tx)
         .await?;
+        if let Some(c) = code {
+            insert_code(&mut tx, c).await?;
+        }
+        self.append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -362,25 +373,7 @@ impl Store {
     /// Records an authorization code.
     pub async fn put_oidc_code(&self, c: &OidcCodeRecord) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO oidc_codes (code_sha256, client_id, session_sha256, subscriber_id,
-                redirect_uri, scopes, nonce, code_challenge, identity, auth_time, expires_at,
-                used_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
-        )
-        .bind(c.code_sha256.clone())
-        .bind(c.client_id.clone())
-        .bind(c.session_sha256.clone())
-        .bind(c.subscriber_id.clone())
-        .bind(c.redirect_uri.clone())
-        .bind(c.scopes.clone())
-        .bind(c.nonce.clone())
-        .bind(c.code_challenge.clone())
-        .bind(c.identity.clone())
-        .bind(c.auth_time)
-        .bind(c.expires_at)
-        .execute(&mut *tx)
-        .await?;
+        insert_code(&mut tx, c).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -466,6 +459,32 @@ async fn insert_token(
     .bind(t.scopes.clone())
     .bind(t.identity.clone())
     .bind(t.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_code(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    c: &OidcCodeRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO oidc_codes (code_sha256, client_id, session_sha256, subscriber_id,
+            redirect_uri, scopes, nonce, code_challenge, identity, auth_time, expires_at,
+            used_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)",
+    )
+    .bind(c.code_sha256.clone())
+    .bind(c.client_id.clone())
+    .bind(c.session_sha256.clone())
+    .bind(c.subscriber_id.clone())
+    .bind(c.redirect_uri.clone())
+    .bind(c.scopes.clone())
+    .bind(c.nonce.clone())
+    .bind(c.code_challenge.clone())
+    .bind(c.identity.clone())
+    .bind(c.auth_time)
+    .bind(c.expires_at)
     .execute(&mut **tx)
     .await?;
     Ok(())
