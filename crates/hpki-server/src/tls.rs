@@ -241,6 +241,9 @@ pub async fn serve(
             },
             _ = &mut shutdown => return Ok(()),
         };
+        // Responses go out in several writes (TLS records): without this, Nagle's algorithm
+        // holds each small one back for the client's delayed ACK (tens of milliseconds).
+        let _ = tcp.set_nodelay(true);
         let acceptor = acceptor.clone();
         let router = router.clone();
         tokio::spawn(async move {
