@@ -9,7 +9,8 @@ Usage: op_checks.py PHASE ISSUER ROOT CERT KEY JAR CONFIDENTIAL_SECRET
   PHASE sso          mamenet (confidential) signs in with the card; haruka (public, PKCE)
                      then signs in through the session without a certificate; prompt=none works
   PHASE checks       prompt=login and max_age=0 need the card again; ui_locales=en; request
-                     objects refused; then logout ends the session (prompt=none: login_required)
+                     objects refused; id_token_hint; PKCE at the token endpoint; then logout
+                     ends the session (prompt=none: login_required)
   PHASE after-revoke prompt=none: login_required (the session's certificate was revoked)
 Prints one JSON object of findings; exits non-zero on the first failed expectation.
 """
@@ -101,7 +102,7 @@ class Op:
             "aud": {"essential": True, "value": client.client_id},
             "nonce": {"essential": True, "value": nonce}})
         claims.validate()
-        return dict(claims)
+        return dict(claims), token["id_token"]
 
 
 def query_of(response):
@@ -119,19 +120,19 @@ def main():
         card = session(root, (cert, key))
         r, v, n = op.authorize(card, mamenet)
         expect(r.status_code in (302, 303), f"mamenet sign-in: {r.status_code} {r.text[:300]}")
-        first = op.tokens(mamenet, r, v, n)
+        first, _ = op.tokens(mamenet, r, v, n)
         # The same browser without the card: the session signs it in to another network.
         bare = session(root)
         bare.cookies = card.cookies
         r, v, n = op.authorize(bare, haruka)
         expect(r.status_code in (302, 303), f"haruka through SSO: {r.status_code} {r.text[:300]}")
-        second = op.tokens(haruka, r, v, n)
+        second, _ = op.tokens(haruka, r, v, n)
         expect(second["auth_time"] == first["auth_time"], "one card login for both")
         expect(second["sub"] != first["sub"], "pairwise: each network its own sub")
         # prompt=none with the session and the consent given: a code at once.
         r, v, n = op.authorize(bare, mamenet, {"prompt": "none"}, consent=False)
         expect("code" in query_of(r), f"prompt=none with a session: {r.headers}")
-        third = op.tokens(mamenet, r, v, n)
+        third, _ = op.tokens(mamenet, r, v, n)
         expect(third["sub"] == first["sub"], "the same sub for the same network")
         out = {"first": first, "second": second}
         with open(jar, "wb") as f:
@@ -160,6 +161,34 @@ def main():
             q = query_of(r)
             expect(q.get("error") == "request_not_supported" and q.get("state") == "st1",
                    f"request object: {q}")
+            # id_token_hint: this network's own ID token keeps the session; another network's
+            # (signed by the provider, but not for this client) is not this session's.
+            r, v, n = op.authorize(bare, mamenet, {"prompt": "none"}, consent=False)
+            _, own = op.tokens(mamenet, r, v, n)
+            r, v, n = op.authorize(bare, haruka, {"prompt": "none"}, consent=False)
+            _, other = op.tokens(haruka, r, v, n)
+            r, _, _ = op.authorize(bare, mamenet, {"prompt": "none", "id_token_hint": own},
+                                   consent=False)
+            expect("code" in query_of(r), f"own id_token_hint: {query_of(r)}")
+            r, _, _ = op.authorize(bare, mamenet, {"prompt": "none", "id_token_hint": other},
+                                   consent=False)
+            expect(query_of(r).get("error") == "login_required",
+                   f"another client's id_token_hint: {query_of(r)}")
+            # PKCE at the token endpoint: a wrong code_verifier is invalid_grant, and the code
+            # is used up.
+            r, v, n = op.authorize(bare, mamenet, {"prompt": "none"}, consent=False)
+            code = query_of(r)["code"]
+            token_request = {"grant_type": "authorization_code", "code": code,
+                             "redirect_uri": REDIRECT, "code_verifier": generate_token(64)}
+            plain = session(root)
+            t = plain.post(op.meta["token_endpoint"], data=token_request,
+                           auth=("mamenet", secret))
+            expect(t.status_code == 400 and t.json().get("error") == "invalid_grant",
+                   f"wrong code_verifier: {t.status_code} {t.text}")
+            token_request["code_verifier"] = v
+            t = plain.post(op.meta["token_endpoint"], data=token_request,
+                           auth=("mamenet", secret))
+            expect(t.status_code == 400, f"the code after a failed PKCE check: {t.status_code}")
             # Logout ends the session.
             r = bare.get(op.meta["end_session_endpoint"], allow_redirects=False)
             expect(r.status_code == 200, f"logout: {r.status_code}")
