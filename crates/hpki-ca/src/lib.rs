@@ -20,6 +20,7 @@
 //! - [`ocsp_responder`]: OCSP answers (RFC 6960, RFC 5019).
 //! - [`tsa`]: the RFC 3161 time-stamping authority (its key and certificate, `POST /tsa`).
 //! - [`service_key`]: keys and secrets of services on the CA (TSA, OpenID provider), created on first use.
+//! - [`root_issued`]: the root signing the installation's own service certificates.
 //! - [`tls_server`]: the HTTPS certificate of card login from the root (demo, tests).
 #![forbid(unsafe_code)]
 
@@ -37,6 +38,7 @@ pub mod error;
 pub mod issue;
 pub mod ocsp_responder;
 pub mod recover;
+pub mod root_issued;
 pub mod sealed;
 pub mod service_key;
 pub mod tls_server;

@@ -4,16 +4,15 @@
 //! every serial of the root, its issuance audited. A production server presents a certificate
 //! from a public web CA instead (`--tls-cert`, `--tls-key`).
 
-use der::Encode;
 use hpki_keys::Signer;
-use hpki_profile::lint::LintContext;
 use hpki_profile::name::{NameAttribute, build_name};
-use hpki_profile::profile::{CertificateProfile, TbsParams};
+use hpki_profile::profile::CertificateProfile;
 use serde_json::json;
 use x509_cert::Certificate;
 
-use crate::authority::{CaName, serial_hex, sign_certificate, subject_key_id};
+use crate::authority::{CaName, serial_hex};
 use crate::ceremony::ONE_YEAR;
+use crate::root_issued::RootIssued;
 use crate::{CaError, Engine};
 
 impl Engine {
@@ -27,52 +26,30 @@ impl Engine {
         let first = names
             .first()
             .ok_or_else(|| CaError::Config("a TLS server certificate needs a host name".into()))?;
-        let root = &self.authority(CaName::Root)?.ca.cert;
         let root_key = self.ca_signer(CaName::Root)?;
-        let root_key_id = subject_key_id(root);
-        let now = self.now_unix();
-        let validity = ONE_YEAR;
-        let serial = self.take_serial(CaName::Root).await?;
-        let params = TbsParams {
-            profile: CertificateProfile::TlsServer,
-            serial: serial.clone(),
-            signature: root_key.algorithm().algorithm_identifier(),
-            issuer: root.tbs_certificate().subject().clone(),
-            issuer_key_id: Some(root_key_id.clone()),
-            issuer_ca: CaName::Root.as_str().into(),
-            subject: build_name(&[
-                NameAttribute::Country("JP".into()),
-                NameAttribute::Organization(self.config.ca.auth.organization.clone()),
-                NameAttribute::CommonName(first.clone()),
-            ])?,
-            subject_alt_dir_name: None,
-            server_names: names.to_vec(),
-            spki: key.public_key().clone(),
-            not_before: now,
-            not_after: now + validity,
-            policies: vec![],
-            cps_uri: None,
-            hc_roles: vec![],
-            urls: self.urls(),
-        };
-        let ctx = LintContext {
-            profile: CertificateProfile::TlsServer,
-            issuer_key_id: Some(&root_key_id),
-            required_policies: &[],
-            max_validity_seconds: validity,
-            roles: &self.roles,
-        };
-        let cert = sign_certificate(
-            &params,
-            root_key.as_ref(),
-            &root.tbs_certificate().subject_public_key_info().to_der()?,
-            &ctx,
-        )?;
+        let subject = build_name(&[
+            NameAttribute::Country("JP".into()),
+            NameAttribute::Organization(self.config.ca.auth.organization.clone()),
+            NameAttribute::CommonName(first.clone()),
+        ])?;
+        let (cert, serial) = self
+            .sign_under_root(
+                root_key.as_ref(),
+                RootIssued {
+                    profile: CertificateProfile::TlsServer,
+                    subject,
+                    key,
+                    validity: ONE_YEAR,
+                    server_names: names.to_vec(),
+                },
+            )
+            .await?;
         self.store
             .append_audit(&self.audit(
                 "tls_server.certificate_issued",
                 &format!("root/{}", serial_hex(&serial)),
-                json!({"names": names, "not_after": now + validity}),
+                json!({"names": names,
+                       "not_after": cert.tbs_certificate().validity().not_after.to_unix_duration().as_secs()}),
             ))
             .await?;
         Ok(cert)

@@ -27,9 +27,8 @@ use std::time::{Duration, SystemTime};
 use der::{Decode, DecodePem, Encode};
 use hpki_asn1::tsp::{Accuracy, GenTime, PkiFailureInfo};
 use hpki_keys::Signer;
-use hpki_profile::lint::LintContext;
 use hpki_profile::name::{NameAttribute, build_name};
-use hpki_profile::profile::{CertificateProfile, TbsParams, parse_oids};
+use hpki_profile::profile::{CertificateProfile, parse_oids};
 use hpki_sign::tsp::{Rejection, TsaPolicy, check_request, granted_response, sign_token, tst_info};
 use hpki_store::{NewTimestamp, TsaUnitRecord};
 use serde_json::json;
@@ -37,7 +36,7 @@ use x509_cert::Certificate;
 use x509_cert::ext::pkix::name::GeneralName;
 
 use crate::CaError;
-use crate::authority::{CaName, Engine, serial_hex, sign_certificate, subject_key_id};
+use crate::authority::{CaName, Engine, serial_hex};
 use crate::ceremony::{ONE_YEAR, build_csr};
 
 /// The name of the TSA unit in the store.
@@ -154,43 +153,18 @@ impl Engine {
         root_key: &dyn Signer,
         tsa_key: &dyn Signer,
     ) -> Result<Certificate, CaError> {
-        let root = &self.authority(CaName::Root)?.ca.cert;
-        let root_key_id = subject_key_id(root);
-        let now = self.now_unix();
-        let validity = self.config.tsa.certificate_validity_years * ONE_YEAR;
-        // Reserved like every serial of the root, so it can never be given twice.
-        let serial = self.take_serial(CaName::Root).await?;
-        let params = TbsParams {
-            profile: CertificateProfile::TimeStamping,
-            serial: serial.clone(),
-            signature: root_key.algorithm().algorithm_identifier(),
-            issuer: root.tbs_certificate().subject().clone(),
-            issuer_key_id: Some(root_key_id.clone()),
-            issuer_ca: CaName::Root.as_str().into(),
-            subject: self.tsa_subject()?,
-            subject_alt_dir_name: None,
-            server_names: Vec::new(),
-            spki: tsa_key.public_key().clone(),
-            not_before: now,
-            not_after: now + validity,
-            policies: vec![],
-            cps_uri: None,
-            hc_roles: vec![],
-            urls: self.urls(),
-        };
-        let ctx = LintContext {
-            profile: CertificateProfile::TimeStamping,
-            issuer_key_id: Some(&root_key_id),
-            required_policies: &[],
-            max_validity_seconds: validity,
-            roles: &self.roles,
-        };
-        let cert = sign_certificate(
-            &params,
-            root_key,
-            &root.tbs_certificate().subject_public_key_info().to_der()?,
-            &ctx,
-        )?;
+        let (cert, _) = self
+            .sign_under_root(
+                root_key,
+                crate::root_issued::RootIssued {
+                    profile: CertificateProfile::TimeStamping,
+                    subject: self.tsa_subject()?,
+                    key: tsa_key,
+                    validity: self.config.tsa.certificate_validity_years * ONE_YEAR,
+                    server_names: Vec::new(),
+                },
+            )
+            .await?;
         self.put_tsa(&cert, "root").await?;
         Ok(cert)
     }

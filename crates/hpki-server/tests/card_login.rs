@@ -17,6 +17,7 @@ use std::sync::Arc;
 use hpki_ca::ceremony::{InitOptions, build_csr, init_with_clock};
 use hpki_ca::{CaName, Engine};
 use hpki_keys::{KeyKind, SoftwareKey};
+use hpki_login::client::ClientKind;
 use hpki_registration::Registration;
 use hpki_server::tls::ServerIdentity;
 use hpki_server::{Listeners, serve_listeners};
@@ -333,6 +334,28 @@ async fn card_login(backend: Backend) {
     w.finish().await;
 }
 
+/// Registers relying party `id` (pairwise `sub`) redirecting to `redirect_uri`; its secret
+/// when confidential.
+async fn register(
+    provider: &hpki_provider::Provider,
+    id: &str,
+    name: &str,
+    redirect_uri: &str,
+    kind: ClientKind,
+) -> (hpki_login::client::Client, Option<String>) {
+    provider
+        .add_client(&hpki_provider::clients::NewClient {
+            client_id: id.into(),
+            name: name.into(),
+            redirect_uris: vec![redirect_uri.into()],
+            post_logout_redirect_uris: vec![],
+            kind,
+            subject_type: hpki_login::client::SubjectType::Pairwise,
+        })
+        .await
+        .expect("client registered")
+}
+
 /// Runs `tests/rp/authlib_rp.py` for `client` and returns its JSON.
 async fn authlib(w: &World, client: (&str, &str), scope: &str, share: bool) -> serde_json::Value {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/rp/authlib_rp.py");
@@ -399,17 +422,14 @@ async fn openid_provider(backend: Backend) {
         return;
     };
     let provider = hpki_provider::Provider::new(w.engine.clone());
-    let (_, secret) = provider
-        .add_client(&hpki_provider::clients::NewClient {
-            client_id: "mamenet".into(),
-            name: "まめネット".into(),
-            redirect_uris: vec![REDIRECT_URI.into()],
-            post_logout_redirect_uris: vec![],
-            kind: hpki_login::client::ClientKind::Confidential,
-            subject_type: hpki_login::client::SubjectType::Pairwise,
-        })
-        .await
-        .expect("client");
+    let (_, secret) = register(
+        &provider,
+        "mamenet",
+        "まめネット",
+        REDIRECT_URI,
+        ClientKind::Confidential,
+    )
+    .await;
     let secret = secret.expect("a confidential client has a secret");
 
     let r = authlib(
@@ -502,17 +522,14 @@ async fn openid_provider(backend: Backend) {
     assert!(text.contains("redirect_uri"), "{text}");
 
     // npm openid-client, the other real relying party.
-    let (_, node_secret) = provider
-        .add_client(&hpki_provider::clients::NewClient {
-            client_id: "ibaraki".into(),
-            name: "いばらき安心ネット".into(),
-            redirect_uris: vec![REDIRECT_URI.into()],
-            post_logout_redirect_uris: vec![],
-            kind: hpki_login::client::ClientKind::Confidential,
-            subject_type: hpki_login::client::SubjectType::Pairwise,
-        })
-        .await
-        .expect("client");
+    let (_, node_secret) = register(
+        &provider,
+        "ibaraki",
+        "いばらき安心ネット",
+        REDIRECT_URI,
+        ClientKind::Confidential,
+    )
+    .await;
     let node_secret = node_secret.expect("secret");
     let r = openid_client(&w, ("ibaraki", &node_secret), "openid profile hpki").await;
     assert_eq!(r["id_token"]["hc_role"], "Medical Doctor", "{r}");
@@ -530,17 +547,14 @@ async fn openid_provider(backend: Backend) {
 
     // Single sign-on across two networks, prompt, max_age, ui_locales, request objects,
     // logout, and a session ended by the certificate's revocation.
-    provider
-        .add_client(&hpki_provider::clients::NewClient {
-            client_id: "haruka".into(),
-            name: "晴れやかネット".into(),
-            redirect_uris: vec!["http://localhost:9/callback".into()],
-            post_logout_redirect_uris: vec![],
-            kind: hpki_login::client::ClientKind::Public,
-            subject_type: hpki_login::client::SubjectType::Pairwise,
-        })
-        .await
-        .expect("public client");
+    register(
+        &provider,
+        "haruka",
+        "晴れやかネット",
+        "http://localhost:9/callback",
+        ClientKind::Public,
+    )
+    .await;
     let jar = w._dir.path().join("cookies-1");
     op_checks(&w, "sso", &jar, &secret).await;
     op_checks(&w, "checks", &jar, &secret).await;

@@ -114,6 +114,15 @@ fn admin_only(lang: Lang, officer: &Officer, csrf: &str) -> Option<Response> {
     })
 }
 
+/// What a change on this page needs: an administrator, and the session's CSRF token posted.
+fn admin_post(lang: Lang, officer: &Officer, csrf: &str, posted: Option<&str>) -> Option<Response> {
+    admin_only(lang, officer, csrf).or_else(|| {
+        check_csrf(csrf, posted)
+            .err()
+            .map(|e| error_page(lang, Some((officer, csrf)), &e))
+    })
+}
+
 async fn page(
     ra: &Registration,
     lang: Lang,
@@ -197,11 +206,8 @@ pub(super) async fn add_client(
     Form(form): Form<ClientForm>,
 ) -> Response {
     let (lang, _) = lang_of(&headers, None);
-    if let Some(r) = admin_only(lang, &officer, &csrf) {
+    if let Some(r) = admin_post(lang, &officer, &csrf, form.csrf.as_deref()) {
         return r;
-    }
-    if let Err(e) = check_csrf(&csrf, form.csrf.as_deref()) {
-        return error_page(lang, Some((&officer, &csrf)), &e);
     }
     let new = NewClient {
         client_id: form.client_id.trim().to_owned(),
@@ -260,11 +266,8 @@ pub(super) async fn set_client(
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let (lang, _) = lang_of(&headers, None);
-    if let Some(r) = admin_only(lang, &officer, &csrf) {
+    if let Some(r) = admin_post(lang, &officer, &csrf, form.csrf.as_deref()) {
         return r;
-    }
-    if let Err(e) = check_csrf(&csrf, form.csrf.as_deref()) {
-        return error_page(lang, Some((&officer, &csrf)), &e);
     }
     let disabled = match what.as_str() {
         "disable" => true,
