@@ -78,7 +78,8 @@ pub enum AuthorizeError {
 }
 
 /// The scopes the provider knows (`scopes_supported`).
-pub const SCOPES_SUPPORTED: &[&str] = &["openid", "profile", "hpki", "hpki_license"];
+pub const SCOPES_SUPPORTED: &[&str] =
+    &["openid", "profile", "hpki", "hpki_license", "hpki_profile"];
 
 /// Parses and validates an authorization request given as its decoded parameters, finding the
 /// client with `client`.

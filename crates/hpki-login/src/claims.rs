@@ -7,6 +7,10 @@
 //! | `profile` | `name`, `family_name`, `given_name` (kanji), the same `#ja-Kana-JP` (kana) and `#en` (romaji), §5.2 language tags |
 //! | `hpki` | `hc_role` (from the certificate: "Medical Doctor"), `hc_role_ja` (医師), `hpki_subscriber_id` |
 //! | `hpki_license` | `hpki_license_number` (医籍登録番号), only with the doctor's consent to it |
+//! | `hpki_profile` | `hpki_profile`: an object of the portal items the doctor shows to members (会員向け), by item key (`residence_area`, `age` …; never the photo) |
+//!
+//! Which items a relying party sees is decided by [`hpki_disclosure::may_see`] for a
+//! [`Viewer::RelyingParty`] with the granted scopes, as for every other viewer.
 //!
 //! Card login is the only way in, so `acr` is always [`ACR_CARD`] and `amr` is `hwk` and `pin`
 //! (RFC 8176 §2: a hardware-secured key, unlocked with a PIN): HPKI certificates are issued for
@@ -14,7 +18,10 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hpki_disclosure::viewer::SCOPE_PROFILE;
+use hpki_disclosure::{Item, Record, Settings, Viewer, view};
 use serde_json::{Map, Value, json};
+use time::Date;
 
 use crate::client::{Client, SubjectType};
 
@@ -46,6 +53,7 @@ pub const CLAIMS_SUPPORTED: &[&str] = &[
     "hc_role_ja",
     "hpki_subscriber_id",
     "hpki_license_number",
+    "hpki_profile",
 ];
 
 /// One name in one script.
@@ -87,6 +95,12 @@ pub struct Identity {
     pub hc_role_ja: Option<String>,
     /// 医籍登録番号.
     pub license_number: String,
+    /// The doctor's portal items (issuance and profile, without the photo).
+    #[serde(default)]
+    pub record: Record,
+    /// The doctor's 情報開示・非開示 settings.
+    #[serde(default)]
+    pub settings: Settings,
 }
 
 /// What the doctor agreed the client may receive.
@@ -123,10 +137,16 @@ pub fn subject(client: &Client, subscriber_id: &str, salt: &[u8]) -> String {
     }
 }
 
-/// The claims of `identity` the grant allows, without `sub` (UserInfo §5.3.2 adds it).
-pub fn user_claims(identity: &Identity, grant: &Grant) -> Map<String, Value> {
+/// The claims of `identity` the grant allows on `today` (年齢 is reckoned on it), without
+/// `sub` (UserInfo §5.3.2 adds it).
+pub fn user_claims(identity: &Identity, grant: &Grant, today: Date) -> Map<String, Value> {
+    let viewer = Viewer::RelyingParty {
+        scopes: grant.scopes.clone(),
+    };
+    let shown = view(&identity.record, &identity.settings, &viewer, today);
+    let value = |item: Item| shown.iter().find(|s| s.item == item).map(|s| &s.value);
     let mut c = Map::new();
-    if grant.has("profile") {
+    if value(Item::Name).is_some() {
         let mut names = |suffix: &str, n: &PersonName, western: bool| {
             if n.family.is_empty() && n.given.is_empty() {
                 return;
@@ -146,8 +166,18 @@ pub fn user_claims(identity: &Identity, grant: &Grant) -> Map<String, Value> {
         }
         c.insert("hpki_subscriber_id".into(), json!(identity.subscriber_id));
     }
-    if grant.has("hpki_license") && !identity.license_number.is_empty() {
-        c.insert("hpki_license_number".into(), json!(identity.license_number));
+    if let Some(license) = value(Item::LicenseNumber)
+        && grant.has(hpki_disclosure::viewer::SCOPE_LICENSE)
+    {
+        c.insert("hpki_license_number".into(), json!(license));
+    }
+    if grant.has(SCOPE_PROFILE) {
+        let profile: Map<String, Value> = shown
+            .iter()
+            .filter(|s| s.item != Item::Photo)
+            .map(|s| (s.item.key().to_owned(), json!(s.value)))
+            .collect();
+        c.insert("hpki_profile".into(), Value::Object(profile));
     }
     c
 }
@@ -175,7 +205,8 @@ pub struct IdTokenInput<'a> {
 /// the user claims the grant allows (Core §5.4: with no access token use, claims may be in the
 /// ID token; they are also at UserInfo).
 pub fn id_token(input: &IdTokenInput<'_>, identity: &Identity, grant: &Grant) -> Value {
-    let mut c = user_claims(identity, grant);
+    let today = hpki_clock::jst::date(hpki_clock::from_unix(input.issued_at as i64));
+    let mut c = user_claims(identity, grant, today);
     c.insert("iss".into(), json!(input.issuer));
     c.insert("sub".into(), json!(input.sub));
     c.insert("aud".into(), json!(input.audience));
@@ -213,7 +244,21 @@ mod tests {
             hc_role: "Medical Doctor".into(),
             hc_role_ja: Some("医師".into()),
             license_number: "123456".into(),
+            record: {
+                let mut r = Record::new();
+                r.set(Item::Name, "日医　太郎");
+                r.set(Item::LicenseNumber, "123456");
+                r.set(Item::BirthDate, "1970-04-01");
+                r.set(Item::ResidenceArea, "東京都");
+                r.set(Item::Email, "taro@example.jp");
+                r
+            },
+            settings: Settings::defaults(),
         }
+    }
+
+    fn today() -> Date {
+        time::macros::date!(2026 - 12 - 07)
     }
 
     fn client(id: &str, uri: &str, subject_type: SubjectType) -> Client {
@@ -251,18 +296,31 @@ mod tests {
 
     #[test]
     fn claims_follow_the_grant() {
-        let only_openid = user_claims(&identity(), &grant(&["openid"]));
+        let only_openid = user_claims(&identity(), &grant(&["openid"]), today());
         assert!(only_openid.is_empty());
-        let c = user_claims(&identity(), &grant(&["openid", "profile", "hpki"]));
+        let c = user_claims(&identity(), &grant(&["openid", "profile", "hpki"]), today());
         assert_eq!(c["name"], "日医　太郎");
         assert_eq!(c["name#ja-Kana-JP"], "ニチイ　タロウ");
         assert_eq!(c["name#en"], "Taro Nichii");
         assert_eq!(c["hc_role"], "Medical Doctor");
         assert_eq!(c["hpki_subscriber_id"], "JMA9999999999");
         assert!(!c.contains_key("hpki_license_number"));
-        let c = user_claims(&identity(), &grant(&["openid", "hpki_license"]));
+        let c = user_claims(&identity(), &grant(&["openid", "hpki_license"]), today());
         assert_eq!(c["hpki_license_number"], "123456");
         assert!(!c.contains_key("hc_role"));
+    }
+
+    #[test]
+    fn the_profile_scope_gives_what_the_doctor_shows_members() {
+        let c = user_claims(&identity(), &grant(&["openid", "hpki_profile"]), today());
+        assert_eq!(
+            c["hpki_profile"],
+            json!({"name": "日医　太郎", "birth_date": "1970-04-01", "residence_area": "東京都"})
+        );
+        let mut none = identity();
+        none.settings = Settings::all(false);
+        let c = user_claims(&none, &grant(&["openid", "hpki_profile"]), today());
+        assert_eq!(c["hpki_profile"], json!({}));
     }
 
     #[test]

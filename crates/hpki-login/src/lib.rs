@@ -10,6 +10,7 @@
 //! | [`pkce`] | RFC 7636 S256 |
 //! | [`claims`] | `sub`, names, `hc_role`, the licence number by consent, `acr` / `amr`, the ID token's claims |
 //! | [`jws`], [`jwk`] | RS256 compact JWS signed by an hpki-keys `Signer`; the public keys as a JWK set |
+//! | [`qualification`] | the qualification check: what a card signs, whether it did, the outcomes and their words |
 //! | [`oauth_error`] | the standard error codes and bodies |
 //!
 //! No I/O and no clock: the engine (`hpki-provider`) passes the time, the keys and what the
@@ -24,3 +25,4 @@ pub mod jwk;
 pub mod jws;
 pub mod oauth_error;
 pub mod pkce;
+pub mod qualification;

@@ -4,6 +4,7 @@
 //! life). A sign-in is audited (`login.card`) with the certificate serial.
 
 use hpki_ca::CaName;
+use hpki_disclosure::Item;
 use hpki_login::card::{CardHolder, Trust, check};
 use hpki_login::claims::{Identity, PersonName};
 use hpki_store::SubscriberRecord;
@@ -90,21 +91,15 @@ impl Provider {
     }
 
     /// The names of the doctor's latest issued application (kana and romaji are kept only
-    /// there), the role from the certificate, the licence number from the register.
+    /// there), the role from the certificate, the licence number from the register, and the
+    /// portal's items (without the photo) and disclosure settings, for the claims.
     pub(crate) async fn identity(
         &self,
         holder: &CardHolder,
         subscriber: &SubscriberRecord,
     ) -> Result<Identity, LoginError> {
-        let applications = self
-            .ca
-            .store
-            .applications_with_license(&subscriber.license_number)
-            .await?;
-        let form: Value = applications
-            .iter()
-            .rev()
-            .find(|a| a.subscriber_id.as_deref() == Some(subscriber.subscriber_id.as_str()))
+        let (doctor, app) = self.doctor_with_application(subscriber.clone()).await?;
+        let form: Value = app
             .and_then(|a| serde_json::from_str(&a.form).ok())
             .unwrap_or(Value::Null);
         let name = |family: &str, given: &str| PersonName {
@@ -119,6 +114,8 @@ impl Provider {
         if romaji.family.is_empty() && romaji.given.is_empty() {
             romaji.given = holder.subscriber.name_romaji.clone().unwrap_or_default();
         }
+        let mut record = doctor.record;
+        record.set(Item::Photo, "");
         Ok(Identity {
             subscriber_id: subscriber.subscriber_id.clone(),
             kanji,
@@ -127,6 +124,8 @@ impl Provider {
             hc_role: holder.role.role.clone(),
             hc_role_ja: holder.role.role_ja.clone(),
             license_number: subscriber.license_number.clone(),
+            record,
+            settings: doctor.settings,
         })
     }
 }

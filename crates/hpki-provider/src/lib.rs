@@ -7,6 +7,8 @@
 //! | [`clients`] | relying parties registered by the administrator, their secrets kept as SHA-256 |
 //! | [`keys`] | the ID-token keys (generations, rotation, retirement) and the pairwise salt |
 //! | [`oidc`] | single sign-on sessions (ended at the next check once the certificate is revoked), consent, codes used once, tokens, the ID token and UserInfo |
+//! | [`portal`] | the doctor's portal: items, disclosure settings, what a viewer sees, profile edits, cards, 紛失届, the doctor's audit view |
+//! | [`qualification`] | the qualification check: challenges, a card's certificate and signature checked, QR codes from the portal, signed results |
 //! | [`secret`] | the random secrets handed out, and their hashes |
 //! | [`error`] | [`LoginError`] |
 #![forbid(unsafe_code)]
@@ -16,6 +18,8 @@ pub mod clients;
 pub mod error;
 pub mod keys;
 pub mod oidc;
+pub mod portal;
+pub mod qualification;
 pub mod secret;
 
 use std::sync::Arc;

@@ -38,6 +38,9 @@ pub struct Session {
     pub identity: Identity,
     /// When the card was used.
     pub auth_time: u64,
+    /// The authentication certificate the session was opened with, as checked now (none for
+    /// a session not yet written).
+    pub holder: Option<hpki_login::card::CardHolder>,
 }
 
 /// The token endpoint's answer (RFC 6749 §5.1, OIDC Core §3.1.3.3).
@@ -116,6 +119,7 @@ impl Provider {
             subscriber_id: signed_in.subscriber.subscriber_id.clone(),
             identity: signed_in.identity.clone(),
             auth_time: signed_in.auth_time,
+            holder: Some(signed_in.holder.clone()),
         };
         Ok((cookie, session))
     }
@@ -216,6 +220,7 @@ impl Provider {
             subscriber_id: s.subscriber_id,
             identity,
             auth_time: s.auth_time as u64,
+            holder: Some(holder),
         }))
     }
 
@@ -433,7 +438,7 @@ impl Provider {
         let grant = Grant {
             scopes: t.scopes.split(' ').map(str::to_owned).collect(),
         };
-        let mut c = claims::user_claims(&identity, &grant);
+        let mut c = claims::user_claims(&identity, &grant, self.today());
         c.insert(
             "sub".into(),
             json!(claims::subject(&client, &t.subscriber_id, keys.salt())),

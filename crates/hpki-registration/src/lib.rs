@@ -17,5 +17,5 @@ mod error;
 pub mod fees;
 pub mod import;
 
-pub use engine::{ActInput, Application, Officer, RegisterFinding, Registration};
+pub use engine::{ActInput, Application, DemoDoctor, Officer, RegisterFinding, Registration};
 pub use error::RegistrationError;

@@ -15,6 +15,8 @@
 //! | `GET/POST /verify` | the public signature verification page (drop a signed PDF, XML or CAdES file; `?format=json`), see [`verify_web`] |
 //! | `GET /login/card` | card login with the TLS client certificate (on the TLS listener), see [`login`] |
 //! | `/.well-known/openid-configuration`, `/oidc/…` | the OpenID Connect provider (on the TLS listener only), see [`oidc`] |
+//! | `/portal/…`, `/doctors/{id}`, `GET /api/v1/doctors/{id}` | the doctor's portal and a doctor as the requester may see them (TLS listener), see [`portal`] |
+//! | `/api/v1/qualification/…`, `/check/…` | the qualification check (API, the phone's page; rate-limited per client), see [`qualification`] |
 //! | `/demo-rp/` | an example relying party, only in `hpki demo` (TLS listener), see [`demo_rp`] |
 //!
 //! The operator interface (custodian activation, issuance) is served on a separate loopback
@@ -28,10 +30,13 @@ pub mod forwarded_cert;
 pub mod login;
 pub mod oidc;
 pub mod openapi;
+pub mod portal;
+pub mod qualification;
 pub mod ra_api;
 pub mod ra_form;
 pub mod ra_text;
 pub mod ra_web;
+pub mod rate_limit;
 pub mod tls;
 pub mod verify_web;
 
@@ -300,7 +305,10 @@ pub async fn serve_listeners(
         let provider = oidc::OidcState::new(state.clone(), issuer)
             .await
             .map_err(|e| ServerError::Tls(e.to_string()))?;
-        routes = routes.merge(oidc::router(provider.clone()));
+        routes = routes
+            .merge(oidc::router(provider.clone()))
+            .merge(portal::router(provider.clone()))
+            .merge(qualification::router(provider.clone(), 30, 10));
         if let Some(rp) = listeners.demo_rp {
             routes = routes.merge(demo_rp::router(provider, rp));
         }

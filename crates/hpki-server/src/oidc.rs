@@ -83,6 +83,11 @@ impl OidcState {
     pub fn provider(&self) -> &Provider {
         &self.provider
     }
+
+    /// The server's state.
+    pub fn app(&self) -> &Arc<AppState> {
+        &self.app
+    }
 }
 
 /// The routes.
@@ -205,7 +210,7 @@ async fn parse_request(
     })
 }
 
-fn cookie_of(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn cookie_of(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -216,7 +221,7 @@ fn cookie_of(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-async fn revocation(s: &OidcState) -> Result<RevocationData, LoginError> {
+pub(crate) async fn revocation(s: &OidcState) -> Result<RevocationData, LoginError> {
     let crl = s
         .app
         .current_crl(CaName::Auth)
@@ -331,7 +336,7 @@ async fn authorize(
     with_cookie(response, set_cookie.as_deref())
 }
 
-fn with_cookie(mut r: Response, cookie: Option<&str>) -> Response {
+pub(crate) fn with_cookie(mut r: Response, cookie: Option<&str>) -> Response {
     if let Some(c) = cookie
         && let Ok(v) = HeaderValue::from_str(&format!(
             "{COOKIE}={c}; Path=/; Secure; HttpOnly; SameSite=Lax"
@@ -434,6 +439,12 @@ fn scope_item(scope: &str, lang: Lang) -> Option<&'static str> {
         ("profile", Lang::En) => "Your name (kanji, kana, romaji)",
         ("hpki", Lang::Ja) => "資格（医師など）と医師資格証の利用者ID",
         ("hpki", Lang::En) => "Your qualification (e.g. Medical Doctor) and HPKI subscriber ID",
+        ("hpki_profile", Lang::Ja) => {
+            "会員向けに開示している情報（ポータルの情報開示・非開示の設定のとおり）"
+        }
+        ("hpki_profile", Lang::En) => {
+            "What you disclose to members (as set in the portal's disclosure settings)"
+        }
         _ => return None,
     })
 }

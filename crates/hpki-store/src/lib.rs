@@ -29,6 +29,7 @@
 //! | `subscribers` | the subscriber register: one doctor per 医籍登録番号 |
 //! | `officers` | offices, officers, sign-in failures and locks, API tokens, web sessions |
 //! | `oidc` | the OpenID Connect provider: clients, single sign-on sessions, consents, codes (used once), access tokens |
+//! | `portal` | the doctor's profile and disclosure settings, the qualification check's single-use nonces, the audit log by object |
 //! | `cards`, `ra`, `tsa`, `archive` | the card register; applications and fees; the TSA's records; the archive of signed documents |
 #![forbid(unsafe_code)]
 
@@ -44,6 +45,7 @@ mod issuance;
 mod migrate;
 mod officers;
 mod oidc;
+mod portal;
 mod ra;
 mod sqlite_writer;
 mod subscribers;
@@ -68,6 +70,7 @@ pub use officers::{
 pub use oidc::{
     CodeRedemption, OidcClientRecord, OidcCodeRecord, OidcSessionRecord, OidcTokenRecord,
 };
+pub use portal::{DisclosureRow, NewNonce, NonceUse};
 pub use ra::{
     ApplicationChange, ApplicationEvent, ApplicationFilter, ApplicationRecord, FeeRecord,
 };

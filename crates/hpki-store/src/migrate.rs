@@ -85,6 +85,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "openid_provider",
         source: include_str!("../migrations/0008_openid_provider.sql"),
     },
+    Migration {
+        version: 9,
+        name: "portal",
+        source: include_str!("../migrations/0009_portal.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands: its last migration's.

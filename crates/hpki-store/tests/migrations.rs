@@ -34,7 +34,9 @@ async fn exec(ctx: &Ctx, sql: &str) {
 async fn back_to_release_1(ctx: &Ctx) {
     exec(
         ctx,
-        "DROP TABLE oidc_tokens; DROP TABLE oidc_codes; DROP TABLE oidc_consents;
+        "DROP INDEX audit_log_object; DROP TABLE qualification_nonces;
+         DROP TABLE portal_disclosure; DROP TABLE portal_profile;
+         DROP TABLE oidc_tokens; DROP TABLE oidc_codes; DROP TABLE oidc_consents;
          DROP TABLE oidc_sessions; DROP TABLE oidc_clients;
          DROP TABLE hpki_migrations; DROP INDEX applications_license;
          DROP TABLE subscribers;

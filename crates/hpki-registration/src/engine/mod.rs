@@ -40,6 +40,7 @@ mod officers;
 mod offices;
 mod register;
 
+pub use demo_doctor::DemoDoctor;
 use offices::office_kind;
 pub use offices::{DEMO_OFFICERS, parse_status, status_str};
 pub use register::RegisterFinding;
