@@ -4,21 +4,18 @@
 //! which TLS 1.3 does not allow for CertificateVerify (RFC 8446 §4.4.3), so this client speaks
 //! TLS 1.2, as browsers do with such cards.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Result;
 use hpki_token::{Card, KeyUse};
 use rustls::client::ResolvesClientCert;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::CertificateDer;
 use rustls::sign::{CertifiedKey, Signer, SigningKey};
 use rustls::{SignatureAlgorithm, SignatureScheme};
 use zeroize::Zeroizing;
 
 use crate::failure::fail;
+use crate::https::{Answer, Https, split_url};
 
 /// The answer of the server: HTTP status and the page's message.
 pub(crate) struct LoginAnswer {
@@ -83,63 +80,23 @@ impl ResolvesClientCert for CardCertificate {
 }
 
 /// An HTTPS client whose TLS client certificate is the card's (a minimal browser for card
-/// login: one HTTP/1.0 request per connection).
+/// login).
 pub(crate) struct CardBrowser {
-    config: Arc<rustls::ClientConfig>,
-    authority: String,
-    host: String,
-    port: u16,
+    https: Https,
 }
 
-/// One HTTP answer.
-pub(crate) struct Answer {
-    /// Status code.
-    pub status: u16,
-    /// Header lines, names in lower case.
-    pub headers: Vec<(String, String)>,
-    /// The body as text.
-    pub body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// The page's message: the welcome, the refusal or the provider's message.
-    fn message(&self) -> String {
-        let between = |start: &str| {
-            self.body
-                .split_once(start)
-                .and_then(|(_, rest)| rest.split_once("</p>"))
-                .map(|(m, _)| m.trim().to_owned())
-        };
-        between("<p class=\"welcome\">")
-            .or_else(|| between("<p id=\"reason\">"))
-            .or_else(|| between("<p class=\"message\" id=\"message\">"))
-            .unwrap_or_default()
-    }
-}
-
-/// Splits `https://host:port/path` into the authority, host, port and path.
-fn split_url(url: &str) -> Result<(String, String, u16, String)> {
-    let rest = url.strip_prefix("https://").ok_or_else(|| {
-        fail(
-            "URL は https:// で始めてください",
-            "the URL must start with https://",
-        )
-    })?;
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let path = if path.is_empty() { "/" } else { path };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) => (h, p.parse::<u16>()?),
-        None => (authority, 443),
+/// The page's message: the welcome, the refusal or the provider's message.
+fn message(a: &Answer) -> String {
+    let between = |start: &str| {
+        a.body
+            .split_once(start)
+            .and_then(|(_, rest)| rest.split_once("</p>"))
+            .map(|(m, _)| m.trim().to_owned())
     };
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    Ok((authority.to_owned(), host.to_owned(), port, path.to_owned()))
+    between("<p class=\"welcome\">")
+        .or_else(|| between("<p id=\"reason\">"))
+        .or_else(|| between("<p class=\"message\" id=\"message\">"))
+        .unwrap_or_default()
 }
 
 impl CardBrowser {
@@ -151,11 +108,6 @@ impl CardBrowser {
         url: &str,
         ca_pem: &[u8],
     ) -> Result<CardBrowser> {
-        let (authority, host, port, _) = split_url(url)?;
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(ca_pem) {
-            roots.add(cert?)?;
-        }
         let leaf = card.certificate(KeyUse::Authentication)?.ok_or_else(|| {
             fail(
                 "カードに認証用の証明書がありません",
@@ -167,84 +119,34 @@ impl CardBrowser {
             pin: Arc::new(pin),
         };
         let certified = CertifiedKey::new(vec![CertificateDer::from(leaf)], Arc::new(key));
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_protocol_versions(&[&rustls::version::TLS12])?
-            .with_root_certificates(roots)
-            .with_client_cert_resolver(Arc::new(CardCertificate(Arc::new(certified))));
         Ok(CardBrowser {
-            config: Arc::new(config),
-            authority,
-            host,
-            port,
+            https: Https::new(
+                url,
+                ca_pem,
+                Some(Arc::new(CardCertificate(Arc::new(certified)))),
+            )?,
         })
     }
 
-    /// One request: `method path`, with `headers` and a form `body`.
     fn request(
         &self,
         method: &str,
         path: &str,
         headers: &[(&str, &str)],
-        body: Option<&str>,
+        form: Option<&str>,
     ) -> Result<Answer> {
-        let name = ServerName::try_from(self.host.clone())?;
-        let connection = rustls::ClientConnection::new(self.config.clone(), name)?;
-        let socket = TcpStream::connect((self.host.as_str(), self.port))?;
-        socket.set_read_timeout(Some(Duration::from_secs(60)))?;
-        socket.set_write_timeout(Some(Duration::from_secs(60)))?;
-        let mut tls = rustls::StreamOwned::new(connection, socket);
-        // HTTP/1.0: one request, the body up to the close, no chunking.
-        let mut head = format!(
-            "{method} {path} HTTP/1.0\r\nHost: {}\r\nAccept-Language: ja\r\n",
-            self.authority
-        );
-        for (k, v) in headers {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        if let Some(b) = body {
-            head.push_str(&format!(
-                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
-                b.len()
-            ));
-        }
-        head.push_str("\r\n");
-        head.push_str(body.unwrap_or_default());
-        tls.write_all(head.as_bytes())?;
-        tls.flush()?;
-        let mut response = Vec::new();
-        let read = Read::by_ref(&mut tls)
-            .take(1 << 20)
-            .read_to_end(&mut response);
-        // A server that closes without close_notify still sent a whole HTTP/1.0 answer.
-        if let Err(e) = read
-            && e.kind() != std::io::ErrorKind::UnexpectedEof
-        {
-            return Err(e.into());
-        }
-        let text = String::from_utf8_lossy(&response).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let mut lines = head.split("\r\n");
-        let status = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        Ok(Answer {
-            status,
+        self.https.request(
+            method,
+            path,
             headers,
-            body: body.to_owned(),
-        })
+            form.map(|b| ("application/x-www-form-urlencoded", b)),
+        )
     }
 
     /// `GET path` (the card login page): the status and the page's message.
     pub(crate) fn login(&self, path: &str) -> Result<(u16, String)> {
         let a = self.request("GET", path, &[], None)?;
-        Ok((a.status, a.message()))
+        Ok((a.status, message(&a)))
     }
 
     /// Opens an OpenID authorization request (`path` with its query) with the card and, when
@@ -288,9 +190,9 @@ impl CardBrowser {
                 format!(
                     "ログインできませんでした（HTTP {}）：{}",
                     a.status,
-                    a.message()
+                    message(&a)
                 ),
-                format!("not signed in (HTTP {}): {}", a.status, a.message()),
+                format!("not signed in (HTTP {}): {}", a.status, message(&a)),
             )),
         }
     }

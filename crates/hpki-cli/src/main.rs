@@ -32,8 +32,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod archive;
 mod card;
 mod card_login;
+mod check;
 mod failure;
 mod fees;
+mod https;
 mod oidc;
 mod pki;
 mod ra;
@@ -237,6 +239,11 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// The qualification check with the card (資格確認), as a phone would do it: the card signs
+    /// the server's challenge (PIN from HPKI_CARD_PIN or asked; --no-pin checks the
+    /// certificate only) and the server answers valid / revoked / expired / not a doctor with
+    /// what the doctor discloses to the public. Exit 0 for a valid doctor's card, 1 otherwise.
+    Check(Box<check::CheckArgs>),
     /// Relying-party tools (検証): certificate path validation, no data directory needed.
     #[command(subcommand)]
     Pki(pki::PkiCommand),
@@ -772,6 +779,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Fees(cmd) => fees::fees(cmd).await?,
         Command::Oidc(cmd) => oidc::run(cmd).await?,
         Command::Pki(cmd) => return pki::run(cmd),
+        Command::Check(args) => return check::run(*args).await,
         Command::Tsa(cmd) => tsa::run(cmd).await?,
         Command::Sign(args) => sign::run(*args)?,
         Command::Verify(args) => return verify::run(*args),

@@ -512,7 +512,8 @@ fn a_lookalike_token_is_refused_and_receives_nothing(backend: common::Backend) {
 /// certificate from the root (`hpki ca tls-cert`), and `hpki card login` signing the TLS 1.2
 /// handshake with the card's authentication key through PKCS#11: welcomed by name; a wrong PIN
 /// signs nobody in; PyPI authlib and npm openid-client complete code + PKCE with the card as
-/// the browser; after `hpki card lost` the same card is refused.
+/// the browser; `hpki check` proves the doctor to a phone with the card signing the challenge;
+/// after `hpki card lost` the same card is refused, and checked as revoked.
 fn the_card_signs_in_over_tls_until_it_is_reported_lost(backend: common::Backend) {
     for tool in ["curl", "openssl"] {
         require_tool(tool);
@@ -658,11 +659,52 @@ fn the_card_signs_in_over_tls_until_it_is_reported_lost(backend: common::Backend
         assert_eq!(v["userinfo"]["name"], "日医　花子", "{v}");
     }
 
+    // The qualification check with the card, as a phone does it (`hpki check`): the card
+    // signs the server's challenge with the PIN.
+    let check = |vars: &[(&str, &str)], extra: &[&str]| {
+        let out = std::process::Command::new(common::hpki_bin())
+            .args(["check", "--card-id", &card, "--url", &issuer, "--ca-cert"])
+            .arg(&root)
+            .args(extra)
+            .env(hsm.env().0, hsm.env().1)
+            .env_remove("HPKI_CARD_PIN")
+            .env_remove("HPKI_PKCS11_MODULE")
+            .envs(vars.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("hpki check");
+        let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.push_str(&String::from_utf8_lossy(&out.stderr));
+        (out.status.code(), text)
+    };
+    let (code, out) = check(&[("HPKI_CARD_PIN", "1234")], &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("✔ 医師です"), "{out}");
+    assert!(out.contains("カードの提示を確認しました"), "{out}");
+    assert!(
+        out.contains("氏名 / Name: 日医　花子"),
+        "public by default: {out}"
+    );
+    assert!(!out.contains("生年月日"), "not public by default: {out}");
+    assert!(out.contains("/check/r/"), "the page that shows it: {out}");
+    let (code, out) = check(&[("HPKI_CARD_PIN", "1234")], &["--json"]);
+    assert_eq!(code, Some(0), "{out}");
+    let answer: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(answer["result"]["card_present"], true, "{answer}");
+    let (code, out) = check(&[], &["--no-pin"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("カードの提示は確認していません"), "{out}");
+    let (code, out) = check(&[("HPKI_CARD_PIN", "9999")], &[]);
+    assert_ne!(code, Some(0), "a wrong PIN proves nothing: {out}");
+
     let (ok, out) = ca.run_with(&["card", "lost", "--card-id", &card], &[]);
     assert!(ok, "{out}");
     let (ok, out) = login("1234");
     assert!(!ok, "a lost card: {out}");
     assert!(out.contains("証明書の失効確認"), "{out}");
+    let (code, out) = check(&[], &["--no-pin"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("✖ この医師資格証は失効しています"), "{out}");
     drop(server);
 }
 

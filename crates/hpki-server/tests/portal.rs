@@ -665,6 +665,81 @@ async fn qualification_check(w: &World, clock: &hpki_clock::FixedClock, taro: &B
     assert!(checks >= 12, "every check audited: {checks}");
 }
 
+/// 花子 reports her card lost in the portal: revoked at once, audited with her as the actor,
+/// and her next visit is refused.
+async fn report_lost(w: &World, hanako: &Browser) {
+    let store = &w.engine.store;
+    let audit = |action: &str| hpki_store::AuditEvent {
+        actor: "test".into(),
+        action: action.into(),
+        object: "card".into(),
+        details: json!({}),
+    };
+    let now = w.engine.now_unix() as i64;
+    let card = store
+        .create_card(
+            "HPKI",
+            &hpki_store::NewCard {
+                subscriber_id: w.hanako.0.clone(),
+                holder: "{}".into(),
+                photo: None,
+                issued_at: now,
+                expires_at: now + 5 * 365 * 86_400,
+                unblock_code_sealed: String::new(),
+                replaces: None,
+            },
+            &audit("card.created"),
+        )
+        .await
+        .expect("card");
+    store
+        .update_card(
+            &card,
+            hpki_store::CardStatus::Active,
+            None,
+            Some(&w.hanako_auth_serial),
+            &audit("card.personalized"),
+        )
+        .await
+        .expect("active");
+    let (status, page) = hanako.get("/portal/").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&card), "{page}");
+    assert!(page.contains(&w.hanako_auth_serial), "{page}");
+    assert!(page.contains("紛失届を出す"), "{page}");
+    let token = csrf(&page);
+    let (status, page) = hanako
+        .post("/portal/lost", &[("csrf", &token), ("card_id", &card)])
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("確認のチェック"),
+        "not without the confirmation: {page}"
+    );
+    let (status, page) = hanako
+        .post(
+            "/portal/lost",
+            &[("csrf", &token), ("card_id", &card), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("紛失届を受け付けました"), "{page}");
+    let record = store.card(&card).await.expect("card").expect("recorded");
+    assert_eq!(record.status, hpki_store::CardStatus::Lost);
+    let (status, page) = hanako.get("/portal/").await;
+    assert_eq!(status, 403, "a lost card signs nobody in: {page}");
+    let records = store.audit_records().await.expect("audit");
+    let actor = format!("subscriber/{}", w.hanako.0);
+    for action in ["card.lost", "portal.card_reported_lost"] {
+        assert!(
+            records
+                .iter()
+                .any(|r| r.action == action && r.actor == actor),
+            "{action} by {actor}"
+        );
+    }
+}
+
 async fn portal(backend: Backend) {
     let clock = hpki_clock::FixedClock::starting_now();
     let Some(w) = world_on(backend, clock.shared()).await else {
@@ -696,6 +771,7 @@ async fn portal(backend: Backend) {
     edit_profile(&taro).await;
     walk_every_viewer_and_item(&w, &taro, &hanako).await;
     qualification_check(&w, &clock, &taro).await;
+    report_lost(&w, &hanako).await;
     w.finish().await;
 }
 

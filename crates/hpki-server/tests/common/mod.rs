@@ -91,6 +91,8 @@ pub struct World {
     pub foreign_key: String,
     /// 日医 花子: subscriber ID, authentication certificate and key files.
     pub hanako: (String, String, String),
+    /// 日医 花子's authentication certificate serial (hex).
+    pub hanako_auth_serial: String,
     /// A nurse of this CA (hcRole Nurse): authentication certificate and key files.
     pub nurse: (String, String),
     pub _dir: tempfile::TempDir,
@@ -148,6 +150,7 @@ pub async fn world_on(backend: Backend, clock: hpki_clock::SharedClock) -> Optio
         )
         .await
         .expect("second doctor issued");
+    let hanako_auth_serial = hanako_auth.serial_hex.clone();
     let hanako = (
         hanako_app
             .record
@@ -244,6 +247,7 @@ pub async fn world_on(backend: Backend, clock: hpki_clock::SharedClock) -> Optio
         foreign_cert,
         foreign_key,
         hanako,
+        hanako_auth_serial,
         nurse,
         _dir: dir,
     })
