@@ -102,6 +102,7 @@ impl Provider {
                 nonce_sha256: sha256_hex(&nonce),
                 purpose: "card".into(),
                 subscriber_id: None,
+                auth_serial: None,
                 expires_at: expires_at as i64,
             })
             .await?;
@@ -192,7 +193,10 @@ impl Provider {
     }
 
     /// A QR code's token for the doctor signed in with authentication certificate
-    /// `auth_serial` (hex) and hcRole `role`: signed, good for [`QR_SECONDS`], used once.
+    /// `auth_serial` (hex) and hcRole `role`: a fresh nonce, recorded with the doctor and the
+    /// certificate, good for [`QR_SECONDS`] and used once, in a JWS signed by the provider's
+    /// key that carries only the nonce and the expiry (short, so the QR code stays easy to
+    /// scan from a screen). Only a doctor's session makes one.
     pub async fn qr_token(
         &self,
         keys: &Keys,
@@ -200,6 +204,12 @@ impl Provider {
         auth_serial: &str,
         role: &str,
     ) -> Result<(String, u64), LoginError> {
+        if role != DOCTOR_ROLE {
+            return Err(LoginError::bad_input(
+                "資格確認のQRコードは医師の資格でのみ表示できます。",
+                "The QR code for the qualification check is for doctors only.",
+            ));
+        }
         let nonce = random_secret()?;
         let now = self.ca.now_unix();
         let expires_at = now + QR_SECONDS;
@@ -209,20 +219,18 @@ impl Provider {
                 nonce_sha256: sha256_hex(&nonce),
                 purpose: "qr".into(),
                 subscriber_id: Some(subscriber_id.to_owned()),
+                auth_serial: Some(auth_serial.to_owned()),
                 expires_at: expires_at as i64,
             })
             .await?;
         let token = keys
-            .sign(
-                &json!({"token_use": QR_USE, "sub": subscriber_id, "serial": auth_serial,
-                          "hc_role": role, "nonce": nonce, "iat": now, "exp": expires_at}),
-            )
+            .sign(&json!({"use": QR_USE, "n": nonce, "exp": expires_at}))
             .map_err(|e| LoginError::Unavailable(e.to_string()))?;
         Ok((token, expires_at))
     }
 
-    /// Checks a QR code's `token` (signature, lifetime, used once, the certificate it was
-    /// made with still valid); audited with `checker`.
+    /// Checks a QR code's `token` (the provider's signature, its lifetime, used once, the
+    /// certificate it was made with still valid); audited with `checker`.
     pub async fn check_qr(
         &self,
         keys: &Keys,
@@ -241,46 +249,72 @@ impl Provider {
         };
         let claims = keys
             .verify(token)
-            .filter(|c| c["token_use"] == QR_USE && c["sub"].is_string());
-        let Some(claims) = claims else {
-            result.outcome = Outcome::Forged;
-            self.ca
-                .store
-                .append_audit(&self.check_audit("qualification/unknown", &result, checker))
-                .await?;
-            return Ok(result);
-        };
-        let subscriber_id = claims["sub"].as_str().unwrap_or_default().to_owned();
-        let object = crate::portal::doctor_actor(&subscriber_id);
-        result.role = claims["hc_role"].as_str().map(str::to_owned);
-        if claims["exp"].as_u64().is_none_or(|exp| now >= exp) {
-            result.outcome = Outcome::TooOld;
-        } else if result.role.as_deref() != Some(DOCTOR_ROLE) {
-            result.outcome = Outcome::NotADoctor;
-        } else {
-            let serial = claims["serial"].as_str().unwrap_or_default();
-            match self.ca.store.certificate("auth", serial).await? {
-                None => result.outcome = Outcome::Forged,
-                Some(c) if c.status == CertStatus::Revoked => result.outcome = Outcome::Revoked,
-                Some(c) if c.not_after <= now as i64 => result.outcome = Outcome::Expired,
-                Some(_) => match self.doctor(&subscriber_id).await? {
-                    Some(doctor) => {
-                        result.role_ja = Some("医師".into());
-                        result.shown = self.view_of(&doctor, &Viewer::Public);
+            .filter(|c| c["use"] == QR_USE && c["n"].is_string());
+        let mut object = "qualification/unknown".to_owned();
+        match claims {
+            None => result.outcome = Outcome::Forged,
+            Some(claims) => {
+                let nonce = claims["n"].as_str().unwrap_or_default();
+                let used = self
+                    .ca
+                    .store
+                    .use_qualification_nonce(&sha256_hex(nonce), "qr", |_| None)
+                    .await?;
+                match used {
+                    NonceUse::Fresh {
+                        subscriber_id: Some(subscriber_id),
+                        auth_serial,
+                    } => {
+                        object = crate::portal::doctor_actor(&subscriber_id);
+                        if claims["exp"].as_u64().is_none_or(|exp| now >= exp) {
+                            result.outcome = Outcome::TooOld;
+                        } else {
+                            result.outcome = self
+                                .qr_holder(&subscriber_id, auth_serial.as_deref(), &mut result)
+                                .await?;
+                        }
                     }
-                    None => result.outcome = Outcome::NotRegistered,
-                },
+                    NonceUse::Fresh { .. } | NonceUse::Unknown => result.outcome = Outcome::Forged,
+                    NonceUse::Replayed => result.outcome = Outcome::Replayed,
+                    NonceUse::Expired => result.outcome = Outcome::TooOld,
+                }
             }
         }
-        let nonce = claims["nonce"].as_str().unwrap_or_default();
-        let found = self
-            .ca
+        self.ca
             .store
-            .use_qualification_nonce(&sha256_hex(nonce), "qr", |used| {
-                Some(self.check_audit(&object, &nonce_outcome(&result, used), checker))
-            })
+            .append_audit(&self.check_audit(&object, &result, checker))
             .await?;
-        Ok(nonce_outcome(&result, &found))
+        Ok(result)
+    }
+
+    /// The doctor of a fresh QR code: the certificate it was made with still valid now, and
+    /// what the doctor shows the public (into `result`).
+    async fn qr_holder(
+        &self,
+        subscriber_id: &str,
+        auth_serial: Option<&str>,
+        result: &mut CheckResult,
+    ) -> Result<Outcome, LoginError> {
+        let now = self.ca.now_unix() as i64;
+        let Some(serial) = auth_serial else {
+            return Ok(Outcome::Forged);
+        };
+        let Some(cert) = self.ca.store.certificate("auth", serial).await? else {
+            return Ok(Outcome::Forged);
+        };
+        if cert.status == CertStatus::Revoked {
+            return Ok(Outcome::Revoked);
+        }
+        if cert.not_after <= now {
+            return Ok(Outcome::Expired);
+        }
+        let Some(doctor) = self.doctor(subscriber_id).await? else {
+            return Ok(Outcome::NotRegistered);
+        };
+        result.role = Some(DOCTOR_ROLE.into());
+        result.role_ja = Some("医師".into());
+        result.shown = self.view_of(&doctor, &Viewer::Public);
+        Ok(Outcome::Valid)
     }
 
     /// `result` signed with the provider's key, as issuer `issuer`.

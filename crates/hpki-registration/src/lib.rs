@@ -17,5 +17,7 @@ mod error;
 pub mod fees;
 pub mod import;
 
-pub use engine::{ActInput, Application, DemoDoctor, Officer, RegisterFinding, Registration};
+pub use engine::{
+    ActInput, Application, DemoDoctor, DoctorNotice, Officer, RegisterFinding, Registration,
+};
 pub use error::RegistrationError;

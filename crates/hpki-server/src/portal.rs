@@ -9,6 +9,7 @@
 //! | `GET/POST /portal/profile` | the issuance items (read-only) and the profile the doctor edits |
 //! | `GET /portal/preview?as=member\|public` | what members or the public see |
 //! | `POST /portal/lost` | report a card lost: revoked at once |
+//! | `GET/POST /portal/change` | a change of address (記載事項変更): a draft application at the doctor's office |
 //! | `GET /portal/audit` | who did what about the doctor |
 //! | `GET /portal/qr` | a QR code for the qualification check, renewed before it expires |
 //! | `GET /portal/logout` | ends the session |
@@ -51,6 +52,7 @@ pub fn router(state: Arc<OidcState>) -> Router {
         .route("/portal/profile", get(profile).post(save_profile))
         .route("/portal/preview", get(preview))
         .route("/portal/lost", post(report_lost))
+        .route("/portal/change", get(change).post(request_change))
         .route("/portal/audit", get(audit))
         .route("/portal/qr", get(qr))
         .route("/portal/logout", get(logout))
@@ -256,7 +258,7 @@ struct TopPage {
     cards: Vec<CardRow>,
     session_serial: String,
     session_until: String,
-    fee: String,
+    fees: Vec<String>,
     csrf: String,
     message: Option<String>,
 }
@@ -327,6 +329,26 @@ async fn render_top(s: &OidcState, p: &Portal, lang: Lang, note: Option<Text>) -
         .as_ref()
         .map(|h| (h.serial_hex.clone(), unix(lang, h.not_after as i64)))
         .unwrap_or_default();
+    let fees = match s
+        .app()
+        .engine()
+        .store
+        .fees_of(&p.session.subscriber_id)
+        .await
+    {
+        Ok(f) => f
+            .iter()
+            .map(|f| {
+                let status = hpki_registration::fees::FeeStatus::parse(&f.status)
+                    .map_or(f.status.as_str(), |st| st.label(lang));
+                match lang {
+                    Lang::Ja => format!("{}年度 {}円 {status}", f.fiscal_year, f.amount),
+                    Lang::En => format!("FY{} ¥{} {status}", f.fiscal_year, f.amount),
+                }
+            })
+            .collect(),
+        Err(e) => return refused(lang, &LoginError::Store(e)),
+    };
     let name = doctor.record.get(Item::Name).unwrap_or_default().to_owned();
     let page = TopPage {
         lang,
@@ -338,12 +360,7 @@ async fn render_top(s: &OidcState, p: &Portal, lang: Lang, note: Option<Text>) -
         cards: rows,
         session_serial: serial,
         session_until: until,
-        fee: lang
-            .pick(
-                "会費の状況は、発行を受けた医師会にお問い合わせください（ポータルでの表示は準備中です）。",
-                "Ask the office that issued your card about fees (not shown in the portal yet).",
-            )
-            .to_owned(),
+        fees,
         csrf: p.csrf(),
         message: note.map(|t| t.get(lang).to_owned()),
     };
@@ -836,6 +853,129 @@ async fn report_lost(
 }
 
 #[derive(Template)]
+#[template(path = "portal/change.html")]
+struct ChangePage {
+    lang: Lang,
+    title: String,
+    signed_in: bool,
+    current: String,
+    csrf: String,
+    error: Option<String>,
+    postal_code: String,
+    prefectures: Vec<(u8, &'static str, bool)>,
+    city: String,
+    building: String,
+}
+
+fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+async fn change(
+    State(s): State<Arc<OidcState>>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    client: Option<axum::Extension<ClientCertificate>>,
+) -> Response {
+    let lang = q.lang();
+    let p = portal_or_refuse!(s, headers, client, lang);
+    render_change(&s, &p, lang, &[], None).await
+}
+
+async fn render_change(
+    s: &OidcState,
+    p: &Portal,
+    lang: Lang,
+    typed: &[(String, String)],
+    error: Option<Text>,
+) -> Response {
+    let doctor = match doctor_or_fail(s, p, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let chosen: Option<u8> = field(typed, "prefecture_code").parse().ok();
+    let page = ChangePage {
+        lang,
+        title: lang.pick("住所変更の申請", "Change of address").to_owned(),
+        signed_in: true,
+        current: doctor
+            .record
+            .get(Item::Address)
+            .unwrap_or_default()
+            .to_owned(),
+        csrf: p.csrf(),
+        error: error.as_ref().map(|t| t.get(lang).to_owned()),
+        postal_code: field(typed, "postal_code").to_owned(),
+        prefectures: (1..=47u8)
+            .filter_map(hpki_ra::prefecture::prefecture)
+            .map(|pr| {
+                (
+                    pr.code,
+                    lang.pick(pr.name_ja, pr.name_en),
+                    Some(pr.code) == chosen,
+                )
+            })
+            .collect(),
+        city: field(typed, "city").to_owned(),
+        building: field(typed, "building").to_owned(),
+    };
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    p.finish(html(status, page.render()))
+}
+
+async fn request_change(
+    State(s): State<Arc<OidcState>>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    client: Option<axum::Extension<ClientCertificate>>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let lang = q.lang();
+    let p = portal_or_refuse!(s, headers, client, lang);
+    if !csrf_ok(&p, &form) {
+        return csrf_refused(lang);
+    }
+    let address = hpki_ra::application::Address {
+        postal_code: field(&form, "postal_code").to_owned(),
+        prefecture_code: field(&form, "prefecture_code").parse().ok(),
+        city: field(&form, "city").to_owned(),
+        building: field(&form, "building").to_owned(),
+    };
+    let ra = hpki_registration::Registration::new(s.app().engine().clone());
+    match ra
+        .request_address_change(&p.session.subscriber_id, &address)
+        .await
+    {
+        Ok(id) => p.finish(message(
+            lang,
+            StatusCode::OK,
+            Text::new("住所変更を申請しました", "Change of address requested"),
+            Text::new(
+                format!("申請番号 {id} で医師会の窓口に届きました。住民票をお持ちのうえ、窓口の案内に従ってください。"),
+                format!("Your request (application {id}) went to your medical association's office; bring your residence certificate as they ask."),
+            ),
+            true,
+        )),
+        Err(hpki_registration::RegistrationError::BadInput(t)) => {
+            render_change(&s, &p, lang, &form, Some(t)).await
+        }
+        Err(e) => message(
+            lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Text::new("申請できませんでした", "Not requested"),
+            e.text(),
+            true,
+        ),
+    }
+}
+
+#[derive(Template)]
 #[template(path = "portal/audit.html")]
 struct AuditPage {
     lang: Lang,
@@ -942,7 +1082,7 @@ async fn qr(
     {
         Ok(code) => code
             .render::<qrcode::render::svg::Color<'_>>()
-            .min_dimensions(280, 280)
+            .min_dimensions(320, 320)
             .build(),
         Err(e) => return refused(lang, &LoginError::Unavailable(e.to_string())),
     };

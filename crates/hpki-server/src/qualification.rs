@@ -87,7 +87,9 @@ fn checker(peer: Option<axum::Extension<ConnectInfo<std::net::SocketAddr>>>, via
     }
 }
 
-async fn challenge(State(s): State<Arc<OidcState>>) -> Response {
+/// The body, if any, is read (and ignored) before answering: an HTTP/2 client still sending it
+/// would otherwise see the stream reset under it.
+async fn challenge(State(s): State<Arc<OidcState>>, _body: axum::body::Bytes) -> Response {
     match s.provider().challenge().await {
         Ok(c) => no_store(
             axum::Json(json!({

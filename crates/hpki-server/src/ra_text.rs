@@ -155,6 +155,14 @@ pub struct Texts {
     pub dashboard_issued: &'static str,
     /// Dashboard section.
     pub dashboard_pending: &'static str,
+    /// Dashboard: the doctors' requests from the portal.
+    pub dashboard_notices: &'static str,
+    /// Column: when.
+    pub notice_when: &'static str,
+    /// Column: subscriber ID.
+    pub notice_subscriber: &'static str,
+    /// Column: what.
+    pub notice_what: &'static str,
     /// Done notice.
     pub saved: &'static str,
     /// Error page.
@@ -240,6 +248,10 @@ pub const JA: Texts = Texts {
     dashboard_map: "都道府県別 受付審査局の開設状況",
     dashboard_issued: "医師資格証 発行枚数の推移",
     dashboard_pending: "局ごとの処理待ち件数",
+    dashboard_notices: "医師からの届出（会員ポータル）",
+    notice_when: "日時",
+    notice_subscriber: "利用者ID",
+    notice_what: "内容",
     saved: "保存しました。",
     error_title: "エラー",
     back: "戻る",
@@ -322,6 +334,10 @@ pub const EN: Texts = Texts {
     dashboard_map: "Reception and review offices by prefecture",
     dashboard_issued: "Cards issued (cumulative)",
     dashboard_pending: "Applications pending per office",
+    dashboard_notices: "Doctors' requests (member portal)",
+    notice_when: "When",
+    notice_subscriber: "Subscriber ID",
+    notice_what: "What",
     saved: "Saved.",
     error_title: "Error",
     back: "Back",

@@ -105,7 +105,11 @@ impl Browser {
             c.arg(format!("{}{path}", b.base));
             let out = c.output().expect("curl");
             serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-                panic!("{e}: {}", String::from_utf8_lossy(&out.stdout));
+                panic!(
+                    "{path}: {e}: {}{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
             })
         })
         .await
@@ -377,6 +381,68 @@ async fn edit_profile(taro: &Browser) {
     assert!(
         !page.contains(r#"name="m.workplace""#),
         "no box without a value: {page}"
+    );
+}
+
+/// A change of address from the portal: refused in words when the postal code is wrong (what
+/// was typed kept), else a draft 記載事項変更 application at the doctor's office, by the doctor.
+async fn request_change(w: &World, taro: &Browser) {
+    let (status, page) = taro.get("/portal/change").await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("文京区本駒込2-28-16"),
+        "the current address: {page}"
+    );
+    let token = csrf(&page);
+    let (status, page) = taro
+        .post(
+            "/portal/change",
+            &[
+                ("csrf", &token),
+                ("postal_code", "12-34"),
+                ("prefecture_code", "27"),
+                ("city", "大阪市北区梅田1-1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400, "{page}");
+    assert!(page.contains("郵便番号は7桁"), "{page}");
+    assert!(
+        page.contains("大阪市北区梅田1-1"),
+        "typed value kept: {page}"
+    );
+    let (status, page) = taro
+        .post(
+            "/portal/change",
+            &[
+                ("csrf", &token),
+                ("postal_code", "５３０－０００１"),
+                ("prefecture_code", "27"),
+                ("city", "大阪市北区梅田1-1"),
+                ("building", ""),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("住所変更を申請しました"), "{page}");
+    let store = &w.engine.store;
+    let apps = store
+        .applications_with_license("123456")
+        .await
+        .expect("apps");
+    let draft = apps.last().expect("the request");
+    assert_eq!(draft.stage, "draft");
+    assert_eq!(draft.office_id, apps[0].office_id, "at the doctor's office");
+    let form: Value = serde_json::from_str(&draft.form).expect("form");
+    assert_eq!(form["kind"], "change");
+    assert_eq!(form["address"]["postal_code"], "530-0001");
+    assert_eq!(form["address"]["prefecture_code"], 27);
+    let records = store.audit_records().await.expect("audit");
+    assert!(
+        records
+            .iter()
+            .any(|r| r.action == "application.change_requested"
+                && r.actor == format!("subscriber/{}", w.subscriber_id))
     );
 }
 
@@ -761,6 +827,14 @@ async fn portal(backend: Backend) {
     assert!(page.contains("日医　太郎"), "{page}");
     assert!(page.contains(&w.subscriber_id), "{page}");
     assert!(page.contains("医師（Medical Doctor）"), "{page}");
+    // The year's fees billed by HQ: the doctor sees them on the top page.
+    let year = hpki_registration::fees::fiscal_year_at(w.engine.now_unix() as i64);
+    hpki_registration::Registration::new(w.engine.clone())
+        .bill_fiscal_year_by_operator("test", year, &Default::default())
+        .await
+        .expect("billed");
+    let (_, page) = taro.get("/portal/").await;
+    assert!(page.contains(&format!("{year}年度")), "{page}");
     let (status, page) = taro.get("/portal/?lang=en").await;
     assert_eq!(status, 200);
     assert!(page.contains("Subscriber ID"), "{page}");
@@ -769,9 +843,28 @@ async fn portal(backend: Backend) {
     assert!(page.contains("日医　花子"), "{page}");
 
     edit_profile(&taro).await;
+    request_change(&w, &taro).await;
     walk_every_viewer_and_item(&w, &taro, &hanako).await;
     qualification_check(&w, &clock, &taro).await;
     report_lost(&w, &hanako).await;
+
+    // The office hears of both: the lost card and the change of address, on its dashboard.
+    let ra = hpki_registration::Registration::new(w.engine.clone());
+    for login in ["tokyo-reception", "hq-final"] {
+        let notices = ra
+            .doctor_notices(&ra.officer(login).await.expect("officer"))
+            .await
+            .expect("notices");
+        let said: Vec<&str> = notices.iter().map(|n| n.what.ja.as_str()).collect();
+        assert!(
+            said.iter().any(|t| t.contains("紛失届")),
+            "{login}: {said:?}"
+        );
+        assert!(
+            said.iter().any(|t| t.contains("住所変更")),
+            "{login}: {said:?}"
+        );
+    }
     w.finish().await;
 }
 

@@ -28,6 +28,8 @@ pub struct NewNonce {
     pub purpose: String,
     /// The doctor a QR code is for.
     pub subscriber_id: Option<String>,
+    /// The authentication certificate (serial, hex) of the session a QR code was made in.
+    pub auth_serial: Option<String>,
     /// Expires, Unix seconds.
     pub expires_at: i64,
 }
@@ -39,6 +41,8 @@ pub enum NonceUse {
     Fresh {
         /// The doctor of a QR code.
         subscriber_id: Option<String>,
+        /// The authentication certificate of a QR code.
+        auth_serial: Option<String>,
     },
     /// Never handed out (or for another purpose).
     Unknown,
@@ -171,13 +175,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "INSERT INTO qualification_nonces (nonce_sha256, purpose, subscriber_id, issued_at,
-                expires_at, used_at)
-             VALUES ($1, $2, $3, $4, $5, NULL)",
+            "INSERT INTO qualification_nonces (nonce_sha256, purpose, subscriber_id, auth_serial,
+                issued_at, expires_at, used_at)
+             VALUES ($1, $2, $3, $4, $5, $6, NULL)",
         )
         .bind(nonce.nonce_sha256.clone())
         .bind(nonce.purpose.clone())
         .bind(nonce.subscriber_id.clone())
+        .bind(nonce.auth_serial.clone())
         .bind(now)
         .bind(nonce.expires_at)
         .execute(&mut *tx)
@@ -197,7 +202,7 @@ impl Store {
         let now = self.now();
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT subscriber_id, expires_at, used_at FROM qualification_nonces
+            "SELECT subscriber_id, expires_at, used_at, auth_serial FROM qualification_nonces
              WHERE nonce_sha256 = $1 AND purpose = $2",
         )
         .bind(nonce_sha256.to_owned())
@@ -225,6 +230,7 @@ impl Store {
                     if used.rows_affected() == 1 {
                         NonceUse::Fresh {
                             subscriber_id: r.try_get(0)?,
+                            auth_serial: r.try_get(3)?,
                         }
                     } else {
                         NonceUse::Replayed
@@ -238,6 +244,24 @@ impl Store {
         }
         tx.commit().await?;
         Ok(outcome)
+    }
+
+    /// The newest `limit` audit records of `action` (`portal.card_reported_lost` …), newest
+    /// first.
+    pub async fn audit_records_of_action(
+        &self,
+        action: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, object, details, prev_hash, hash
+             FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(action.to_owned())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
     }
 
     /// The newest `limit` audit records about `object` (`subscriber/<id>` …), newest first.

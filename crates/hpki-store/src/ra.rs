@@ -127,6 +127,17 @@ pub struct FeeRecord {
     pub paid_at: Option<i64>,
 }
 
+fn fee_from_row(r: &AnyRow) -> Result<FeeRecord, StoreError> {
+    Ok(FeeRecord {
+        subscriber_id: r.try_get(0)?,
+        fiscal_year: r.try_get(1)?,
+        amount: r.try_get(2)?,
+        status: r.try_get(3)?,
+        billed_at: r.try_get(4)?,
+        paid_at: r.try_get(5)?,
+    })
+}
+
 pub(crate) const APP_COLUMNS: &str =
     "id, office_id, review_office_id, stage, form, documents, photo,
      name_kana, name_kanji, license_number, papers_tracking, papers_arrived, subscriber_id,
@@ -528,18 +539,19 @@ impl Store {
                 .await?
             }
         };
-        rows.iter()
-            .map(|r| {
-                Ok(FeeRecord {
-                    subscriber_id: r.try_get(0)?,
-                    fiscal_year: r.try_get(1)?,
-                    amount: r.try_get(2)?,
-                    status: r.try_get(3)?,
-                    billed_at: r.try_get(4)?,
-                    paid_at: r.try_get(5)?,
-                })
-            })
-            .collect()
+        rows.iter().map(fee_from_row).collect()
+    }
+
+    /// The fees of the doctor `subscriber_id`, newest fiscal year first (the portal's view).
+    pub async fn fees_of(&self, subscriber_id: &str) -> Result<Vec<FeeRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT subscriber_id, fiscal_year, amount, status, billed_at, paid_at
+             FROM fees WHERE subscriber_id = $1 ORDER BY fiscal_year DESC",
+        )
+        .bind(subscriber_id.to_owned())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(fee_from_row).collect()
     }
 }
 

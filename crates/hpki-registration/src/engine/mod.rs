@@ -6,6 +6,7 @@
 //! | `offices.rs` | offices and their status, the demo offices and officers |
 //! | `officers.rs` | officers' accounts, API tokens, sign-in with lockout, sessions |
 //! | `applications.rs` | what an officer sees, drafts, each step of the workflow |
+//! | `change_request.rs` | a doctor's change-of-address request from the portal (記載事項変更), a draft at the doctor's office |
 //! | `issuance.rs` | issuance through the CA, the previous card retired, lost cards and qualifications |
 //! | `dashboard.rs` | the dashboard's figures |
 
@@ -33,6 +34,7 @@ use crate::RegistrationError;
 use crate::auth;
 
 mod applications;
+mod change_request;
 mod dashboard;
 mod demo_doctor;
 mod issuance;
@@ -40,6 +42,7 @@ mod officers;
 mod offices;
 mod register;
 
+pub use change_request::DoctorNotice;
 pub use demo_doctor::DemoDoctor;
 use offices::office_kind;
 pub use offices::{DEMO_OFFICERS, parse_status, status_str};

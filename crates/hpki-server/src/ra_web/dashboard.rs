@@ -1,4 +1,5 @@
-//! The dashboard: the map of offices, cards issued over time, pending work.
+//! The dashboard: the doctors' requests from the portal for this office, the map of offices,
+//! cards issued over time, pending work.
 
 use super::*;
 
@@ -9,6 +10,7 @@ pub(super) struct DashboardPage {
     map: String,
     issued: String,
     pending: String,
+    notices: Vec<(String, String, String)>,
 }
 
 pub(super) async fn dashboard(
@@ -22,12 +24,26 @@ pub(super) async fn dashboard(
         Ok(d) => d,
         Err(e) => return error_page(lang, Some((&officer, &csrf)), &e),
     };
+    let notices = match ra.doctor_notices(&officer).await {
+        Ok(n) => n
+            .into_iter()
+            .map(|n| {
+                (
+                    hpki_clock::jst::rfc3339_unix(n.at),
+                    n.subscriber_id,
+                    n.what.get(lang).to_owned(),
+                )
+            })
+            .collect(),
+        Err(e) => return error_page(lang, Some((&officer, &csrf)), &e),
+    };
     render(
         DashboardPage {
             c: chrome(lang, Some((&officer, &csrf)), "dashboard", "/ra/dashboard"),
             map: hpki_ra::stats::japan_map_svg(&d.statuses, lang),
             issued: hpki_ra::stats::issuance_chart_svg(&d.issued, lang),
             pending: hpki_ra::stats::pending_work_svg(&d.pending, lang),
+            notices,
         },
         StatusCode::OK,
         set,
