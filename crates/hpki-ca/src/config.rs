@@ -48,12 +48,19 @@ pub struct LoginConfig {
     /// How long a single sign-on session lasts, minutes (never past the certificate): within
     /// it, a second relying party signs the doctor in without the card.
     pub session_minutes: u64,
+    /// The qualification check (`/api/v1/qualification/*`, `/check/*`): requests one client
+    /// address may make at once ...
+    pub check_burst: u32,
+    /// ... and per second after that (HTTP 429 with Retry-After beyond).
+    pub check_per_second: u32,
 }
 
 impl Default for LoginConfig {
     fn default() -> Self {
         LoginConfig {
             session_minutes: 8 * 60,
+            check_burst: 30,
+            check_per_second: 10,
         }
     }
 }

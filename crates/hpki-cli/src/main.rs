@@ -1000,6 +1000,7 @@ async fn serve(
             println!(
                 "card login on https://{t}/login/card / カードでのログイン https://{t}/login/card"
             );
+            println!("member portal on https://{t}/portal/ / 会員ポータル https://{t}/portal/");
         }
     })
     .await?;

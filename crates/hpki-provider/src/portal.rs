@@ -8,7 +8,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hpki_ca::Engine;
 use hpki_disclosure::record::Shown;
-use hpki_disclosure::{Disclosure, Item, Record, Settings, Viewer, view};
+use hpki_disclosure::{Disclosure, Item, Record, Settings, Source, Viewer, view};
 use hpki_ra::application::ApplicationForm;
 use hpki_store::{
     ApplicationRecord, AuditRecord, CardRecord, CardStatus, CertificateRecord, DisclosureRow,
@@ -157,25 +157,17 @@ impl Provider {
     ) -> Result<(Doctor, Option<ApplicationRecord>), LoginError> {
         let app = self.issued_application(&subscriber).await?;
         let mut record = issuance_record(&subscriber, app.as_ref());
-        for (key, value) in self
+        let (profile, disclosure) = self
             .ca
             .store
-            .portal_profile(&subscriber.subscriber_id)
-            .await?
-        {
-            if let Some(item) =
-                Item::parse(&key).filter(|i| i.source() == hpki_disclosure::Source::Profile)
-            {
+            .portal_items(&subscriber.subscriber_id)
+            .await?;
+        for (key, value) in profile {
+            if let Some(item) = Item::parse(&key).filter(|i| i.source() == Source::Profile) {
                 record.set(item, value);
             }
         }
-        let settings = settings_of(
-            &self
-                .ca
-                .store
-                .portal_disclosure(&subscriber.subscriber_id)
-                .await?,
-        );
+        let settings = settings_of(&disclosure);
         Ok((
             Doctor {
                 subscriber,

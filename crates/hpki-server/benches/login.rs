@@ -1,6 +1,7 @@
-//! Throughput of issue #16, HPKI login: full card logins per second against the rate of bare
-//! TLS handshakes with the same server key, and the token endpoint alone, in one run on this
-//! machine over loopback.
+//! Throughput of HPKI login (issue #16) and the qualification check (issue #17): full card
+//! logins per second against the rate of bare TLS handshakes with the same server key, the
+//! token endpoint alone, and qualification checks against raw RSA-2048 verifies, in one run
+//! on this machine over loopback.
 //!
 //! `cargo bench -p hpki-server --bench login`
 //!
@@ -13,6 +14,14 @@
 //!   signed). Target: >= 0.5 of the bare handshake rate.
 //! - **token endpoint**: `POST /oidc/token` on keep-alive TLS connections with codes made
 //!   beforehand. Target: >= 5,000/s.
+//! - **raw RSA-2048 verifies**: aws-lc-rs verifying one PKCS#1 v1.5 SHA-256 signature, on
+//!   every core at once: the physical limit of a check (each check verifies the card's
+//!   signature and the certificate's path).
+//! - **qualification checks**: `POST /api/v1/qualification/challenge` then
+//!   `POST /api/v1/qualification/verify` with the card's certificate and its signature over a
+//!   challenge (the signatures made beforehand, so the client's private-key operations do not
+//!   take the server's cores), on keep-alive TLS connections; the per-client rate limit is
+//!   lifted for the run. Target: >= 0.2 of the raw verifies.
 //!
 //! A bench reports; it always exits 0 when it could measure, whatever the numbers. Environment
 //! (optional): `HPKI_BENCH_SECS` (seconds per run, default 4), `HPKI_BENCH_CONCURRENCY`
@@ -75,6 +84,7 @@ struct World {
     card: Arc<rustls::ClientConfig>,
     secret: String,
     provider: hpki_provider::Provider,
+    auth_key: SoftwareKey,
     _dir: tempfile::TempDir,
 }
 
@@ -93,7 +103,11 @@ async fn world() -> Result<World, BoxError> {
         actor: "bench".into(),
         hsm: None,
     };
-    let engine = Arc::new(init(&dir.path().join("ca"), &opts, &mut |_| {}).await?);
+    let mut engine = init(&dir.path().join("ca"), &opts, &mut |_| {}).await?;
+    // One client address makes every check of the run: no per-client limit.
+    engine.config.login.check_burst = u32::MAX;
+    engine.config.login.check_per_second = u32::MAX;
+    let engine = Arc::new(engine);
     let ra = Registration::new(engine.clone());
     ra.seed_demo("bench", "bench password").await?;
     let sign_key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
@@ -159,6 +173,7 @@ async fn world() -> Result<World, BoxError> {
         card: Arc::new(card),
         secret: secret.ok_or("no secret")?,
         provider,
+        auth_key,
         _dir: dir,
     })
 }
@@ -407,7 +422,172 @@ async fn run() -> Result<(), BoxError> {
     let codes = Arc::new(std::sync::Mutex::new(make_codes(&w, n_codes).await?));
     let token = keep_alive_rate(&w, concurrency, secs, codes).await?;
     println!("token endpoint (keep-alive):             {token:>9.0}/s (target >= 5,000/s)");
+
+    let (one, all) = raw_verifies(secs)?;
+    println!(
+        "raw RSA-2048 verifies:                   {one:>9.0}/s on one core, {all:.0}/s on every core"
+    );
+    let signs = raw_signs(secs)?;
+    println!(
+        "raw RSA-2048 signs (every core):         {signs:>9.0}/s: each check's answer is signed RS256 by the provider key, so checks <= {:.3}x raw verifies",
+        signs / all
+    );
+    let checks = qualification_rate(&w, concurrency, secs).await?;
+    println!(
+        "qualification checks (challenge + verify): {checks:>7.0}/s = {:.3}x raw verifies on every core (target >= 0.2)",
+        checks / all
+    );
     Ok(())
+}
+
+/// RSA-2048 PKCS#1 v1.5 SHA-256 verifies per second: on one thread, and on one thread per core.
+fn raw_verifies(secs: f64) -> Result<(f64, f64), BoxError> {
+    let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
+    let message = b"hpki-qualification-check:raw";
+    let signature = hpki_keys::Signer::sign(&key, message)?;
+    let public = hpki_keys::Signer::public_key(&key)
+        .subject_public_key
+        .raw_bytes()
+        .to_vec();
+    let run = |threads: usize| -> f64 {
+        let stop = Arc::new(AtomicBool::new(false));
+        let done = Arc::new(AtomicU64::new(0));
+        let start = Instant::now();
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (stop, done) = (stop.clone(), done.clone());
+                let (public, signature) = (public.clone(), signature.clone());
+                std::thread::spawn(move || {
+                    let key = aws_lc_rs::signature::UnparsedPublicKey::new(
+                        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+                        public,
+                    );
+                    let mut n = 0u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        if key.verify(message, &signature).is_ok() {
+                            n += 1;
+                        }
+                    }
+                    done.fetch_add(n, Ordering::Relaxed);
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_secs_f64(secs));
+        stop.store(true, Ordering::Relaxed);
+        for h in handles {
+            let _ = h.join();
+        }
+        done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Ok((run(1), run(cores)))
+}
+
+/// RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second, one thread per core (what signing each
+/// check's answer with the provider's key costs).
+fn raw_signs(secs: f64) -> Result<f64, BoxError> {
+    let key = Arc::new(SoftwareKey::generate(KeyKind::Rsa(2048))?);
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let handles: Vec<_> = (0..cores)
+        .map(|_| {
+            let (stop, done, key) = (stop.clone(), done.clone(), key.clone());
+            std::thread::spawn(move || {
+                let mut n = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    if hpki_keys::Signer::sign(key.as_ref(), b"hpki-qualification-result").is_ok() {
+                        n += 1;
+                    }
+                }
+                done.fetch_add(n, Ordering::Relaxed);
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    stop.store(true, Ordering::Relaxed);
+    for h in handles {
+        let _ = h.join();
+    }
+    Ok(done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
+}
+
+fn json_post(path: &str, body: &str) -> Vec<u8> {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// Qualification checks per second: each a challenge and a verify of a challenge signed
+/// beforehand, on `concurrency` keep-alive TLS connections.
+async fn qualification_rate(
+    w: &Arc<World>,
+    concurrency: usize,
+    secs: f64,
+) -> Result<f64, BoxError> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let certificate = b64.encode(&w.auth_der);
+    // Signed challenges for the run (and its warm-up), fetched and signed before it starts.
+    let n = ((secs + 1.0) * 3_000.0) as usize;
+    let mut signed = Vec::with_capacity(n);
+    let mut s = connect(w.tls, &w.bare).await?;
+    for _ in 0..n {
+        let (_, body) = exchange(
+            &mut s,
+            &json_post("/api/v1/qualification/challenge", "{}"),
+            200,
+        )
+        .await?;
+        let v: serde_json::Value = serde_json::from_slice(&body)?;
+        let nonce = v["nonce"].as_str().ok_or("no nonce")?.to_owned();
+        let to_sign = v["sign"].as_str().ok_or("no sign")?;
+        let signature = hpki_keys::Signer::sign(&w.auth_key, to_sign.as_bytes())?;
+        signed.push(
+            serde_json::json!({"certificate": certificate, "nonce": nonce,
+                               "signature": b64.encode(signature)})
+            .to_string(),
+        );
+    }
+    let signed = Arc::new(std::sync::Mutex::new(signed));
+    let pool = Arc::new(tokio::sync::Mutex::new(Vec::new()));
+    for _ in 0..concurrency {
+        pool.lock().await.push(connect(w.tls, &w.bare).await?);
+    }
+    rate(concurrency, secs, move || {
+        let (signed, pool) = (signed.clone(), pool.clone());
+        async move {
+            let mut stream = pool.lock().await.pop().ok_or("no connection")?;
+            let body = signed
+                .lock()
+                .map_err(|_| "lock")?
+                .pop()
+                .ok_or("out of challenges")?;
+            exchange(
+                &mut stream,
+                &json_post("/api/v1/qualification/challenge", "{}"),
+                200,
+            )
+            .await?;
+            let (_, answer) = exchange(
+                &mut stream,
+                &json_post("/api/v1/qualification/verify", &body),
+                200,
+            )
+            .await?;
+            let valid = b"\"result\":\"valid\"";
+            if !answer.windows(valid.len()).any(|w| w == valid) {
+                return Err(format!("not valid: {}", String::from_utf8_lossy(&answer)).into());
+            }
+            pool.lock().await.push(stream);
+            Ok(())
+        }
+    })
+    .await
 }
 
 /// POSTs the consent form on the browser's connection; returns the response head.

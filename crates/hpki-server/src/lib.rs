@@ -308,7 +308,11 @@ pub async fn serve_listeners(
         routes = routes
             .merge(oidc::router(provider.clone()))
             .merge(portal::router(provider.clone()))
-            .merge(qualification::router(provider.clone(), 30, 10));
+            .merge(qualification::router(
+                provider.clone(),
+                engine.config.login.check_burst,
+                engine.config.login.check_per_second,
+            ));
         if let Some(rp) = listeners.demo_rp {
             routes = routes.merge(demo_rp::router(provider, rp));
         }

@@ -53,43 +53,36 @@ pub enum NonceUse {
 }
 
 impl Store {
-    /// The doctor's profile: (item key, value), by key.
-    pub async fn portal_profile(
+    /// The doctor's profile ((item key, value)) and the disclosure settings the doctor has
+    /// set, in one read (every sign-in needs both for the claims).
+    pub async fn portal_items(
         &self,
         subscriber_id: &str,
-    ) -> Result<Vec<(String, String)>, StoreError> {
+    ) -> Result<(Vec<(String, String)>, Vec<DisclosureRow>), StoreError> {
         let rows = sqlx::query(
-            "SELECT item, value FROM portal_profile WHERE subscriber_id = $1 ORDER BY item",
+            "SELECT 'p', item, value, 0, 0 FROM portal_profile WHERE subscriber_id = $1
+             UNION ALL
+             SELECT 'd', item, '', members, public FROM portal_disclosure
+             WHERE subscriber_id = $1",
         )
         .bind(subscriber_id.to_owned())
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect()
-    }
-
-    /// The items the doctor has set, by key.
-    pub async fn portal_disclosure(
-        &self,
-        subscriber_id: &str,
-    ) -> Result<Vec<DisclosureRow>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT item, members, public FROM portal_disclosure WHERE subscriber_id = $1
-             ORDER BY item",
-        )
-        .bind(subscriber_id.to_owned())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(DisclosureRow {
-                    item: r.try_get(0)?,
-                    members: r.try_get::<i64, _>(1)? != 0,
-                    public: r.try_get::<i64, _>(2)? != 0,
-                })
-            })
-            .collect()
+        let (mut profile, mut disclosure) = (Vec::new(), Vec::new());
+        for r in &rows {
+            let kind: String = r.try_get(0)?;
+            let item: String = r.try_get(1)?;
+            if kind == "p" {
+                profile.push((item, r.try_get(2)?));
+            } else {
+                disclosure.push(DisclosureRow {
+                    item,
+                    members: r.try_get::<i64, _>(3)? != 0,
+                    public: r.try_get::<i64, _>(4)? != 0,
+                });
+            }
+        }
+        Ok((profile, disclosure))
     }
 
     /// Saves the doctor's profile edits (`None` removes the item) and `audit`, in one
