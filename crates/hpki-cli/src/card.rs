@@ -30,6 +30,29 @@ pub(crate) struct Reader {
     module: Option<PathBuf>,
 }
 
+/// A card in a reader that talks to a server over HTTPS (card login, the qualification check).
+#[derive(clap::Args)]
+pub(crate) struct CardToServer {
+    #[command(flatten)]
+    reader: Reader,
+    /// The card ID (the token label).
+    #[arg(long)]
+    card_id: String,
+    /// The CA certificate(s) the server's certificate chains to (PEM).
+    #[arg(long)]
+    pub(crate) ca_cert: PathBuf,
+}
+
+impl CardToServer {
+    /// The card, opened through the reader's PKCS#11 module.
+    pub(crate) fn open(&self) -> Result<Arc<dyn Card>> {
+        Ok(Arc::new(Pkcs11Card::open(
+            &self.reader.module(None)?,
+            &self.card_id,
+        )?))
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub(crate) enum Key {
     /// The signing key (署名用).
@@ -83,16 +106,10 @@ pub(crate) enum CardCommand {
     /// party, for scripts. PIN from HPKI_CARD_PIN or asked.
     Login {
         #[command(flatten)]
-        reader: Reader,
-        /// The card ID (the token label).
-        #[arg(long)]
-        card_id: String,
+        card: CardToServer,
         /// The card login page (https://127.0.0.1:8443/login/card) or an authorization URL.
         #[arg(long)]
         url: String,
-        /// The CA certificate(s) the server's certificate chains to (PEM).
-        #[arg(long)]
-        ca_cert: PathBuf,
         /// Agree on the consent screen of an authorization request.
         #[arg(long)]
         consent: bool,
@@ -312,15 +329,13 @@ pub(crate) async fn run(cmd: CardCommand) -> Result<()> {
             print_issued(&issued);
         }
         CardCommand::Login {
-            reader,
-            card_id,
+            card: to_server,
             url,
-            ca_cert,
             consent,
         } => {
-            let card: Arc<dyn Card> = Arc::new(Pkcs11Card::open(&reader.module(None)?, &card_id)?);
+            let card = to_server.open()?;
             let pin = card_pin(false)?;
-            let ca = read(&ca_cert)?;
+            let ca = read(&to_server.ca_cert)?;
             if url.contains("/oidc/authorize") {
                 let back = tokio::task::spawn_blocking(move || {
                     crate::card_login::authorize(card, pin, &url, &ca, consent)

@@ -6,18 +6,16 @@
 //! proven), and prints the server's signed answer: the verdict in words, the basic information
 //! and the profile the doctor discloses to the public, and the URL of the page that shows it.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Result;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hpki_disclosure::Item;
-use hpki_token::{Card, KeyUse, Pkcs11Card};
+use hpki_token::KeyUse;
 use serde_json::{Value, json};
 
-use crate::card::{Reader, card_pin};
+use crate::card::{CardToServer, card_pin};
 use crate::failure::fail;
 use crate::https::{Https, split_url};
 
@@ -25,16 +23,10 @@ use crate::https::{Https, split_url};
 #[derive(clap::Args)]
 pub(crate) struct CheckArgs {
     #[command(flatten)]
-    reader: Reader,
-    /// The card ID (the token label).
-    #[arg(long)]
-    card_id: String,
+    card: CardToServer,
     /// The server (https://127.0.0.1:8443 in the demo).
     #[arg(long)]
     url: String,
-    /// The CA certificate(s) the server's certificate chains to (PEM).
-    #[arg(long)]
-    ca_cert: PathBuf,
     /// Check the certificate only: no PIN, the card does not sign (its presence is not proven).
     #[arg(long)]
     no_pin: bool,
@@ -75,14 +67,13 @@ fn post(https: &Https, path: &str, body: &Value) -> Result<Value> {
 
 /// Runs the check; exit 0 when the card is a valid doctor's, 1 otherwise.
 pub(crate) async fn run(args: CheckArgs) -> Result<ExitCode> {
-    let card: Arc<dyn Card> =
-        Arc::new(Pkcs11Card::open(&args.reader.module(None)?, &args.card_id)?);
+    let card = args.card.open()?;
     let pin = if args.no_pin {
         None
     } else {
         Some(card_pin(false)?)
     };
-    let ca = std::fs::read(&args.ca_cert)?;
+    let ca = std::fs::read(&args.card.ca_cert)?;
     let answer = tokio::task::spawn_blocking(move || -> Result<Value> {
         let certificate = card.certificate(KeyUse::Authentication)?.ok_or_else(|| {
             fail(

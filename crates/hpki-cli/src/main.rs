@@ -992,16 +992,22 @@ async fn serve(
     };
     hpki_server::serve_listeners(engine, listeners, |bound| {
         let addr = bound.public;
-        println!("listening on http://{addr} / http://{addr} で待ち受けています");
+        // Written and flushed at once, errors ignored: a reader that stops after the line it
+        // waits for (a test, a supervisor, `| head`) must not stop the server.
+        let mut said = format!("listening on http://{addr} / http://{addr} で待ち受けています\n");
         if let Some(a) = bound.admin {
-            println!("operator interface on http://{a}/admin/ / 管理用 http://{a}/admin/");
+            said +=
+                &format!("operator interface on http://{a}/admin/ / 管理用 http://{a}/admin/\n");
         }
         if let Some(t) = bound.tls {
-            println!(
-                "card login on https://{t}/login/card / カードでのログイン https://{t}/login/card"
+            said += &format!(
+                "card login on https://{t}/login/card / カードでのログイン https://{t}/login/card\n\
+                 member portal on https://{t}/portal/ / 会員ポータル https://{t}/portal/\n"
             );
-            println!("member portal on https://{t}/portal/ / 会員ポータル https://{t}/portal/");
         }
+        let mut out = std::io::stdout().lock();
+        let _ = std::io::Write::write_all(&mut out, said.as_bytes());
+        let _ = std::io::Write::flush(&mut out);
     })
     .await?;
     Ok(())

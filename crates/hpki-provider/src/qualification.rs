@@ -67,6 +67,19 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
+    /// A check `via` the card or a QR code at `now`, valid until a step finds otherwise.
+    fn valid_so_far(via: &'static str, now: u64) -> CheckResult {
+        CheckResult {
+            outcome: Outcome::Valid,
+            card_present: false,
+            via,
+            role: None,
+            role_ja: None,
+            shown: Vec::new(),
+            checked_at: now,
+        }
+    }
+
     /// The answer as JSON (the signed result's payload, without `iss` and `token_use`).
     pub fn to_json(&self) -> Value {
         let part = |source: Source| -> Map<String, Value> {
@@ -120,15 +133,7 @@ impl Provider {
         checker: &str,
     ) -> Result<CheckResult, LoginError> {
         let now = self.ca.now_unix();
-        let mut result = CheckResult {
-            outcome: Outcome::Valid,
-            card_present: false,
-            via: "card",
-            role: None,
-            role_ja: None,
-            shown: Vec::new(),
-            checked_at: now,
-        };
+        let mut result = CheckResult::valid_so_far("card", now);
         let mut subscriber_id = None;
         match check(chain, &self.trust()?, revocation, self.ca.now()) {
             Err(refusal) => result.outcome = Outcome::of_refusal(&refusal),
@@ -238,15 +243,7 @@ impl Provider {
         checker: &str,
     ) -> Result<CheckResult, LoginError> {
         let now = self.ca.now_unix();
-        let mut result = CheckResult {
-            outcome: Outcome::Valid,
-            card_present: false,
-            via: "qr",
-            role: None,
-            role_ja: None,
-            shown: Vec::new(),
-            checked_at: now,
-        };
+        let mut result = CheckResult::valid_so_far("qr", now);
         let claims = keys
             .verify(token)
             .filter(|c| c["use"] == QR_USE && c["n"].is_string());

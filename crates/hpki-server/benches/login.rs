@@ -440,64 +440,22 @@ async fn run() -> Result<(), BoxError> {
     Ok(())
 }
 
-/// RSA-2048 PKCS#1 v1.5 SHA-256 verifies per second: on one thread, and on one thread per core.
-fn raw_verifies(secs: f64) -> Result<(f64, f64), BoxError> {
-    let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
-    let message = b"hpki-qualification-check:raw";
-    let signature = hpki_keys::Signer::sign(&key, message)?;
-    let public = hpki_keys::Signer::public_key(&key)
-        .subject_public_key
-        .raw_bytes()
-        .to_vec();
-    let run = |threads: usize| -> f64 {
-        let stop = Arc::new(AtomicBool::new(false));
-        let done = Arc::new(AtomicU64::new(0));
-        let start = Instant::now();
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let (stop, done) = (stop.clone(), done.clone());
-                let (public, signature) = (public.clone(), signature.clone());
-                std::thread::spawn(move || {
-                    let key = aws_lc_rs::signature::UnparsedPublicKey::new(
-                        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
-                        public,
-                    );
-                    let mut n = 0u64;
-                    while !stop.load(Ordering::Relaxed) {
-                        if key.verify(message, &signature).is_ok() {
-                            n += 1;
-                        }
-                    }
-                    done.fetch_add(n, Ordering::Relaxed);
-                })
-            })
-            .collect();
-        std::thread::sleep(Duration::from_secs_f64(secs));
-        stop.store(true, Ordering::Relaxed);
-        for h in handles {
-            let _ = h.join();
-        }
-        done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
-    };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    Ok((run(1), run(cores)))
-}
-
-/// RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second, one thread per core (what signing each
-/// check's answer with the provider's key costs).
-fn raw_signs(secs: f64) -> Result<f64, BoxError> {
-    let key = Arc::new(SoftwareKey::generate(KeyKind::Rsa(2048))?);
+/// How many times per second `threads` threads together do `op` (each a fresh copy of `make()`,
+/// counting the calls that return true) for `secs`.
+fn per_second<F>(threads: usize, secs: f64, make: impl Fn() -> F) -> f64
+where
+    F: FnMut() -> bool + Send + 'static,
+{
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let handles: Vec<_> = (0..cores)
+    let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let (stop, done, key) = (stop.clone(), done.clone(), key.clone());
+            let (stop, done, mut op) = (stop.clone(), done.clone(), make());
             std::thread::spawn(move || {
                 let mut n = 0u64;
                 while !stop.load(Ordering::Relaxed) {
-                    if hpki_keys::Signer::sign(key.as_ref(), b"hpki-qualification-result").is_ok() {
+                    if op() {
                         n += 1;
                     }
                 }
@@ -510,7 +468,39 @@ fn raw_signs(secs: f64) -> Result<f64, BoxError> {
     for h in handles {
         let _ = h.join();
     }
-    Ok(done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64())
+    done.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
+}
+
+/// RSA-2048 PKCS#1 v1.5 SHA-256 verifies per second: on one thread, and on one thread per core.
+fn raw_verifies(secs: f64) -> Result<(f64, f64), BoxError> {
+    let key = SoftwareKey::generate(KeyKind::Rsa(2048))?;
+    let message = b"hpki-qualification-check:raw";
+    let signature = hpki_keys::Signer::sign(&key, message)?;
+    let public = hpki_keys::Signer::public_key(&key)
+        .subject_public_key
+        .raw_bytes()
+        .to_vec();
+    let verify = || {
+        let key = aws_lc_rs::signature::UnparsedPublicKey::new(
+            &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+            public.clone(),
+        );
+        let signature = signature.clone();
+        move || key.verify(message, &signature).is_ok()
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Ok((per_second(1, secs, verify), per_second(cores, secs, verify)))
+}
+
+/// RSA-2048 PKCS#1 v1.5 SHA-256 signatures per second, one thread per core (what signing each
+/// check's answer with the provider's key costs).
+fn raw_signs(secs: f64) -> Result<f64, BoxError> {
+    let key = Arc::new(SoftwareKey::generate(KeyKind::Rsa(2048))?);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Ok(per_second(cores, secs, || {
+        let key = key.clone();
+        move || hpki_keys::Signer::sign(key.as_ref(), b"hpki-qualification-result").is_ok()
+    }))
 }
 
 fn json_post(path: &str, body: &str) -> Vec<u8> {

@@ -22,7 +22,8 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -180,13 +181,50 @@ fn refused(lang: Lang, e: &LoginError) -> Response {
     )
 }
 
-macro_rules! portal_or_refuse {
-    ($s:expr, $headers:expr, $client:expr, $lang:expr) => {
-        match signed_in(&$s, &$headers, $client.as_ref().map(|c| &c.0)).await {
-            Ok(p) => p,
-            Err(e) => return refused($lang, &e),
+/// A request of a signed-in doctor: the page's language and the session (the request is
+/// refused with the login page's reason otherwise).
+struct Signed {
+    lang: Lang,
+    p: Portal,
+}
+
+impl FromRequestParts<Arc<OidcState>> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, s: &Arc<OidcState>) -> Result<Signed, Response> {
+        let lang = Query::<LangQuery>::try_from_uri(&parts.uri)
+            .map(|q| q.lang())
+            .unwrap_or_default();
+        let client = parts.extensions.get::<ClientCertificate>().cloned();
+        match signed_in(s, &parts.headers, client.as_ref()).await {
+            Ok(p) => Ok(Signed { lang, p }),
+            Err(e) => Err(refused(lang, &e)),
         }
-    };
+    }
+}
+
+/// A form a signed-in doctor posted, its token checked against the session (CSRF).
+struct SignedForm {
+    lang: Lang,
+    p: Portal,
+    form: Vec<(String, String)>,
+}
+
+impl FromRequest<Arc<OidcState>> for SignedForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, s: &Arc<OidcState>) -> Result<SignedForm, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Signed { lang, p } = Signed::from_request_parts(&mut parts, s).await?;
+        let Form(form) =
+            Form::<Vec<(String, String)>>::from_request(Request::from_parts(parts, body), s)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        if !csrf_ok(&p, &form) {
+            return Err(csrf_refused(lang));
+        }
+        Ok(SignedForm { lang, p, form })
+    }
 }
 
 async fn doctor_or_fail(s: &OidcState, p: &Portal, lang: Lang) -> Result<Doctor, Response> {
@@ -263,14 +301,7 @@ struct TopPage {
     message: Option<String>,
 }
 
-async fn top(
-    State(s): State<Arc<OidcState>>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
-) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
+async fn top(State(s): State<Arc<OidcState>>, Signed { lang, p }: Signed) -> Response {
     render_top(&s, &p, lang, None).await
 }
 
@@ -386,14 +417,7 @@ struct DisclosurePage {
     message: Option<String>,
 }
 
-async fn disclosure(
-    State(s): State<Arc<OidcState>>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
-) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
+async fn disclosure(State(s): State<Arc<OidcState>>, Signed { lang, p }: Signed) -> Response {
     render_disclosure(&s, &p, lang, None).await
 }
 
@@ -478,16 +502,8 @@ fn settings_from_form(doctor: &Doctor, form: &[(String, String)]) -> Settings {
 
 async fn save_disclosure(
     State(s): State<Arc<OidcState>>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
-    Form(form): Form<Vec<(String, String)>>,
+    SignedForm { lang, p, form }: SignedForm,
 ) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
-    if !csrf_ok(&p, &form) {
-        return csrf_refused(lang);
-    }
     let doctor = match doctor_or_fail(&s, &p, lang).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -532,14 +548,7 @@ struct ProfilePage {
     message: Option<String>,
 }
 
-async fn profile(
-    State(s): State<Arc<OidcState>>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
-) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
+async fn profile(State(s): State<Arc<OidcState>>, Signed { lang, p }: Signed) -> Response {
     render_profile(&s, &p, lang, None, None, None).await
 }
 
@@ -602,16 +611,8 @@ async fn render_profile(
 
 async fn save_profile(
     State(s): State<Arc<OidcState>>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
-    Form(form): Form<Vec<(String, String)>>,
+    SignedForm { lang, p, form }: SignedForm,
 ) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
-    if !csrf_ok(&p, &form) {
-        return csrf_refused(lang);
-    }
     let edits: Vec<(Item, String)> = form
         .iter()
         .filter_map(|(k, v)| {
@@ -684,11 +685,8 @@ fn viewer_note(viewer: &Viewer, lang: Lang) -> String {
 async fn preview(
     State(s): State<Arc<OidcState>>,
     Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
+    Signed { lang, p }: Signed,
 ) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
     let doctor = match doctor_or_fail(&s, &p, lang).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -801,16 +799,8 @@ async fn doctor_api(
 
 async fn report_lost(
     State(s): State<Arc<OidcState>>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
-    Form(form): Form<Vec<(String, String)>>,
+    SignedForm { lang, p, form }: SignedForm,
 ) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
-    if !csrf_ok(&p, &form) {
-        return csrf_refused(lang);
-    }
     let field = |name: &str| {
         form.iter()
             .find(|(k, _)| k == name)
@@ -873,14 +863,7 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
         .map_or("", |(_, v)| v.as_str())
 }
 
-async fn change(
-    State(s): State<Arc<OidcState>>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
-) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
+async fn change(State(s): State<Arc<OidcState>>, Signed { lang, p }: Signed) -> Response {
     render_change(&s, &p, lang, &[], None).await
 }
 
@@ -931,16 +914,8 @@ async fn render_change(
 
 async fn request_change(
     State(s): State<Arc<OidcState>>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
-    Form(form): Form<Vec<(String, String)>>,
+    SignedForm { lang, p, form }: SignedForm,
 ) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
-    if !csrf_ok(&p, &form) {
-        return csrf_refused(lang);
-    }
     let address = hpki_ra::application::Address {
         postal_code: field(&form, "postal_code").to_owned(),
         prefecture_code: field(&form, "prefecture_code").parse().ok(),
@@ -1002,14 +977,7 @@ fn action_label(action: &str, lang: Lang) -> String {
     lang.pick(ja, en).to_owned()
 }
 
-async fn audit(
-    State(s): State<Arc<OidcState>>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
-) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
+async fn audit(State(s): State<Arc<OidcState>>, Signed { lang, p }: Signed) -> Response {
     let records = match s
         .provider()
         .audit_about(&p.session.subscriber_id, 200)
@@ -1050,14 +1018,7 @@ struct QrPage {
     refresh: u64,
 }
 
-async fn qr(
-    State(s): State<Arc<OidcState>>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-    client: Option<axum::Extension<ClientCertificate>>,
-) -> Response {
-    let lang = q.lang();
-    let p = portal_or_refuse!(s, headers, client, lang);
+async fn qr(State(s): State<Arc<OidcState>>, Signed { lang, p }: Signed) -> Response {
     let Some(holder) = &p.session.holder else {
         return refused(
             lang,

@@ -468,6 +468,16 @@ async fn card_signs(key: &str, nonce: &str, dir: &std::path::Path) -> String {
     STANDARD.encode(out.stdout)
 }
 
+/// A challenge's nonce from the server, as the phone asks for it.
+async fn fresh_nonce(phone: &Browser) -> String {
+    phone
+        .json("/api/v1/qualification/challenge", Some(&json!({})))
+        .await["nonce"]
+        .as_str()
+        .expect("nonce")
+        .to_owned()
+}
+
 fn der_of(pem_file: &str) -> String {
     let pem = std::fs::read_to_string(pem_file).expect("pem");
     STANDARD.encode(pem_rfc7468::decode_vec(pem.as_bytes()).expect("pem").1)
@@ -560,12 +570,7 @@ async fn qualification_check(w: &World, clock: &hpki_clock::FixedClock, taro: &B
             .is_none_or(|o| o.is_empty())
     );
     // A signature by another key (花子's card over 太郎's certificate).
-    let nonce = phone
-        .json("/api/v1/qualification/challenge", Some(&json!({})))
-        .await["nonce"]
-        .as_str()
-        .expect("nonce")
-        .to_owned();
+    let nonce = fresh_nonce(&phone).await;
     let wrong = card_signs(&w.hanako.2, &nonce, dir).await;
     let r = phone
         .json(
@@ -575,12 +580,7 @@ async fn qualification_check(w: &World, clock: &hpki_clock::FixedClock, taro: &B
         .await;
     assert_eq!(r["result"]["result"], "bad_signature", "{r}");
     // A nonce past its lifetime.
-    let nonce = phone
-        .json("/api/v1/qualification/challenge", Some(&json!({})))
-        .await["nonce"]
-        .as_str()
-        .expect("nonce")
-        .to_owned();
+    let nonce = fresh_nonce(&phone).await;
     let sig = card_signs(&w.auth_key, &nonce, dir).await;
     clock.advance(Duration::from_secs(
         hpki_provider::qualification::CHALLENGE_SECONDS + 1,

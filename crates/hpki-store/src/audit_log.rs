@@ -95,6 +95,44 @@ impl Store {
         rows.iter().map(audit_from_row).collect()
     }
 
+    /// The newest `limit` audit records about `object` (`subscriber/<id>` …), newest first.
+    pub async fn audit_records_about(
+        &self,
+        object: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        self.newest_audit_records("object", object, limit).await
+    }
+
+    /// The newest `limit` audit records of `action` (`portal.card_reported_lost` …), newest
+    /// first.
+    pub async fn audit_records_of_action(
+        &self,
+        action: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        self.newest_audit_records("action", action, limit).await
+    }
+
+    /// The newest `limit` records whose `column` (`object` or `action`, both indexed with
+    /// `seq`, migration 9) is `value`.
+    async fn newest_audit_records(
+        &self,
+        column: &'static str,
+        value: &str,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT seq, at, actor, action, object, details, prev_hash, hash
+             FROM audit_log WHERE {column} = $1 ORDER BY seq DESC LIMIT $2"
+        )))
+        .bind(value.to_owned())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
     /// Checks the audit log: every record present, chained to the previous one, unchanged, and
     /// the head marker agreeing with the last record. Reads the log and the head in one
     /// snapshot so concurrent appends do not cause false alarms.

@@ -1,12 +1,11 @@
 //! The doctor's portal and the qualification check (migration 9): profile values, disclosure
 //! settings, the check's single-use nonces, and the audit log read by object for the doctor's
-//! own view. Items are stored by their key (`hpki_disclosure::Item::key`); this crate does not
+//! own view (the audit log read by object is in `audit_log.rs`). Items are stored by their key (`hpki_disclosure::Item::key`); this crate does not
 //! interpret them.
 
 use sqlx::Row;
 
-use crate::audit_log::audit_from_row;
-use crate::{AuditEvent, AuditRecord, Store, StoreError, check_event};
+use crate::{AuditEvent, Store, StoreError, check_event};
 
 /// One item's stored 開示設定.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,40 +236,5 @@ impl Store {
         }
         tx.commit().await?;
         Ok(outcome)
-    }
-
-    /// The newest `limit` audit records of `action` (`portal.card_reported_lost` …), newest
-    /// first.
-    pub async fn audit_records_of_action(
-        &self,
-        action: &str,
-        limit: i64,
-    ) -> Result<Vec<AuditRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, action, object, details, prev_hash, hash
-             FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT $2",
-        )
-        .bind(action.to_owned())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
-    }
-
-    /// The newest `limit` audit records about `object` (`subscriber/<id>` …), newest first.
-    pub async fn audit_records_about(
-        &self,
-        object: &str,
-        limit: i64,
-    ) -> Result<Vec<AuditRecord>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT seq, at, actor, action, object, details, prev_hash, hash
-             FROM audit_log WHERE object = $1 ORDER BY seq DESC LIMIT $2",
-        )
-        .bind(object.to_owned())
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(audit_from_row).collect()
     }
 }

@@ -97,26 +97,13 @@ impl Registration {
             })?,
             _ => officer.office.id.clone(),
         };
-        let (kana, kanji, license) = search_keys(form);
-        let rec = ApplicationRecord {
-            id: 0,
-            office_id: officer.office.id.clone(),
-            review_office_id,
-            stage: Stage::Draft.as_str().into(),
-            form: to_json(form)?,
-            documents: to_json(documents)?,
+        let rec = draft_record(
+            &officer.office.id,
+            &review_office_id,
+            form,
+            documents,
             photo,
-            name_kana: kana,
-            name_kanji: kanji,
-            license_number: license,
-            papers_tracking: None,
-            papers_arrived: false,
-            subscriber_id: None,
-            card_id: None,
-            created_at: 0,
-            updated_at: 0,
-            version: 1,
-        };
+        )?;
         let event = ApplicationEvent {
             at: 0,
             login: officer.login.clone(),

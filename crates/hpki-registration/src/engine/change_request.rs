@@ -74,27 +74,14 @@ impl Registration {
             city: address.city.trim().to_owned(),
             building: address.building.trim().to_owned(),
         };
-        let (kana, kanji, license) = search_keys(&form);
         let actor = format!("subscriber/{subscriber_id}");
-        let rec = ApplicationRecord {
-            id: 0,
-            office_id: last.office_id.clone(),
-            review_office_id: last.review_office_id.clone(),
-            stage: Stage::Draft.as_str().into(),
-            form: to_json(&form)?,
-            documents: to_json(&DocumentChecklist::default())?,
-            photo: None,
-            name_kana: kana,
-            name_kanji: kanji,
-            license_number: license,
-            papers_tracking: None,
-            papers_arrived: false,
-            subscriber_id: None,
-            card_id: None,
-            created_at: 0,
-            updated_at: 0,
-            version: 1,
-        };
+        let rec = draft_record(
+            &last.office_id,
+            &last.review_office_id,
+            &form,
+            &DocumentChecklist::default(),
+            None,
+        )?;
         let event = ApplicationEvent {
             at: 0,
             login: actor.clone(),

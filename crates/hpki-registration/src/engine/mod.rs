@@ -144,6 +144,36 @@ fn search_keys(form: &ApplicationForm) -> (String, String, String) {
     )
 }
 
+/// A new draft application received at `office_id`, reviewed at `review_office_id`.
+fn draft_record(
+    office_id: &str,
+    review_office_id: &str,
+    form: &ApplicationForm,
+    documents: &DocumentChecklist,
+    photo: Option<Vec<u8>>,
+) -> Result<ApplicationRecord, RegistrationError> {
+    let (kana, kanji, license) = search_keys(form);
+    Ok(ApplicationRecord {
+        id: 0,
+        office_id: office_id.to_owned(),
+        review_office_id: review_office_id.to_owned(),
+        stage: Stage::Draft.as_str().into(),
+        form: to_json(form)?,
+        documents: to_json(documents)?,
+        photo,
+        name_kana: kana,
+        name_kanji: kanji,
+        license_number: license,
+        papers_tracking: None,
+        papers_arrived: false,
+        subscriber_id: None,
+        card_id: None,
+        created_at: 0,
+        updated_at: 0,
+        version: 1,
+    })
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, RegistrationError> {
     serde_json::to_string(v).map_err(|e| RegistrationError::Internal(e.to_string()))
 }
