@@ -191,6 +191,36 @@ impl Provider {
         view(&doctor.record, &doctor.settings, viewer, self.today())
     }
 
+    /// What `viewer` sees of the doctor `subscriber_id`, none if not registered. A member's
+    /// look (`looker`, the member's subscriber ID) is audited (`portal.viewed`, the member as
+    /// the actor), so the doctor sees who looked; the public's is anonymous.
+    pub async fn look_at(
+        &self,
+        subscriber_id: &str,
+        viewer: &Viewer,
+        looker: Option<&str>,
+    ) -> Result<Option<Vec<Shown>>, LoginError> {
+        let Some(doctor) = self.doctor(subscriber_id).await? else {
+            return Ok(None);
+        };
+        let shown = self.view_of(&doctor, viewer);
+        if let (Viewer::Member, Some(looker)) = (viewer, looker) {
+            let items: Vec<&str> = shown.iter().map(|s| s.item.key()).collect();
+            Engine::acting_as(&doctor_actor(looker), async {
+                self.ca
+                    .store
+                    .append_audit(&self.ca.audit(
+                        "portal.viewed",
+                        &doctor_actor(subscriber_id),
+                        json!({"viewer": viewer.kind(), "items": items}),
+                    ))
+                    .await
+            })
+            .await?;
+        }
+        Ok(Some(shown))
+    }
+
     /// Saves the doctor's 情報開示・非開示 settings, audited (`portal.disclosure_changed`, the
     /// doctor as actor).
     pub async fn save_disclosure(

@@ -307,7 +307,11 @@ pub async fn serve_listeners(
             .map_err(|e| ServerError::Tls(e.to_string()))?;
         routes = routes
             .merge(oidc::router(provider.clone()))
-            .merge(portal::router(provider.clone()))
+            .merge(portal::router(
+                provider.clone(),
+                engine.config.login.check_burst,
+                engine.config.login.check_per_second,
+            ))
             .merge(qualification::router(
                 provider.clone(),
                 engine.config.login.check_burst,

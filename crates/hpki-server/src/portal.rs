@@ -13,7 +13,7 @@
 //! | `GET /portal/audit` | who did what about the doctor |
 //! | `GET /portal/qr` | a QR code for the qualification check, renewed before it expires |
 //! | `GET /portal/logout` | ends the session |
-//! | `GET /doctors/{subscriber_id}`, `GET /api/v1/doctors/{subscriber_id}` | a doctor as the requester may see them: the doctor, a member (a session), or the public |
+//! | `GET /doctors/{subscriber_id}`, `GET /api/v1/doctors/{subscriber_id}` | a doctor as the requester may see them: the doctor, a member (a session; audited), or the public; rate-limited per client |
 //!
 //! What anyone sees goes through [`hpki_disclosure::may_see`] in the engine
 //! ([`hpki_provider::Provider::view_of`]); the pages only render it.
@@ -39,13 +39,23 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::oidc::{OidcState, cookie_of, revocation, with_cookie};
+use crate::rate_limit::{self, RateLimiter};
 use crate::tls::ClientCertificate;
 
 /// At most this many octets in a portal form.
 const MAX_FORM_OCTETS: usize = 64 * 1024;
 
 /// The routes.
-pub fn router(state: Arc<OidcState>) -> Router {
+pub fn router(state: Arc<OidcState>, burst: u32, per_second: u32) -> Router {
+    // Anyone may ask about a doctor: per client address, as the qualification check.
+    let doctors = Router::new()
+        .route("/doctors/{subscriber_id}", get(doctor_page))
+        .route("/api/v1/doctors/{subscriber_id}", get(doctor_api))
+        .layer(axum::middleware::from_fn_with_state(
+            RateLimiter::new(burst, per_second),
+            rate_limit::limit,
+        ))
+        .with_state(state.clone());
     Router::new()
         .route("/portal/", get(top))
         .route("/portal", get(|| async { Redirect::to("/portal/") }))
@@ -57,10 +67,9 @@ pub fn router(state: Arc<OidcState>) -> Router {
         .route("/portal/audit", get(audit))
         .route("/portal/qr", get(qr))
         .route("/portal/logout", get(logout))
-        .route("/doctors/{subscriber_id}", get(doctor_page))
-        .route("/api/v1/doctors/{subscriber_id}", get(doctor_api))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_OCTETS))
         .with_state(state)
+        .merge(doctors)
 }
 
 #[derive(Deserialize, Default)]
@@ -707,20 +716,26 @@ async fn preview(
 }
 
 /// The viewer of a request about `subscriber_id`: the doctor themself or a member with a
-/// live session, else the public.
-async fn viewer_of(s: &OidcState, headers: &HeaderMap, subscriber_id: &str) -> Viewer {
+/// live session (and who), else the public.
+async fn viewer_of(
+    s: &OidcState,
+    headers: &HeaderMap,
+    subscriber_id: &str,
+) -> (Viewer, Option<String>) {
     let Some(cookie) = cookie_of(headers) else {
-        return Viewer::Public;
+        return (Viewer::Public, None);
     };
     let Ok(revocation) = revocation(s).await else {
-        return Viewer::Public;
+        return (Viewer::Public, None);
     };
     match s.provider().session(&cookie, &revocation).await {
-        Ok(Some(session)) if session.subscriber_id == subscriber_id => Viewer::Holder,
-        Ok(Some(session)) if session.identity.hc_role == hpki_login::qualification::DOCTOR_ROLE => {
-            Viewer::Member
+        Ok(Some(session)) if session.subscriber_id == subscriber_id => {
+            (Viewer::Holder, Some(session.subscriber_id))
         }
-        _ => Viewer::Public,
+        Ok(Some(session)) if session.identity.hc_role == hpki_login::qualification::DOCTOR_ROLE => {
+            (Viewer::Member, Some(session.subscriber_id))
+        }
+        _ => (Viewer::Public, None),
     }
 }
 
@@ -731,9 +746,13 @@ async fn doctor_page(
     headers: HeaderMap,
 ) -> Response {
     let lang = q.lang();
-    let viewer = viewer_of(&s, &headers, &subscriber_id).await;
-    let doctor = match s.provider().doctor(&subscriber_id).await {
-        Ok(Some(d)) => d,
+    let (viewer, looker) = viewer_of(&s, &headers, &subscriber_id).await;
+    let shown = match s
+        .provider()
+        .look_at(&subscriber_id, &viewer, looker.as_deref())
+        .await
+    {
+        Ok(Some(shown)) => shown,
         Ok(None) => {
             return message(
                 lang,
@@ -748,7 +767,6 @@ async fn doctor_page(
         }
         Err(e) => return refused(lang, &e),
     };
-    let shown = s.provider().view_of(&doctor, &viewer);
     let page = ShownPage {
         lang,
         title: lang.pick("医師情報", "Doctor").to_owned(),
@@ -767,10 +785,13 @@ async fn doctor_api(
     Path(subscriber_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let viewer = viewer_of(&s, &headers, &subscriber_id).await;
-    match s.provider().doctor(&subscriber_id).await {
-        Ok(Some(d)) => {
-            let shown = s.provider().view_of(&d, &viewer);
+    let (viewer, looker) = viewer_of(&s, &headers, &subscriber_id).await;
+    match s
+        .provider()
+        .look_at(&subscriber_id, &viewer, looker.as_deref())
+        .await
+    {
+        Ok(Some(shown)) => {
             let items: serde_json::Map<String, serde_json::Value> = shown
                 .iter()
                 .map(|s| (s.item.key().to_owned(), json!(s.value)))
@@ -972,6 +993,7 @@ fn action_label(action: &str, lang: Lang) -> String {
         "portal.disclosure_changed" => ("開示設定を変更", "disclosure settings changed"),
         "portal.profile_changed" => ("プロフィールを変更", "profile changed"),
         "portal.card_reported_lost" => ("紛失届", "card reported lost"),
+        "portal.viewed" => ("会員が閲覧", "viewed by a member"),
         other => (other, other),
     };
     lang.pick(ja, en).to_owned()

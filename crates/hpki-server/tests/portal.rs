@@ -678,6 +678,8 @@ async fn qualification_check(w: &World, clock: &hpki_clock::FixedClock, taro: &B
     assert!(page.contains("資格確認を受けた"), "{page}");
     assert!(page.contains("プロフィールを変更"), "{page}");
     assert!(page.contains("開示設定を変更"), "{page}");
+    assert!(page.contains("会員が閲覧"), "a member's look: {page}");
+    assert!(page.contains(&format!("subscriber/{}", w.hanako.0)), "by whom: {page}");
 
     // Revoked: the card check and a QR code made before say so.
     let (_, page) = taro.get("/portal/qr").await;
