@@ -10,6 +10,10 @@
 //! accept the headers from a trusted TTRP". From any other peer the headers are ignored (and
 //! removed), so that nobody signs in by typing a header. On hpki's own TLS listener the
 //! certificate of the TLS connection is used and the headers are ignored too.
+//!
+//! From a trusted proxy, the client's address is also taken from the last `X-Forwarded-For`
+//! entry (the one the proxy added for the peer it saw), so that per-client rate limits and the
+//! audit name the client, not the proxy.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -48,6 +52,15 @@ pub fn chain(headers: &axum::http::HeaderMap) -> Option<Vec<Vec<u8>>> {
     (chain.len() <= MAX_CHAIN).then_some(chain)
 }
 
+/// `X-Forwarded-For`.
+pub const X_FORWARDED_FOR: &str = "x-forwarded-for";
+
+/// The client's address a proxy forwarded: the last entry of the last `X-Forwarded-For` line.
+pub fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<IpAddr> {
+    let line = headers.get_all(X_FORWARDED_FOR).iter().next_back()?;
+    line.to_str().ok()?.rsplit(',').next()?.trim().parse().ok()
+}
+
 /// Middleware of the plain-HTTP listener: a request from one of `trusted` gets the forwarded
 /// certificate as its [`ClientCertificate`] (none when the proxy sent none); from anyone else
 /// the headers are dropped.
@@ -64,6 +77,10 @@ pub async fn accept_from(
     if req.extensions().get::<ClientCertificate>().is_none() && from_proxy {
         let forwarded = chain(req.headers()).map(Arc::from);
         req.extensions_mut().insert(ClientCertificate(forwarded));
+        if let Some(client) = forwarded_for(req.headers()) {
+            req.extensions_mut()
+                .insert(ConnectInfo(SocketAddr::new(client, 0)));
+        }
     }
     req.headers_mut().remove(CLIENT_CERT);
     req.headers_mut().remove(CLIENT_CERT_CHAIN);
@@ -74,6 +91,19 @@ pub async fn accept_from(
 mod tests {
     use super::*;
     use axum::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn the_client_is_the_last_address_the_proxy_added() {
+        let mut h = HeaderMap::new();
+        assert_eq!(forwarded_for(&h), None);
+        h.insert(
+            X_FORWARDED_FOR,
+            HeaderValue::from_static("203.0.113.9, 198.51.100.7"),
+        );
+        assert_eq!(forwarded_for(&h), "198.51.100.7".parse().ok());
+        h.insert(X_FORWARDED_FOR, HeaderValue::from_static("not an address"));
+        assert_eq!(forwarded_for(&h), None);
+    }
 
     #[test]
     fn the_headers_of_rfc_9440_are_read_as_structured_binaries() {

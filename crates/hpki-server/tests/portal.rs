@@ -12,7 +12,9 @@
 //! - Profile edits: saved and audited; a value too long is refused in words and kept.
 //! - Qualification check: a card that signs a fresh challenge is a doctor with the public
 //!   profile; the same nonce again is refused; a signature by another key, a nurse, another CA,
-//!   a revoked card each say so; the portal's QR code works once, and not after its lifetime.
+//!   a revoked card, an expired one each say so; the portal's QR code works once, and not after
+//!   its lifetime; the client over its rate gets 429.
+//! - 紛失届 and a change of address from the portal, and the office's notices of both.
 
 mod common;
 
@@ -679,7 +681,10 @@ async fn qualification_check(w: &World, clock: &hpki_clock::FixedClock, taro: &B
     assert!(page.contains("プロフィールを変更"), "{page}");
     assert!(page.contains("開示設定を変更"), "{page}");
     assert!(page.contains("会員が閲覧"), "a member's look: {page}");
-    assert!(page.contains(&format!("subscriber/{}", w.hanako.0)), "by whom: {page}");
+    assert!(
+        page.contains(&format!("subscriber/{}", w.hanako.0)),
+        "by whom: {page}"
+    );
 
     // Revoked: the card check and a QR code made before say so.
     let (_, page) = taro.get("/portal/qr").await;
@@ -867,6 +872,23 @@ async fn portal(backend: Backend) {
             "{login}: {said:?}"
         );
     }
+
+    // Ten years on, a certificate past its notAfter is checked as expired.
+    clock.advance(Duration::from_secs(10 * 366 * 86_400));
+    let phone = Browser::new(&w, "phone", None);
+    let r = phone
+        .json(
+            "/api/v1/qualification/verify",
+            Some(&json!({"certificate": der_of(&w.nurse.0)})),
+        )
+        .await;
+    assert_eq!(r["result"]["result"], "expired", "{r}");
+    assert!(
+        r["result"]["message"]["ja"]
+            .as_str()
+            .is_some_and(|m| m.contains("有効期限切れ")),
+        "{r}"
+    );
     w.finish().await;
 }
 
