@@ -6,6 +6,10 @@
 //! CA's revocation epoch changes (any revocation, from any process) and refreshed at half the
 //! response validity. Requests with a nonce are signed fresh, echoing the nonce (RFC 8954).
 //!
+//! The cache is bounded ([`CACHE_ENTRIES`] responses, about 1.5 kB each): when it is full, the
+//! answers that are stale are dropped, and if none is, the whole cache is emptied at once (a
+//! client asking about random serials costs it its hit rate, never the process its memory).
+//!
 //! The epoch is read for every request, by a query that starts after the request arrived, so a
 //! revocation committed before a request is always in its answer; concurrent requests share
 //! those queries ([`crate::epoch`]).
@@ -31,6 +35,9 @@ const ID_SHA1: der::asn1::ObjectIdentifier =
 const ID_SHA256: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
 
+/// How many signed responses the cache keeps at most.
+pub const CACHE_ENTRIES: usize = 16_384;
+
 #[derive(Clone)]
 struct Cached {
     der: Arc<Vec<u8>>,
@@ -42,6 +49,7 @@ struct Cached {
 pub struct OcspResponder {
     engine: Arc<Engine>,
     cache: RwLock<HashMap<(CaName, Vec<u8>), Cached>>,
+    capacity: usize,
     epochs: EpochReader,
 }
 
@@ -87,8 +95,20 @@ impl OcspResponder {
         OcspResponder {
             engine,
             cache: RwLock::new(HashMap::new()),
+            capacity: CACHE_ENTRIES,
             epochs: EpochReader::new(),
         }
+    }
+
+    /// The same responder keeping at most `capacity` responses (tests, small machines).
+    pub fn with_cache_capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity.max(1);
+        self
+    }
+
+    /// How many signed responses the cache holds now.
+    pub fn cached(&self) -> usize {
+        self.cache.read().map_or(0, |c| c.len())
     }
 
     /// The revocation epoch of `ca`, read after this call began (shared with concurrent
@@ -150,6 +170,14 @@ impl OcspResponder {
                 if let Some(key) = cache_key {
                     let refresh_at = now + self.engine.config.policy.ocsp_validity_hours * 3600 / 2;
                     if let Ok(mut cache) = self.cache.write() {
+                        if cache.len() >= self.capacity && !cache.contains_key(&key) {
+                            cache.retain(|(c, _), hit| {
+                                *c != ca || (hit.epoch == epoch && now < hit.refresh_at)
+                            });
+                            if cache.len() >= self.capacity {
+                                cache.clear();
+                            }
+                        }
                         cache.insert(
                             key,
                             Cached {

@@ -90,11 +90,15 @@ fn request(engine: &Engine, ca: CaName, serial_hex: &str) -> Vec<u8> {
     .expect("request DER")
 }
 
-fn is_revoked(answer: &[u8]) -> bool {
+fn status(answer: &[u8]) -> CertStatus {
     let response = OcspResponse::from_der(answer).expect("OCSPResponse");
     assert_eq!(response.response_status, OcspResponseStatus::Successful);
     let basic = BasicOcspResponse::from_response(&response).expect("basic response");
-    match &basic.tbs_response_data.responses[0].cert_status {
+    basic.tbs_response_data.responses[0].cert_status.clone()
+}
+
+fn is_revoked(answer: &[u8]) -> bool {
+    match &status(answer) {
         CertStatus::Good(_) => false,
         CertStatus::Revoked(_) => true,
         other => panic!("unexpected status {other:?}"),
@@ -221,4 +225,39 @@ async fn postgres_revocation_is_in_the_next_answer() {
     let url = hpki_testkit::fresh_postgres_url(&hpki_testkit::postgres_base_url()).await;
     scenario(Some(url.clone())).await;
     hpki_testkit::drop_postgres_schema(&url).await;
+}
+
+/// Random serials (a client probing, or a flood) cannot grow the cache past its bound: when it
+/// is full it is emptied, and the answers stay right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_serials_do_not_grow_the_cache_past_its_bound() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let opts = InitOptions {
+        demo: true,
+        database_url: None,
+        public_base_url: "http://127.0.0.1".into(),
+        passphrase: "bound test".into(),
+        actor: "test".into(),
+        hsm: None,
+    };
+    let engine = Arc::new(
+        init(&dir.path().join("ca"), &opts, &mut |_| {})
+            .await
+            .expect("init"),
+    );
+    let responder = OcspResponder::new(engine.clone()).with_cache_capacity(8);
+    let mut most = 0;
+    for n in 0..40u32 {
+        let serial = format!("7f{n:08x}0123456789abcdef");
+        let answer = responder
+            .respond(CaName::Sign, &request(&engine, CaName::Sign, &serial))
+            .await;
+        assert!(
+            matches!(status(&answer), CertStatus::Unknown(_)),
+            "a serial never issued is unknown (RFC 6960 §2.2)"
+        );
+        most = most.max(responder.cached());
+    }
+    assert!(most <= 8, "the cache held {most} responses");
+    assert!(responder.cached() >= 1, "answers are still cached");
 }

@@ -24,6 +24,7 @@
 //! that asks for the card's authentication certificate: see [`tls`].
 #![forbid(unsafe_code)]
 
+pub mod accept;
 pub mod admin;
 pub mod demo_rp;
 pub mod forwarded_cert;
@@ -46,6 +47,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -158,6 +160,11 @@ impl AppState {
     }
 }
 
+/// At most this many octets in an OCSP or time-stamp request: one of either is a few hundred
+/// octets (an OCSP request for 20 certificates, a TSA request with a SHA-512 imprint and the
+/// longest nonce, stay far below).
+pub const MAX_PROTOCOL_REQUEST_OCTETS: usize = 16 * 1024;
+
 /// The router with every route.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
@@ -165,9 +172,15 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/crl/{file}", get(crl))
         .route("/ca/{file}", get(ca_certificate))
-        .route("/ocsp/{ca}", post(ocsp_post))
+        .route(
+            "/ocsp/{ca}",
+            post(ocsp_post).layer(DefaultBodyLimit::max(MAX_PROTOCOL_REQUEST_OCTETS)),
+        )
         .route("/ocsp/{ca}/{*request}", get(ocsp_get))
-        .route("/tsa", post(tsa_post))
+        .route(
+            "/tsa",
+            post(tsa_post).layer(DefaultBodyLimit::max(MAX_PROTOCOL_REQUEST_OCTETS)),
+        )
         .with_state(state.clone())
         .merge(ra_api::router(hpki_registration::Registration::new(
             state.engine().clone(),
@@ -334,15 +347,9 @@ pub async fn serve_listeners(
         ));
     }
     ready(bound);
-    let public = async {
-        axum::serve(
-            listener,
-            plain.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(ServerError::from)
-    };
+    let public = accept::serve(listener, plain, shutdown_signal(), |tcp| async move {
+        Some((tcp, None))
+    });
     let admin = async {
         match admin {
             Some(admin) => axum::serve(admin, admin::router(engine))

@@ -17,7 +17,6 @@
 //! §4.4.3 forbids it in TLS 1.3, and IC cards often can do nothing else), RSASSA-PSS,
 //! ECDSA P-256/P-384 and Ed25519.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,16 +24,12 @@ use std::time::Duration;
 use aws_lc_rs::signature::{self, VerificationAlgorithm};
 use axum::Router;
 use der::{Decode, Encode};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, DistinguishedName, SignatureScheme};
 use tokio::net::TcpListener;
-use tower::ServiceExt as _;
 use x509_cert::Certificate;
 
 use crate::ServerError;
@@ -42,11 +37,6 @@ use crate::ServerError;
 /// How long a client may take to complete the TLS handshake (a card asks for its PIN during
 /// it, so this is generous).
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(120);
-/// How long a client may take to send a request's header (HTTP/1.1).
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
-/// At most this many connections at once (handshaking or open); further ones wait in the
-/// kernel's backlog until one closes.
-pub const MAX_CONNECTIONS: usize = 4096;
 
 /// The certificate chain the TLS client presented (leaf first, DER), added to every request
 /// of the connection; absent on the plain-HTTP listener.
@@ -209,10 +199,10 @@ fn verify_handshake_signature(
         .map_err(|_| rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature))
 }
 
-/// Serves `router` over TLS on `listener` until `shutdown` completes. Each connection's
-/// handshake runs in its own task (bounded by [`HANDSHAKE_TIMEOUT`], the request header by
-/// [`HEADER_TIMEOUT`], [`MAX_CONNECTIONS`] at once); its requests carry the client's
-/// [`ClientCertificate`] and `ConnectInfo<SocketAddr>`.
+/// Serves `router` over TLS on `listener` until `shutdown` completes, through the shared
+/// accept loop ([`crate::accept`]: connection cap, header timeout). Each connection's handshake
+/// runs in its own task, bounded by [`HANDSHAKE_TIMEOUT`]; its requests carry the client's
+/// [`ClientCertificate`].
 pub async fn serve(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
@@ -220,59 +210,20 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), ServerError> {
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    tokio::pin!(shutdown);
-    loop {
-        let slot = tokio::select! {
-            slot = slots.clone().acquire_owned() => match slot {
-                Ok(s) => s,
-                Err(_) => return Ok(()),
-            },
-            _ = &mut shutdown => return Ok(()),
-        };
-        let (tcp, peer) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                // Out of descriptors and the like: wait a moment rather than spin.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            },
-            _ = &mut shutdown => return Ok(()),
-        };
-        // Responses go out in several writes (TLS records): without this, Nagle's algorithm
-        // holds each small one back for the client's delayed ACK (tens of milliseconds).
-        let _ = tcp.set_nodelay(true);
+    crate::accept::serve(listener, router, shutdown, move |tcp| {
         let acceptor = acceptor.clone();
-        let router = router.clone();
-        tokio::spawn(async move {
-            let _slot = slot;
-            let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await
-            else {
-                return;
-            };
+        async move {
+            let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp))
+                .await
+                .ok()?
+                .ok()?;
             let chain: Option<Arc<[Vec<u8>]>> = tls
                 .get_ref()
                 .1
                 .peer_certificates()
                 .map(|certs| certs.iter().map(|c| c.to_vec()).collect());
-            let client = ClientCertificate(chain);
-            let service = router.map_request(move |req: hyper::Request<hyper::body::Incoming>| {
-                let mut req = req.map(axum::body::Body::new);
-                req.extensions_mut().insert(client.clone());
-                req.extensions_mut()
-                    .insert(axum::extract::ConnectInfo::<SocketAddr>(peer));
-                req
-            });
-            let mut builder = auto::Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT);
-            let _ = builder
-                .serve_connection(TokioIo::new(tls), TowerToHyperService::new(service))
-                .await;
-        });
-    }
+            Some((tls, Some(ClientCertificate(chain))))
+        }
+    })
+    .await
 }

@@ -242,6 +242,19 @@ async fn refusals_name_their_reason(backend: Backend) {
     req.version = 2;
     let (resp, _) = tsa.stamp(&req).await;
     assert_eq!(fail_info(&resp), Some(PkiFailureInfo::BAD_REQUEST));
+    // A nonce of 33 octets (32 is the most): badRequest, nothing stored.
+    let long = request(
+        imprint_of(DigestAlgorithm::Sha256, DOCUMENT).unwrap(),
+        Some(&[0x5a; 33]),
+        false,
+    );
+    let (resp, _) = tsa.stamp(&long).await;
+    assert_eq!(fail_info(&resp), Some(PkiFailureInfo::BAD_REQUEST));
+    // A body far larger than any request: 413 before it is read whole.
+    let (status, _, _) = tsa
+        .post(Some("application/timestamp-query"), vec![0x30; 1 << 20])
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     // Another media type: 415, and no token.
     let (status, _, _) = tsa
         .post(Some("application/json"), req.to_der().unwrap())

@@ -69,6 +69,10 @@ impl TsaPolicy {
     }
 }
 
+/// The longest nonce a request may carry, octets (256 bits: four times what RFC 3161 §2.4.1
+/// calls typical).
+pub const MAX_NONCE_OCTETS: usize = 32;
+
 /// A refused request: the `failInfo` and a text for the `statusString`.
 #[derive(Clone, Debug, Eq, PartialEq)]
 pub struct Rejection {
@@ -178,6 +182,18 @@ pub fn check_request(
             ));
         }
     };
+    // RFC 3161 §2.4.1 lets the nonce be any INTEGER ("typically 64 bits"); a longer one is
+    // refused rather than stored and signed for anyone who asks.
+    if let Some(nonce) = &req.nonce {
+        let len = nonce.as_bytes().len();
+        if len > MAX_NONCE_OCTETS {
+            return Err(Rejection::new(
+                PkiFailureInfo::BAD_REQUEST,
+                format!("nonce は{MAX_NONCE_OCTETS}オクテットまでです（要求は{len}オクテット）"),
+                format!("the nonce may be at most {MAX_NONCE_OCTETS} octets ({len} given)"),
+            ));
+        }
+    }
     // RFC 3161 §2.4.1: an extension the TSA does not recognise, critical or not, is refused.
     if req.extensions.as_ref().is_some_and(|e| !e.is_empty()) {
         return Err(Rejection::new(
