@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
@@ -26,9 +25,21 @@ pub const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
 /// At most this many connections at once per listener (handshaking or open).
 pub const MAX_CONNECTIONS: usize = 4096;
 
+/// What a connection's handshake gives: the stream to speak HTTP on, the client certificate
+/// it learnt, and whether the client chose HTTP/2 (ALPN `h2`; HTTP/1.1 otherwise).
+pub struct Handshaken<IO> {
+    /// The stream.
+    pub io: IO,
+    /// The TLS client's certificate chain; none on plain HTTP.
+    pub client: Option<ClientCertificate>,
+    /// HTTP/2 negotiated.
+    pub h2: bool,
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, each accepted connection first
-/// through `handshake` (which gives the stream to speak HTTP on and the client certificate it
-/// learnt, or nothing to drop the connection).
+/// through `handshake` (nothing there drops the connection). HTTP/1.1 is served by hyper's
+/// own HTTP/1 connection, whose header timeout holds from the moment the connection opens
+/// (hyper-util's version-sniffing `auto` connection waits for the first bytes without one).
 pub async fn serve<H, F, IO>(
     listener: TcpListener,
     router: Router,
@@ -37,7 +48,7 @@ pub async fn serve<H, F, IO>(
 ) -> Result<(), ServerError>
 where
     H: Fn(TcpStream) -> F + Clone + Send + 'static,
-    F: std::future::Future<Output = Option<(IO, Option<ClientCertificate>)>> + Send,
+    F: std::future::Future<Output = Option<Handshaken<IO>>> + Send,
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
@@ -67,7 +78,7 @@ where
         let (router, handshake) = (router.clone(), handshake.clone());
         tokio::spawn(async move {
             let _slot = slot;
-            let Some((io, client)) = handshake(tcp).await else {
+            let Some(Handshaken { io, client, h2 }) = handshake(tcp).await else {
                 return;
             };
             let service = router.map_request(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -79,14 +90,20 @@ where
                     .insert(axum::extract::ConnectInfo::<SocketAddr>(peer));
                 req
             });
-            let mut builder = auto::Builder::new(TokioExecutor::new());
-            builder
-                .http1()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT);
-            let _ = builder
-                .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
-                .await;
+            let service = TowerToHyperService::new(service);
+            let io = TokioIo::new(io);
+            if h2 {
+                let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                    .timer(TokioTimer::new())
+                    .serve_connection(io, service)
+                    .await;
+            } else {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(io, service)
+                    .await;
+            }
         });
     }
 }

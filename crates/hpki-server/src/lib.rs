@@ -348,7 +348,11 @@ pub async fn serve_listeners(
     }
     ready(bound);
     let public = accept::serve(listener, plain, shutdown_signal(), |tcp| async move {
-        Some((tcp, None))
+        Some(accept::Handshaken {
+            io: tcp,
+            client: None,
+            h2: false,
+        })
     });
     let admin = async {
         match admin {

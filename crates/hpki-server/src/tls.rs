@@ -222,7 +222,12 @@ pub async fn serve(
                 .1
                 .peer_certificates()
                 .map(|certs| certs.iter().map(|c| c.to_vec()).collect());
-            Some((tls, Some(ClientCertificate(chain))))
+            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            Some(crate::accept::Handshaken {
+                io: tls,
+                client: Some(ClientCertificate(chain)),
+                h2,
+            })
         }
     })
     .await
