@@ -285,8 +285,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
-        /// Address of the HTTPS listener for card login (the certificate from the demo's root
-        /// is made on first run: D/tls/server.pem).
+        /// Address of the HTTPS listener for card login, the OpenID provider, the member portal
+        /// and the qualification check (the certificate from the demo's root is made on first
+        /// run: D/tls/server.pem).
         #[arg(long, default_value = "127.0.0.1:8443")]
         tls_listen: SocketAddr,
     },
@@ -296,7 +297,8 @@ enum Command {
 /// card's authentication certificate (`/login/card`).
 #[derive(clap::Args, Clone)]
 struct TlsArgs {
-    /// Address of the HTTPS listener for card login. Needs --tls-cert and --tls-key.
+    /// Address of the HTTPS listener for card login, the OpenID provider, the member portal and
+    /// the qualification check. Needs --tls-cert and --tls-key.
     #[arg(long, requires_all = ["tls_cert", "tls_key"])]
     tls_listen: Option<SocketAddr>,
     /// The server's certificate chain (PEM, leaf first).

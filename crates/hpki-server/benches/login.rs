@@ -27,6 +27,8 @@
 //! (optional): `HPKI_BENCH_SECS` (seconds per run, default 4), `HPKI_BENCH_CONCURRENCY`
 //! (clients at once, default 16), `HPKI_BENCH_DIR` (parent of the temporary data directory).
 
+mod window;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -345,13 +347,7 @@ where
             Ok::<(), BoxError>(())
         }));
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    counting.store(true, Ordering::Relaxed);
-    let start = Instant::now();
-    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
-    counting.store(false, Ordering::Relaxed);
-    let elapsed = start.elapsed().as_secs_f64();
-    stop.store(true, Ordering::Relaxed);
+    let elapsed = window::counted(secs, &counting, &stop).await;
     for t in tasks {
         t.await??;
     }

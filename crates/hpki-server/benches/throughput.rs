@@ -15,6 +15,8 @@
 //! (keep-alive connections, default 64), `HPKI_BENCH_DIR` (parent of the temporary data
 //! directory, default the system temporary directory).
 
+mod window;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -752,13 +754,7 @@ async fn load(
             Ok::<(), BoxError>(())
         }));
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    counting.store(true, Ordering::Relaxed);
-    let start = Instant::now();
-    tokio::time::sleep(Duration::from_secs_f64(secs)).await;
-    counting.store(false, Ordering::Relaxed);
-    let elapsed = start.elapsed().as_secs_f64();
-    stop.store(true, Ordering::Relaxed);
+    let elapsed = window::counted(secs, &counting, &stop).await;
     for t in tasks {
         t.await??;
     }
