@@ -30,10 +30,12 @@
 //! | `officers` | offices, officers, sign-in failures and locks, API tokens, web sessions |
 //! | `oidc` | the OpenID Connect provider: clients, single sign-on sessions, consents, codes (used once), access tokens |
 //! | `portal` | the doctor's profile and disclosure settings, the qualification check's single-use nonces, the audit log by object |
+//! | `attendance` | seminar events, talks, readers, taps (one per reader and nonce), contactless UIDs, ledgers, credits from other sources |
 //! | `cards`, `ra`, `tsa`, `archive` | the card register; applications and fees; the TSA's records; the archive of signed documents |
 #![forbid(unsafe_code)]
 
 mod archive;
+mod attendance;
 mod audit;
 mod audit_log;
 mod cards;
@@ -53,6 +55,9 @@ mod tsa;
 
 pub use archive::{
     ArchiveDocument, ArchiveDocumentRecord, ArchiveFilter, ArchiveRenewal, NewArchiveDocument,
+};
+pub use attendance::{
+    CreditRow, EventRecord, LedgerEntry, NewEvent, ReaderRecord, TalkRow, TapRecord, TapRecorded,
 };
 pub use audit::{GENESIS_HASH, canonical_json, record_hash, verify_chain};
 pub use audit_log::{AuditEvent, AuditProblem, AuditRecord, AuditVerification};

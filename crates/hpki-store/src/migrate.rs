@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "portal",
         source: include_str!("../migrations/0009_portal.sql"),
     },
+    Migration {
+        version: 10,
+        name: "attendance",
+        source: include_str!("../migrations/0010_attendance.sql"),
+    },
 ];
 
 /// The schema version this build writes and understands: its last migration's.

@@ -34,7 +34,10 @@ async fn exec(ctx: &Ctx, sql: &str) {
 async fn back_to_release_1(ctx: &Ctx) {
     exec(
         ctx,
-        "DROP INDEX audit_log_object; DROP INDEX audit_log_action; DROP TABLE qualification_nonces;
+        "DROP TABLE credit_entries; DROP TABLE attendance_ledgers; DROP TABLE card_contactless;
+         DROP TABLE attendance_taps; DROP TABLE attendance_readers; DROP TABLE attendance_talks;
+         DROP TABLE attendance_events;
+         DROP INDEX audit_log_object; DROP INDEX audit_log_action; DROP TABLE qualification_nonces;
          DROP TABLE portal_disclosure; DROP TABLE portal_profile;
          DROP TABLE oidc_tokens; DROP TABLE oidc_codes; DROP TABLE oidc_consents;
          DROP TABLE oidc_sessions; DROP TABLE oidc_clients;
