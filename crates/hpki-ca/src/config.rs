@@ -39,6 +39,33 @@ pub struct Config {
     /// HPKI login and the OpenID Connect provider.
     #[serde(default)]
     pub login: LoginConfig,
+    /// Seminar attendance: the readers' limits and the rules.
+    #[serde(default)]
+    pub attendance: AttendanceConfig,
+}
+
+/// Seminar attendance (`[attendance]`): how many taps one client address (a venue's readers
+/// often share one) may send, and the rules of `[attendance.rules]`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AttendanceConfig {
+    /// Taps one client address may send at once ...
+    pub tap_burst: u32,
+    /// ... and per second after that (HTTP 429 with Retry-After beyond; a reader's offline
+    /// queue waits and sends again).
+    pub tap_per_second: u32,
+    /// The tap window, duplicate taps, partial credit ([`hpki_attendance::Rules`]).
+    pub rules: hpki_attendance::Rules,
+}
+
+impl Default for AttendanceConfig {
+    fn default() -> Self {
+        AttendanceConfig {
+            tap_burst: 120,
+            tap_per_second: 20,
+            rules: hpki_attendance::Rules::default(),
+        }
+    }
 }
 
 /// HPKI login (the card over TLS) and the OpenID Connect provider.
@@ -269,6 +296,7 @@ impl Config {
             hsm: None,
             tsa: TsaConfig::default(),
             login: LoginConfig::default(),
+            attendance: AttendanceConfig::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 //!
 //! | module | what |
 //! |---|---|
+//! | [`attendance`] | seminar attendance and credits: events, readers, taps, a doctor's credits, an event's report and reconciliation |
 //! | [`card_login`] | a TLS client certificate chain → the doctor in the subscriber register ([`Provider::card_login`]), audited |
 //! | [`clients`] | relying parties registered by the administrator, their secrets kept as SHA-256 |
 //! | [`keys`] | the ID-token keys (generations, rotation, retirement) and the pairwise salt |
@@ -13,6 +14,7 @@
 //! | [`error`] | [`LoginError`] |
 #![forbid(unsafe_code)]
 
+pub mod attendance;
 pub mod card_login;
 pub mod clients;
 pub mod error;
@@ -39,6 +41,11 @@ impl Provider {
     /// The provider of the CA behind `ca`.
     pub fn new(ca: Arc<Engine>) -> Provider {
         Provider { ca }
+    }
+
+    /// The attendance rules in force (`[attendance.rules]` of the configuration).
+    pub fn attendance_rules(&self) -> hpki_attendance::Rules {
+        self.ca.config.attendance.rules
     }
 
     /// The CA engine.

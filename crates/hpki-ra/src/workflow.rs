@@ -136,11 +136,14 @@ pub enum Role {
     Auditor,
     /// 管理者: offices and officers.
     Administrator,
+    /// 研修会担当: the office's seminars (events, readers, ledgers, attendance) and the credits
+    /// doctors report.
+    Seminar,
 }
 
 impl Role {
     /// Every role.
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Reception,
         Role::PreReview,
         Role::MainReview,
@@ -148,6 +151,7 @@ impl Role {
         Role::CaOperator,
         Role::Auditor,
         Role::Administrator,
+        Role::Seminar,
     ];
 
     /// The label in `lang`.
@@ -160,6 +164,7 @@ impl Role {
             (Role::CaOperator, Lang::Ja) => "認証局運用",
             (Role::Auditor, Lang::Ja) => "監査",
             (Role::Administrator, Lang::Ja) => "管理者",
+            (Role::Seminar, Lang::Ja) => "研修会担当",
             (Role::Reception, Lang::En) => "Reception",
             (Role::PreReview, Lang::En) => "Pre-review",
             (Role::MainReview, Lang::En) => "Main review",
@@ -167,6 +172,7 @@ impl Role {
             (Role::CaOperator, Lang::En) => "CA operator",
             (Role::Auditor, Lang::En) => "Auditor",
             (Role::Administrator, Lang::En) => "Administrator",
+            (Role::Seminar, Lang::En) => "Seminars",
         }
     }
 
@@ -180,6 +186,7 @@ impl Role {
             Role::CaOperator => "ca_operator",
             Role::Auditor => "auditor",
             Role::Administrator => "administrator",
+            Role::Seminar => "seminar",
         }
     }
 
@@ -246,7 +253,7 @@ impl OfficeKind {
             Role::FinalReview | Role::CaOperator => self == OfficeKind::Headquarters,
             Role::MainReview => matches!(self, OfficeKind::Prefectural | OfficeKind::Hospital),
             Role::Reception | Role::PreReview => self != OfficeKind::Headquarters,
-            Role::Auditor | Role::Administrator => true,
+            Role::Auditor | Role::Administrator | Role::Seminar => true,
         }
     }
 }

@@ -26,6 +26,7 @@
 
 pub mod accept;
 pub mod admin;
+pub mod attendance;
 pub mod demo_rp;
 pub mod forwarded_cert;
 pub mod login;
@@ -189,6 +190,11 @@ pub fn router(state: Arc<AppState>) -> Router {
             state.engine().clone(),
         )))
         .merge(verify_web::router(state.clone()))
+        .merge(attendance::router(
+            state.engine().clone(),
+            state.engine().config.attendance.tap_burst,
+            state.engine().config.attendance.tap_per_second,
+        ))
         .merge(login::router(state))
 }
 

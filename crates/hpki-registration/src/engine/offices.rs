@@ -134,7 +134,7 @@ impl Registration {
 
     /// The demo's offices (with the sample statuses of the dashboard) and officers, all with
     /// the password `password`: the JMA registration authority (`hq-admin`, `hq-final`,
-    /// `hq-operator`), Tokyo (`tokyo-reception`, `tokyo-pre`, `tokyo-main`), Minato City
+    /// `hq-operator`), Tokyo (`tokyo-reception`, `tokyo-pre`, `tokyo-main`, `tokyo-seminar`), Minato City
     /// (`minato-reception`, delegated by Tokyo) and Osaka (`osaka-reception`, `osaka-review`).
     pub async fn seed_demo(&self, actor: &str, password: &str) -> Result<(), RegistrationError> {
         self.seed_offices(actor, &hpki_ra::stats::demo_statuses(), true)
@@ -176,6 +176,12 @@ pub const DEMO_OFFICERS: &[(&str, &str, &str, &[Role])] = &[
         "東京 本審査 三郎",
         "pref-13",
         &[Role::MainReview],
+    ),
+    (
+        "tokyo-seminar",
+        "東京 研修会担当 四郎",
+        "pref-13",
+        &[Role::Seminar],
     ),
     (
         "minato-reception",

@@ -11,11 +11,12 @@
 //! | `POST /portal/lost` | report a card lost: revoked at once |
 //! | `GET/POST /portal/change` | a change of address (記載事項変更): a draft application at the doctor's office |
 //! | `GET /portal/audit` | who did what about the doctor |
+//! | `GET /portal/credits` | 生涯教育: units and curriculum codes this fiscal year, progress to the 認定証, the history of talks attended |
 //! | `GET /portal/qr` | a QR code for the qualification check, renewed before it expires |
 //! | `GET /portal/logout` | ends the session |
 //! | `GET /doctors/{subscriber_id}`, `GET /api/v1/doctors/{subscriber_id}` | a doctor as the requester may see them: the doctor, a member (a session; audited), or the public; rate-limited per client |
 //!
-//! One file per page (`top`, `disclosure`, `profile`, `doctors`, `change`, `audit`, `qr`); this
+//! One file per page (`top`, `disclosure`, `profile`, `doctors`, `change`, `audit`, `credits`, `qr`); this
 //! one holds the router, the signed-in doctor and the form extractors, and what the pages share.
 //!
 //! What anyone sees goes through [`hpki_disclosure::may_see`] in the engine
@@ -47,6 +48,7 @@ use crate::tls::ClientCertificate;
 
 mod audit;
 mod change;
+mod credits;
 mod disclosure;
 mod doctors;
 mod profile;
@@ -55,6 +57,7 @@ mod top;
 
 use audit::audit;
 use change::{change, request_change};
+use credits::credits;
 use disclosure::{disclosure, save_disclosure};
 use doctors::{doctor_api, doctor_page, preview};
 use profile::{profile, save_profile};
@@ -84,6 +87,7 @@ pub fn router(state: Arc<OidcState>, burst: u32, per_second: u32) -> Router {
         .route("/portal/lost", post(report_lost))
         .route("/portal/change", get(change).post(request_change))
         .route("/portal/audit", get(audit))
+        .route("/portal/credits", get(credits))
         .route("/portal/qr", get(qr))
         .route("/portal/logout", get(logout))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_OCTETS))

@@ -1,0 +1,13 @@
+//! Seminar attendance and credits, the engine: events and readers ([`events`]), taps from the
+//! readers ([`taps`]), a doctor's credits ([`credits`]), and an event's attendance with the
+//! reconciliation against the organiser's ledger ([`report`]). The rules are
+//! [`hpki_attendance`]'s; their settings are `[attendance.rules]` of the configuration
+//! ([`crate::Provider::attendance_rules`]).
+
+pub mod credits;
+pub mod error;
+pub mod events;
+pub mod report;
+pub mod taps;
+
+pub use error::AttendanceError;

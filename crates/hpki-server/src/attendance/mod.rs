@@ -1,0 +1,137 @@
+//! Seminar attendance (出欠管理) on the public listener: the readers' tap API, the offices'
+//! JSON API for events, readers, ledgers and attendance, and each event's public page.
+//!
+//! | route | who | what |
+//! |---|---|---|
+//! | `POST /api/v1/attendance/taps` | a reader (`Authorization: Bearer` reader token) | one tap; idempotent by the reader's nonce; rate-limited per client |
+//! | `GET/POST /api/v1/attendance/events` | officers (研修会担当 to create; any officer to list) | events |
+//! | `GET /api/v1/attendance/events/{id}` | officers | an event with its talks |
+//! | `POST /api/v1/attendance/events/{id}/readers` | 研修会担当 of the organiser (or HQ) | a reader token, shown once |
+//! | `PUT /api/v1/attendance/events/{id}/ledger` | 研修会担当 of the organiser (or HQ) | the organiser's ledger (CSV, UTF-8 or Shift_JIS); every bad row listed, nothing taken |
+//! | `GET /api/v1/attendance/events/{id}/report` | 研修会担当 of the organiser, HQ, auditors | attendance per doctor and the reconciliation's four lists |
+//! | `GET /api/v1/attendance/events/{id}/attendance.csv` | same | the attendance list (UTF-8 with BOM) |
+//! | `POST /api/v1/cards/{card_id}/contactless` | 研修会担当, 認証局運用 | registers a card's contactless UID (IDm) |
+//! | `GET /events/{id}` | anyone | the event's page: date, venue, talks with curriculum codes and units |
+//!
+//! One file per audience: `api` (officers), `taps` (readers), `page` (the public page).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use hpki_provider::Provider;
+use hpki_provider::attendance::AttendanceError;
+use hpki_registration::Registration;
+use hpki_text::{Localized, Text};
+use serde_json::json;
+
+use crate::rate_limit::{self, RateLimiter};
+
+mod api;
+mod page;
+mod taps;
+
+/// At most this many octets in a ledger file (100,000 rows of a name and two numbers).
+pub const MAX_LEDGER_OCTETS: usize = 8 * 1024 * 1024;
+
+/// At most this many octets in any other attendance request.
+pub const MAX_REQUEST_OCTETS: usize = 64 * 1024;
+
+/// What the attendance routes need.
+#[derive(Clone)]
+pub struct AttendanceState {
+    ra: Registration,
+    provider: Provider,
+}
+
+/// The routes over the CA `engine`; taps are limited to `burst` at once and `per_second` after
+/// that per client address (`[attendance] tap_burst`, `tap_per_second`).
+pub fn router(engine: Arc<hpki_ca::Engine>, burst: u32, per_second: u32) -> Router {
+    let state = AttendanceState {
+        ra: Registration::new(engine.clone()),
+        provider: Provider::new(engine),
+    };
+    let readers = Router::new()
+        .route("/api/v1/attendance/taps", post(taps::tap))
+        .layer(axum::middleware::from_fn_with_state(
+            RateLimiter::new(burst, per_second),
+            rate_limit::limit,
+        ))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_OCTETS))
+        .with_state(state.clone());
+    Router::new()
+        .route(
+            "/api/v1/attendance/events",
+            get(api::events).post(api::create_event),
+        )
+        .route("/api/v1/attendance/events/{id}", get(api::event))
+        .route(
+            "/api/v1/attendance/events/{id}/readers",
+            post(api::create_reader),
+        )
+        .route("/api/v1/attendance/events/{id}/report", get(api::report))
+        .route(
+            "/api/v1/attendance/events/{id}/attendance.csv",
+            get(api::attendance_csv),
+        )
+        .route(
+            "/api/v1/cards/{card_id}/contactless",
+            post(api::register_contactless),
+        )
+        .route("/events/{id}", get(page::event_page))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_OCTETS))
+        .route(
+            "/api/v1/attendance/events/{id}/ledger",
+            put(api::import_ledger).layer(axum::extract::DefaultBodyLimit::max(MAX_LEDGER_OCTETS)),
+        )
+        .with_state(state)
+        .merge(readers)
+}
+
+/// An error as JSON: `{"code", "message", "message_ja", "message_en"}` (and `rows` for a ledger).
+pub(crate) struct JsonError(StatusCode, &'static str, Text, Option<serde_json::Value>);
+
+impl JsonError {
+    fn new(status: StatusCode, code: &'static str, text: Text) -> JsonError {
+        JsonError(status, code, text, None)
+    }
+}
+
+impl From<AttendanceError> for JsonError {
+    fn from(e: AttendanceError) -> JsonError {
+        let (status, code) = match &e {
+            AttendanceError::UnknownReader => (StatusCode::UNAUTHORIZED, "unknown_reader"),
+            AttendanceError::NoEvent(_) => (StatusCode::NOT_FOUND, "no_event"),
+            AttendanceError::BadInput(_) => (StatusCode::BAD_REQUEST, "bad_input"),
+            AttendanceError::Ledger(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bad_ledger"),
+            AttendanceError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
+        };
+        let rows = match &e {
+            AttendanceError::Ledger(rows) => Some(json!(rows)),
+            _ => None,
+        };
+        JsonError(status, code, e.text(), rows)
+    }
+}
+
+impl From<hpki_registration::RegistrationError> for JsonError {
+    fn from(e: hpki_registration::RegistrationError) -> JsonError {
+        let (status, code) = crate::ra_api::classify(&e);
+        JsonError::new(status, code, e.text())
+    }
+}
+
+impl IntoResponse for JsonError {
+    fn into_response(self) -> Response {
+        let JsonError(status, code, text, rows) = self;
+        let mut body =
+            json!({"code": code, "message": text.en, "message_en": text.en, "message_ja": text.ja});
+        if let Some(rows) = rows {
+            body["rows"] = rows;
+        }
+        (status, Json(json!({ "error": body }))).into_response()
+    }
+}

@@ -1,0 +1,155 @@
+//! 生涯教育: the doctor's credits, at once after a tap — this fiscal year's units and distinct
+//! curriculum codes, the progress towards the 日医生涯教育認定証 as a bar, each year of the
+//! three-year window, the history of talks attended (with how each talk's units came about),
+//! credits awaiting the office, and the curriculum code areas not yet covered.
+
+use hpki_attendance::Units;
+use hpki_attendance::certificate::REQUIRED;
+use hpki_attendance::talk::Outcome;
+
+use super::*;
+
+struct HistoryLine {
+    date: String,
+    title: String,
+    event: String,
+    code: String,
+    units: String,
+    how: String,
+}
+
+#[derive(Template)]
+#[template(path = "portal/credits.html")]
+struct CreditsPage {
+    lang: Lang,
+    title: String,
+    signed_in: bool,
+    fiscal_year: i32,
+    year_units: String,
+    year_codes: usize,
+    first_year: i32,
+    last_year: i32,
+    window_units: String,
+    window_codes: usize,
+    score: String,
+    required: u32,
+    met: bool,
+    /// The bar's filled width, percent (0–100).
+    percent: u32,
+    years: Vec<(i32, String, usize)>,
+    history: Vec<HistoryLine>,
+    pending: Vec<HistoryLine>,
+    missing: Vec<String>,
+}
+
+fn outcome_label(o: Option<Outcome>, minutes: Option<i64>, lang: Lang) -> String {
+    match (o, lang) {
+        (Some(Outcome::Full), _) => lang.pick("全時間出席", "whole talk").to_owned(),
+        (Some(Outcome::Partial), Lang::Ja) => format!("在席 {} 分", minutes.unwrap_or(0)),
+        (Some(Outcome::Partial), Lang::En) => format!("{} minutes present", minutes.unwrap_or(0)),
+        (Some(Outcome::Nothing), Lang::Ja) => {
+            format!("在席 {} 分（単位なし）", minutes.unwrap_or(0))
+        }
+        (Some(Outcome::Nothing), Lang::En) => {
+            format!("{} minutes present (no units)", minutes.unwrap_or(0))
+        }
+        (Some(Outcome::NotCredited), _) => "—".to_owned(),
+        (None, _) => String::new(),
+    }
+}
+
+fn code_label(code: Option<hpki_attendance::CurriculumCode>) -> String {
+    code.map_or_else(
+        || "—".to_owned(),
+        |c| format!("CC{} {}", c.number(), c.name().ja),
+    )
+}
+
+pub(super) async fn credits(
+    State(s): State<Arc<OidcState>>,
+    Signed { lang, p }: Signed,
+) -> Response {
+    let today = s.provider().today();
+    let c = match s
+        .provider()
+        .doctor_credits(&p.session.subscriber_id, today)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            return message(
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                Text::new("表示できません", "Not available"),
+                e.text(),
+                true,
+            );
+        }
+    };
+    let date = |d: time::Date| match lang {
+        Lang::Ja => format!("{}年{}月{}日", d.year(), u8::from(d.month()), d.day()),
+        Lang::En => d.to_string(),
+    };
+    let line = |l: &hpki_provider::attendance::credits::CreditLine| HistoryLine {
+        date: date(l.entry.date),
+        title: l.entry.title.clone(),
+        event: l
+            .event
+            .clone()
+            .unwrap_or_else(|| l.entry.source.label().get(lang).to_owned()),
+        code: code_label(l.entry.code),
+        units: l.entry.units.to_string(),
+        how: outcome_label(l.outcome, l.minutes_present, lang),
+    };
+    let history: Vec<HistoryLine> = c.history.iter().rev().map(line).collect();
+    let pending = c
+        .pending
+        .iter()
+        .map(|e| HistoryLine {
+            date: date(e.date),
+            title: e.title.clone(),
+            event: e.source.label().get(lang).to_owned(),
+            code: code_label(e.code),
+            units: e.units.to_string(),
+            how: lang.pick("承認待ち", "awaiting approval").to_owned(),
+        })
+        .collect();
+    let years = c
+        .years
+        .iter()
+        .filter(|y| (c.certificate.first_year..=c.certificate.last_year).contains(&y.fiscal_year))
+        .map(|y| (y.fiscal_year, y.units.to_string(), y.codes.len()))
+        .collect();
+    let percent = (c.certificate.score_halves * 100 / (REQUIRED * 2)).min(100);
+    let page = CreditsPage {
+        lang,
+        title: lang
+            .pick(
+                "生涯教育（受講履歴・取得単位）",
+                "Lifelong education: history and units",
+            )
+            .to_owned(),
+        signed_in: true,
+        fiscal_year: c.this_year.fiscal_year,
+        year_units: c.this_year.units.to_string(),
+        year_codes: c.this_year.codes.len(),
+        first_year: c.certificate.first_year,
+        last_year: c.certificate.last_year,
+        window_units: c.certificate.units.to_string(),
+        window_codes: c.certificate.codes.len(),
+        score: Units::halves(c.certificate.score_halves).to_string(),
+        required: REQUIRED,
+        met: c.certificate.met,
+        percent,
+        years,
+        history,
+        pending,
+        missing: c
+            .certificate
+            .missing_codes()
+            .into_iter()
+            .map(|c| format!("CC{} {}", c.number(), c.name().ja))
+            .collect(),
+    };
+    p.finish(html(StatusCode::OK, page.render()))
+}
