@@ -8,6 +8,9 @@
 #           xmlsec1 (xmlsec1 --verify checks the XAdES signatures, crates/hpki-sign/tests/xades.rs)
 #           pdfsig (poppler-utils) and libnss3-tools (certutil: the NSS database pdfsig trusts the
 #           demo root in) check the PAdES signatures (crates/hpki-sign/tests/pades.rs)
+#           pcscd, vsmartcard-vpcd (a virtual PC/SC reader on 127.0.0.1:35963), libpcsclite-dev and
+#           pkgconf (hpki-reader links libpcsclite) for the seminar reader's test
+#           (crates/hpki-reader/tests/vpcd.rs); pcscd is (re)started so that it has the vpcd reader
 #   Chromium policy: /etc/chromium/policies/managed/hpki-test-client-certificate.json picks the
 #           demo doctor's certificate for https://127.0.0.1 (headless Chromium shows no dialog)
 #   PyPI:   pkilint (lint_pkix_cert, lint_crl, lint_ocsp_response)
@@ -45,10 +48,25 @@ command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)
 command -v xmlsec1 >/dev/null || apt_missing+=(xmlsec1)
 command -v node >/dev/null || apt_missing+=(nodejs)
 command -v npm >/dev/null || apt_missing+=(npm)
+command -v pcscd >/dev/null || apt_missing+=(pcscd)
+[ -f /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] || apt_missing+=(vsmartcard-vpcd)
+[ -f /usr/include/PCSC/winscard.h ] || apt_missing+=(libpcsclite-dev)
+command -v pkg-config >/dev/null || apt_missing+=(pkgconf)
 if [ ${#apt_missing[@]} -gt 0 ]; then
   say "installing Debian packages: ${apt_missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}"
+fi
+
+# pcscd with the virtual reader of vsmartcard-vpcd: listening on 127.0.0.1:35963 (0x8C7B in
+# /proc/net/tcp) once it has loaded the vpcd driver; a pcscd started before the driver was
+# installed is restarted.
+if ! grep -qiE ':8C7B [0-9A-F:]+ 0A' /proc/net/tcp 2>/dev/null; then
+  say "starting pcscd with the vpcd virtual reader"
+  as_root pkill -x pcscd 2>/dev/null || true
+  sleep 1
+  as_root pcscd
+  for _ in $(seq 20); do grep -qiE ':8C7B [0-9A-F:]+ 0A' /proc/net/tcp && break; sleep 0.5; done
 fi
 
 # Headless Chromium cannot show the client-certificate dialog: this policy picks the demo
