@@ -263,6 +263,178 @@ fn the_doctor_sets_disclosure_in_the_portal_and_the_public_view_follows() {
     drop(demo);
 }
 
+/// 生涯教育 in the portal, right after a tap: 日医 太郎's card is personalised at the office
+/// (SoftHSM stands for the card), the seminar officer registers its contactless UID, creates
+/// yesterday evening's seminar and a reader token over the API, and the reader posts the
+/// doctor's entry and then exit; after each tap the doctor's browser shows the portal's credits
+/// page as it then stands. Takes the screenshot `portal-credits`.
+#[test]
+fn the_doctor_sees_the_credits_in_the_portal_right_after_a_tap() {
+    let demo = CardDemo::start();
+    let hsm = common::SoftHsm::new();
+    let holder = demo.dir.join("holder.json");
+    std::fs::write(
+        &holder,
+        r#"{"name_romaji":"Taro Nichii","name_kanji":"日医 太郎","subscriber_id":"JMA9999999999","role":"Medical Doctor","organization_romaji":"Nichii Hospital","organization_kanji":"日医病院","birth_date":"1955-01-01","member_id":"9999999999","license_number":"123456"}"#,
+    )
+    .expect("holder");
+    let hpki = |args: &[&str], vars: &[(&str, &str)]| {
+        let out = Command::new(common::hpki_bin())
+            .args(args)
+            .arg("--dir")
+            .arg(&demo.dir)
+            .env("HPKI_KEY_PASSPHRASE", common::PASSPHRASE)
+            .env(hsm.env().0, hsm.env().1)
+            .envs(vars.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("hpki");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.status.success(), "hpki {args:?}: {text}");
+        text
+    };
+    let out = hpki(
+        &[
+            "card",
+            "personalize",
+            "--holder",
+            holder.to_str().expect("path"),
+        ],
+        &[("HPKI_CARD_PIN", "1234")],
+    );
+    let card = out
+        .split_whitespace()
+        .skip_while(|w| *w != "card")
+        .nth(1)
+        .filter(|id| id.starts_with("JMAC"))
+        .unwrap_or_else(|| panic!("no card ID in: {out}"))
+        .to_owned();
+    let token = hpki(&["officer", "token", "--login", "tokyo-seminar"], &[])
+        .trim()
+        .to_owned();
+    let api = |method: &str, path: &str, bearer: &str, body: &Value| -> Value {
+        let out = Command::new("curl")
+            .args([
+                "-sS",
+                "-X",
+                method,
+                "-H",
+                &format!("Authorization: Bearer {bearer}"),
+            ])
+            .args([
+                "-H",
+                "Content-Type: application/json",
+                "--data",
+                &body.to_string(),
+            ])
+            .arg(format!("{}{path}", demo.http))
+            .output()
+            .expect("curl");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{path}: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+    };
+    let uid = "04A1B2C3D4E5F6";
+    let r = api(
+        "POST",
+        &format!("/api/v1/cards/{card}/contactless"),
+        &token,
+        &json!({"uid": uid}),
+    );
+    assert_eq!(r["uid"], uid, "{r}");
+    // Yesterday evening's seminar (in Japan): taps in the past, never ahead of the server.
+    let yesterday = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+9))
+        .date()
+        .previous_day()
+        .expect("yesterday");
+    let event = api(
+        "POST",
+        "/api/v1/attendance/events",
+        &token,
+        &json!({"title": "糖尿病診療の最新知見", "venue": "日本医師会館", "date": yesterday.to_string(),
+                "talks": [{"title": "2型糖尿病の薬物療法", "speaker": "日医 一郎", "start": "19:00", "end": "20:30", "code": 76}]}),
+    );
+    let id = event["id"].as_i64().unwrap_or_else(|| panic!("{event}"));
+    let reader = api(
+        "POST",
+        &format!("/api/v1/attendance/events/{id}/readers"),
+        &token,
+        &json!({"label": "入口"}),
+    );
+    let reader = reader["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{reader}"))
+        .to_owned();
+    let at = |hh: u8, mm: u8| {
+        time::PrimitiveDateTime::new(yesterday, time::Time::from_hms(hh, mm, 0).expect("time"))
+            .assume_offset(time::macros::offset!(+9))
+            .unix_timestamp()
+    };
+
+    let driver = ChromeDriver::start_with_home(Some(&demo.home));
+    runtime().block_on(async {
+        let b = Browser::open(&driver, &demo.https, Screenshots::Take).await;
+        b.go("/portal/credits").await;
+        b.wait_heading("生涯教育（受講履歴・取得単位）").await;
+        b.wait(
+            Locator::XPath("//main//p[contains(., 'まだ記録はありません')]"),
+            "no history yet",
+        )
+        .await;
+
+        let tap = api(
+            "POST",
+            "/api/v1/attendance/taps",
+            &reader,
+            &json!({"nonce": "entry-1", "uid": uid, "tapped_at": at(18, 55)}),
+        );
+        assert_eq!(tap["result"], "entry", "{tap}");
+        b.go("/portal/credits").await;
+        b.wait(
+            Locator::XPath("//table[@id='history']//td[contains(., '2型糖尿病の薬物療法')]"),
+            "the talk in the history after the entry",
+        )
+        .await;
+        b.wait(
+            Locator::XPath("//table[@id='history']//small[contains(., '単位なし')]"),
+            "no units before the exit",
+        )
+        .await;
+
+        let tap = api(
+            "POST",
+            "/api/v1/attendance/taps",
+            &reader,
+            &json!({"nonce": "exit-1", "uid": uid, "tapped_at": at(20, 35)}),
+        );
+        assert_eq!(tap["result"], "exit", "{tap}");
+        b.go("/portal/credits").await;
+        let score = b
+            .wait(Locator::Css("#score"), "the score towards the certificate")
+            .await;
+        assert_eq!(text(&score).await, "2.5", "1.5 units + 1 curriculum code");
+        b.wait(
+            Locator::XPath("//table[@id='history']//small[contains(., '全時間出席')]"),
+            "the whole talk",
+        )
+        .await;
+        b.assert_text("CC76 糖尿病").await;
+        // The dates and fiscal years change with the day the test runs: left out of the comparison.
+        b.screenshot_except(
+            "portal-credits",
+            &["#fy", "#window", "#years", "#history td.nowrap"],
+        )
+        .await;
+        b.close().await;
+    });
+    drop(driver);
+    drop(demo);
+}
+
 /// `hpki demo` with its TLS listener (card login) on a free port, and the doctor's browser
 /// profile for it: a HOME whose NSS database trusts the demo root and holds the demo doctor's
 /// authentication certificate and key, which Chromium presents to https://127.0.0.1 without a
@@ -271,6 +443,10 @@ struct CardDemo {
     process: Child,
     /// The TLS listener, `https://127.0.0.1:{port}`.
     https: String,
+    /// The plain listener, `http://127.0.0.1:{port}`.
+    http: String,
+    /// The demo's data directory.
+    dir: PathBuf,
     /// The browser's HOME, for [`ChromeDriver::start_with_home`].
     home: PathBuf,
     _tmp: tempfile::TempDir,
@@ -347,6 +523,8 @@ impl CardDemo {
         CardDemo {
             process,
             https: format!("https://127.0.0.1:{tls_port}"),
+            http: url,
+            dir,
             home,
             _tmp: tmp,
         }
