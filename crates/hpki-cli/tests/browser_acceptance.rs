@@ -351,24 +351,6 @@ fn the_doctor_sees_the_credits_in_the_portal_right_after_a_tap() {
         .date()
         .previous_day()
         .expect("yesterday");
-    let event = api(
-        "POST",
-        "/api/v1/attendance/events",
-        &token,
-        &json!({"title": "糖尿病診療の最新知見", "venue": "日本医師会館", "date": yesterday.to_string(),
-                "talks": [{"title": "2型糖尿病の薬物療法", "speaker": "日医 一郎", "start": "19:00", "end": "20:30", "code": 76}]}),
-    );
-    let id = event["id"].as_i64().unwrap_or_else(|| panic!("{event}"));
-    let reader = api(
-        "POST",
-        &format!("/api/v1/attendance/events/{id}/readers"),
-        &token,
-        &json!({"label": "入口"}),
-    );
-    let reader = reader["token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{reader}"))
-        .to_owned();
     let at = |hh: u8, mm: u8| {
         time::PrimitiveDateTime::new(yesterday, time::Time::from_hms(hh, mm, 0).expect("time"))
             .assume_offset(time::macros::offset!(+9))
@@ -377,6 +359,73 @@ fn the_doctor_sees_the_credits_in_the_portal_right_after_a_tap() {
 
     let driver = ChromeDriver::start_with_home(Some(&demo.home));
     runtime().block_on(async {
+        // The seminar officer creates the event in the officers' web UI: a talk that ends before
+        // it starts is refused in words with everything typed kept, then corrected.
+        let officer = Browser::open(&driver, &demo.http, Screenshots::Take).await;
+        officer.sign_in("tokyo-seminar").await;
+        officer.go("/ra/events").await;
+        officer.wait_heading("研修会").await;
+        officer.type_into("e-title", "糖尿病診療の最新知見").await;
+        officer.type_into("e-venue", "日本医師会館").await;
+        officer.type_date("e-date", &yesterday.to_string()).await;
+        officer.type_into("t1_title", "2型糖尿病の薬物療法").await;
+        officer.type_into("t1_speaker", "日医 一郎").await;
+        officer.type_into("t1_code", "76").await;
+        for (id, typed, value) in [
+            ("t1_start", "0700PM", "19:00"),
+            ("t1_end", "0600PM", "18:00"),
+        ] {
+            officer
+                .field(id)
+                .await
+                .send_keys(typed)
+                .await
+                .expect("type a time");
+            assert_eq!(officer.value(id).await, value, "#{id}");
+        }
+        officer.click_button("登録する").await;
+        officer
+            .wait(
+                Locator::XPath("//div[@class='errors']/p[contains(., '講演1の終了は開始より後')]"),
+                "the refusal in words",
+            )
+            .await;
+        assert_eq!(
+            officer.value("t1_title").await,
+            "2型糖尿病の薬物療法",
+            "what was typed is kept"
+        );
+        assert_eq!(officer.value("t1_code").await, "76");
+        officer
+            .field("t1_end")
+            .await
+            .send_keys("0830PM")
+            .await
+            .expect("type a time");
+        assert_eq!(officer.value("t1_end").await, "20:30");
+        officer.click_button("登録する").await;
+        officer.wait_heading("糖尿病診療の最新知見").await;
+        let id: i64 = officer
+            .client
+            .current_url()
+            .await
+            .expect("url")
+            .path()
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("the event's number in its address");
+        officer.type_into("r-label", "入口").await;
+        officer.click_button("トークンを発行する").await;
+        let shown = officer
+            .wait(
+                Locator::Css("#reader-token code"),
+                "the reader token, shown once",
+            )
+            .await;
+        let reader = text(&shown).await;
+        assert!(reader.len() >= 40, "{reader}");
+
         let b = Browser::open(&driver, &demo.https, Screenshots::Take).await;
         b.go("/portal/credits").await;
         b.wait_heading("生涯教育（受講履歴・取得単位）").await;
@@ -430,6 +479,48 @@ fn the_doctor_sees_the_credits_in_the_portal_right_after_a_tap() {
         )
         .await;
         b.close().await;
+
+        // The office after the event: the attendance, the ledger imported (a registered doctor
+        // who never came), the reconciliation.
+        let ledger = demo.dir.join("ledger.csv");
+        std::fs::write(
+            &ledger,
+            "医籍登録番号,氏名\n123456,日医 太郎\n999999,欠席 次郎\n",
+        )
+        .expect("ledger");
+        officer.go(&format!("/ra/events/{id}")).await;
+        officer
+            .wait(
+                Locator::XPath("//table[@id='attendance']//td[normalize-space()='日医太郎']"),
+                "太郎 in the attendance",
+            )
+            .await;
+        officer
+            .field("l-file")
+            .await
+            .send_keys(&ledger.display().to_string())
+            .await
+            .expect("choose the file");
+        officer.click_button("取り込む").await;
+        officer.wait_notice("帳簿を取り込みました（2行）").await;
+        let lists = officer.texts("#reconciliation strong").await;
+        assert_eq!(
+            lists,
+            vec![
+                "申込あり・出席（1）",
+                "申込あり・欠席（1）",
+                "申込なし・出席（0）",
+                "退出の記録なし（0）"
+            ],
+        );
+        // The day and the times of the taps change with the day the test runs.
+        officer
+            .screenshot_except(
+                "ra-event",
+                &[".facts dd:first-of-type", "#attendance td:nth-child(4)"],
+            )
+            .await;
+        officer.close().await;
     });
     drop(driver);
     drop(demo);

@@ -21,6 +21,8 @@ pub struct Texts {
     pub nav_dashboard: &'static str,
     /// Nav: the OpenID provider's relying parties (administrators).
     pub nav_clients: &'static str,
+    /// 研修会.
+    pub nav_events: &'static str,
     /// Sign out.
     pub sign_out: &'static str,
     /// The navigation's accessible name.
@@ -181,6 +183,7 @@ pub const JA: Texts = Texts {
     nav_new: "新規受付",
     nav_dashboard: "ダッシュボード",
     nav_clients: "連携先",
+    nav_events: "研修会",
     sign_out: "ログアウト",
     menu: "メニュー",
     count: "{}件",
@@ -267,6 +270,7 @@ pub const EN: Texts = Texts {
     nav_new: "New application",
     nav_dashboard: "Dashboard",
     nav_clients: "Relying parties",
+    nav_events: "Seminars",
     sign_out: "Sign out",
     menu: "Menu",
     count: "{} applications",

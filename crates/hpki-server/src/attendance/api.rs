@@ -5,11 +5,11 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use hpki_attendance::CurriculumCode;
 use hpki_provider::attendance::events::EventInput;
-use hpki_provider::attendance::report::{EventReport, attendance_csv as report_csv};
+use hpki_provider::attendance::report::EventReport;
 use hpki_ra::workflow::Role;
 use hpki_registration::{Officer, RegistrationError};
 use hpki_store::EventRecord;
@@ -43,14 +43,7 @@ fn require_seminar(o: &Officer) -> Result<(), JsonError> {
 
 /// May `o` manage (`write`) or read the event `e`?
 fn may(o: &Officer, e: &EventRecord, write: bool) -> Result<(), JsonError> {
-    let own = o.is_hq() || o.office.id == e.office_id;
-    let seminar = o.roles.contains(&Role::Seminar);
-    let allowed = if write {
-        seminar && own
-    } else {
-        (seminar && own) || o.roles.contains(&Role::Auditor)
-    };
-    if allowed {
+    if super::may_handle(o, e, write) {
         Ok(())
     } else {
         Err(forbidden(
@@ -112,7 +105,7 @@ pub(super) async fn create_event(
     let input: EventInput = body_json(&body)?;
     let id = s
         .provider
-        .create_event(&o.login, &o.office.id, &input)
+        .create_event(&o.actor(), &o.office.id, &input)
         .await?;
     let e = s.provider.event(id).await?;
     Ok((StatusCode::CREATED, Json(event_json(&e))).into_response())
@@ -144,7 +137,10 @@ pub(super) async fn create_reader(
     let e = s.provider.event(id).await?;
     may(&o, &e, true)?;
     let input: ReaderInput = body_json(&body)?;
-    let r = s.provider.create_reader(&o.login, id, &input.label).await?;
+    let r = s
+        .provider
+        .create_reader(&o.actor(), id, &input.label)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({"reader_id": r.reader_id, "event_id": id, "token": r.token})),
@@ -161,7 +157,7 @@ pub(super) async fn import_ledger(
     let o = officer(&s, &headers).await?;
     let e = s.provider.event(id).await?;
     may(&o, &e, true)?;
-    let rows = s.provider.import_ledger(&o.login, id, &body).await?;
+    let rows = s.provider.import_ledger(&o.actor(), id, &body).await?;
     Ok(Json(json!({"event_id": id, "rows": rows})).into_response())
 }
 
@@ -199,16 +195,7 @@ pub(super) async fn attendance_csv(
     Path(id): Path<i64>,
 ) -> ApiResult {
     let r = report_of(&s, &headers, id).await?;
-    let mut resp = report_csv(&r).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"attendance-{id}.csv\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+    Ok(super::csv_response(id, &r))
 }
 
 #[derive(serde::Deserialize)]
@@ -237,7 +224,7 @@ pub(super) async fn register_contactless(
     let input: ContactlessInput = body_json(&body)?;
     let (card_id, uid) = s
         .provider
-        .register_contactless(&o.login, &card_id, &input.uid)
+        .register_contactless(&o.actor(), &card_id, &input.uid)
         .await?;
     Ok(Json(json!({"card_id": card_id, "uid": uid})).into_response())
 }

@@ -91,6 +91,36 @@ pub fn router(engine: Arc<hpki_ca::Engine>, burst: u32, per_second: u32) -> Rout
         .merge(readers)
 }
 
+/// May the officer `o` manage (`write`: readers, ledger) or read (the attendance) the event
+/// `e`? 研修会担当 of the organising office, or of HQ, manage and read; auditors read.
+pub(crate) fn may_handle(
+    o: &hpki_registration::Officer,
+    e: &hpki_store::EventRecord,
+    write: bool,
+) -> bool {
+    use hpki_ra::workflow::Role;
+    let seminar = o.has(Role::Seminar) && (o.is_hq() || o.office.id == e.office_id);
+    seminar || (!write && o.has(Role::Auditor))
+}
+
+/// The attendance list of `report` (event `id`) as a CSV download.
+pub(crate) fn csv_response(
+    id: i64,
+    report: &hpki_provider::attendance::report::EventReport,
+) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut resp = hpki_provider::attendance::report::attendance_csv(report).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"attendance-{id}.csv\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
 /// An error as JSON: `{"code", "message", "message_ja", "message_en"}` (and `rows` for a ledger).
 pub(crate) struct JsonError(StatusCode, &'static str, Text, Option<serde_json::Value>);
 

@@ -11,6 +11,7 @@
 //! | `POST /ra/applications/{id}/act` | a step of the workflow (review, return, reject, issue, ship, …) |
 //! | `GET /ra/applications/{id}/photo` | the applicant's photo |
 //! | `GET /ra/dashboard` | the map of offices, cards issued, pending work |
+//! | `GET/POST /ra/events`, `GET /ra/events/{id}`, `POST /ra/events/{id}/{readers,ledger}`, `GET /ra/events/{id}/attendance.csv` | 研修会: events, reader tokens, the ledger, attendance and reconciliation (printable) |
 //! | `GET/POST /ra/oidc-clients`, `POST /ra/oidc-clients/{id}/{disable,enable}` | administrators: the OpenID provider's relying parties |
 //!
 //! The session is an HttpOnly, SameSite=Strict cookie; every form carries the session's CSRF
@@ -18,7 +19,7 @@
 //!
 //! This module holds the routes and what every page shares (the chrome, the language, the
 //! session and CSRF checks, rendering, the error page); the pages are in `sign_in`, `lists`,
-//! `application` and `dashboard`.
+//! `application`, `dashboard`, `events` and `oidc_clients`.
 
 use hpki_text::Localized;
 use std::collections::HashMap;
@@ -43,12 +44,14 @@ use crate::ra_text::{Texts, texts};
 
 mod application;
 mod dashboard;
+mod events;
 mod lists;
 mod oidc_clients;
 mod sign_in;
 
 use application::*;
 use dashboard::*;
+use events::*;
 use lists::*;
 use oidc_clients::*;
 use sign_in::*;
@@ -70,6 +73,11 @@ pub fn router(ra: Registration) -> Router {
         .route("/ra/applications/{id}/act", post(act))
         .route("/ra/applications/{id}/photo", get(photo))
         .route("/ra/dashboard", get(dashboard))
+        .route("/ra/events", get(events).post(create_event))
+        .route("/ra/events/{id}", get(event))
+        .route("/ra/events/{id}/readers", post(add_reader))
+        .route("/ra/events/{id}/ledger", post(upload_ledger))
+        .route("/ra/events/{id}/attendance.csv", get(csv))
         .route("/ra/oidc-clients", get(clients).post(add_client))
         .route("/ra/oidc-clients/{id}/{what}", post(set_client))
         .with_state(ra)
@@ -82,6 +90,7 @@ pub struct Chrome {
     csrf: String,
     can_receive: bool,
     is_admin: bool,
+    can_events: bool,
     current: &'static str,
     lang_switch: String,
     notice: Option<String>,
@@ -151,6 +160,7 @@ fn chrome(
         csrf: officer.map(|(_, c)| c.to_owned()).unwrap_or_default(),
         can_receive: officer.is_some_and(|(o, _)| o.has(Role::Reception) && !o.is_hq()),
         is_admin: officer.is_some_and(|(o, _)| o.has(Role::Administrator)),
+        can_events: officer.is_some_and(|(o, _)| o.has(Role::Seminar) || o.has(Role::Auditor)),
         current,
         lang_switch: format!("{path}{sep}lang={}", t.other_lang_code),
         notice: None,
