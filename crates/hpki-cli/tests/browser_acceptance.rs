@@ -520,6 +520,31 @@ fn the_doctor_sees_the_credits_in_the_portal_right_after_a_tap() {
                 &[".facts dd:first-of-type", "#attendance td:nth-child(4)"],
             )
             .await;
+
+        // 自己申告: the doctor reports an e-learning course; the office approves it; it counts.
+        let b = Browser::open(&driver, &demo.https, Screenshots::Skip).await;
+        b.go("/portal/credits").await;
+        b.type_date("r-date", &yesterday.to_string()).await;
+        b.type_into("r-title", "日医e-ラーニング 認知症").await;
+        b.type_into("r-units", "1").await;
+        b.type_into("r-code", "29").await;
+        b.click_button("申告する").await;
+        b.wait_notice("申告しました").await;
+        officer.go("/ra/credits").await;
+        officer
+            .wait(
+                Locator::XPath(
+                    "//table[@id='pending']//td[normalize-space()='日医e-ラーニング 認知症']",
+                ),
+                "the reported credit",
+            )
+            .await;
+        officer.click_button("承認").await;
+        officer.wait_notice("承認しました").await;
+        b.go("/portal/credits").await;
+        let score = b.wait(Locator::Css("#score"), "the score").await;
+        assert_eq!(text(&score).await, "4.5", "1.5 + 1 units, 2 codes");
+        b.close().await;
         officer.close().await;
     });
     drop(driver);

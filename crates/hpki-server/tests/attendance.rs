@@ -439,6 +439,196 @@ async fn attendance(backend: Backend) {
         .find(|l| l.contains("日医太郎"))
         .expect("太郎's row");
     assert!(taro_row.contains(",1.5,0.5,2,"), "{csv}");
+    // 自己申告 in the portal: refused in words with what was typed kept, then reported; the
+    // office approves it once; the units join the year's.
+    let jar = w._dir.path().join("taro.jar").display().to_string();
+    let portal_form = |path: &str, form: Vec<(&str, String)>| {
+        let (cert, key, root, jar) = (
+            w.auth_cert.clone(),
+            w.auth_key.clone(),
+            w.root.clone(),
+            jar.clone(),
+        );
+        let url = format!("https://{}{path}", w.tls);
+        let form: Vec<String> = form.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+        tokio::task::spawn_blocking(move || {
+            let mut c = Command::new("curl");
+            c.args([
+                "-sS",
+                "--cacert",
+                &root,
+                "--cert",
+                &cert,
+                "--key",
+                &key,
+                "-b",
+                &jar,
+                "-c",
+                &jar,
+                "-w",
+                "\n%{http_code}",
+            ]);
+            for f in &form {
+                c.args(["--data-urlencode", f]);
+            }
+            let out = c.arg(url).output().expect("curl");
+            let text = String::from_utf8(out.stdout).expect("utf-8");
+            let (body, status) = text.rsplit_once('\n').expect("status");
+            (status.parse::<u16>().expect("status"), body.to_owned())
+        })
+    };
+    let (_, page) = portal_form("/portal/credits", vec![]).await.expect("join");
+    let at = page.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    let token = page[at..].split('"').next().expect("csrf").to_owned();
+    let day_text = day.to_string();
+    let report = |units: &str| {
+        vec![
+            ("csrf", token.clone()),
+            ("date", day_text.clone()),
+            ("title", "日医e-ラーニング 糖尿病".to_owned()),
+            ("units", units.to_owned()),
+            ("code", "76".to_owned()),
+        ]
+    };
+    let (status, page) = portal_form("/portal/credits/report", report("1.25"))
+        .await
+        .expect("join");
+    assert_eq!(status, 422, "{page}");
+    assert!(
+        page.contains("0.5 刻み") && page.contains("日医e-ラーニング 糖尿病"),
+        "refused in words, typed kept: {page}"
+    );
+    let (status, page) = portal_form(
+        "/portal/credits/report",
+        vec![
+            ("date", day_text.clone()),
+            ("title", "x".into()),
+            ("units", "1".into()),
+        ],
+    )
+    .await
+    .expect("join");
+    assert_eq!(status, 403, "no CSRF token: {page}");
+    let (status, page) = portal_form("/portal/credits/report", report("1"))
+        .await
+        .expect("join");
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("申告しました") && page.contains("承認待ち"),
+        "{page}"
+    );
+    let (status, p) = json_of(
+        "GET",
+        format!("{base}/api/v1/credits/pending"),
+        Some(seminar.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{p}");
+    let entry = p["credits"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{p}"));
+    assert_eq!(p["credits"][0]["name"], "日医太郎");
+    let (status, _) = json_of(
+        "POST",
+        format!("{base}/api/v1/credits/{entry}/approve"),
+        Some(reception.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(status, 403, "a receptionist may not approve");
+    let (status, r) = json_of(
+        "POST",
+        format!("{base}/api/v1/credits/{entry}/approve"),
+        Some(seminar.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, r["status"].as_str()),
+        (200, Some("approved")),
+        "{r}"
+    );
+    let (status, r) = json_of(
+        "POST",
+        format!("{base}/api/v1/credits/{entry}/reject"),
+        Some(seminar.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(status, 409, "decided once: {r}");
+    let (_, page) = portal_form("/portal/credits", vec![]).await.expect("join");
+    assert!(
+        page.contains("取得単位 <strong>3</strong>"),
+        "2 from the seminar + 1 reported: {page}"
+    );
+
+    // A medical society's credits, imported at HQ: a bad row refuses the file, a good one is
+    // taken once.
+    let hq = ra
+        .issue_token("test", "hq-seminar", "test")
+        .await
+        .expect("token");
+    let import_url = format!("{base}/api/v1/credits/import/society");
+    let bad = format!(
+        "reference,license_no,date,units,code,title\nJSIM-1,{license},{day},2,73,日本内科学会 総会\nJSIM-2,000000,{day},1,,不明な医師\n"
+    );
+    let (status, body) = http(
+        "POST",
+        import_url.clone(),
+        Some(hq.clone()),
+        Some((bad.into_bytes(), "text/csv")),
+    )
+    .await;
+    let e: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(
+        (status, e["error"]["rows"][0]["line"].as_u64()),
+        (422, Some(3)),
+        "{e}"
+    );
+    let good = format!(
+        "reference,license_no,date,units,code,title\nJSIM-1,{license},{day},2,73,日本内科学会 総会\n"
+    );
+    let (status, r) = http(
+        "POST",
+        import_url.clone(),
+        Some(seminar.clone()),
+        Some((good.clone().into_bytes(), "text/csv")),
+    )
+    .await;
+    assert_eq!(
+        status,
+        403,
+        "only HQ imports: {}",
+        String::from_utf8_lossy(&r)
+    );
+    let (status, r) = http(
+        "POST",
+        import_url.clone(),
+        Some(hq.clone()),
+        Some((good.clone().into_bytes(), "text/csv")),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&r));
+    let (status, r) = http(
+        "POST",
+        import_url,
+        Some(hq),
+        Some((good.into_bytes(), "text/csv")),
+    )
+    .await;
+    assert_eq!(
+        status,
+        409,
+        "the same reference again: {}",
+        String::from_utf8_lossy(&r)
+    );
+    let (_, page) = portal_form("/portal/credits", vec![]).await.expect("join");
+    assert!(
+        page.contains("取得単位 <strong>5</strong>") && page.contains("日本内科学会 総会"),
+        "{page}"
+    );
+
     clock.advance(Duration::from_secs(1));
     w.finish().await;
 }

@@ -8,6 +8,7 @@ pub mod credits;
 pub mod error;
 pub mod events;
 pub mod report;
+pub mod reported;
 pub mod taps;
 
 pub use error::AttendanceError;

@@ -134,7 +134,7 @@ impl Registration {
 
     /// The demo's offices (with the sample statuses of the dashboard) and officers, all with
     /// the password `password`: the JMA registration authority (`hq-admin`, `hq-final`,
-    /// `hq-operator`), Tokyo (`tokyo-reception`, `tokyo-pre`, `tokyo-main`, `tokyo-seminar`), Minato City
+    /// `hq-operator`, `hq-seminar`), Tokyo (`tokyo-reception`, `tokyo-pre`, `tokyo-main`, `tokyo-seminar`), Minato City
     /// (`minato-reception`, delegated by Tokyo) and Osaka (`osaka-reception`, `osaka-review`).
     pub async fn seed_demo(&self, actor: &str, password: &str) -> Result<(), RegistrationError> {
         self.seed_offices(actor, &hpki_ra::stats::demo_statuses(), true)
@@ -159,6 +159,7 @@ pub const DEMO_OFFICERS: &[(&str, &str, &str, &[Role])] = &[
     ),
     ("hq-final", "登録局 最終審査 一郎", HQ, &[Role::FinalReview]),
     ("hq-operator", "登録局 発行 花子", HQ, &[Role::CaOperator]),
+    ("hq-seminar", "登録局 研修会担当 五郎", HQ, &[Role::Seminar]),
     (
         "tokyo-reception",
         "東京 受付 太郎",

@@ -228,3 +228,105 @@ pub(super) async fn register_contactless(
         .await?;
     Ok(Json(json!({"card_id": card_id, "uid": uid})).into_response())
 }
+
+fn credit_json(p: &hpki_provider::attendance::reported::PendingCredit) -> Value {
+    let r = &p.row;
+    json!({
+        "id": r.entry_id, "subscriber_id": r.subscriber_id, "name": p.doctor.as_ref().map(|d| d.name_kanji.clone()),
+        "office_id": p.doctor.as_ref().map(|d| d.office_id.clone()), "date": r.earned_on, "title": r.title,
+        "units": hpki_attendance::Units::halves(u32::try_from(r.half_units).unwrap_or(0)), "code": r.curriculum_code,
+        "source": r.source, "status": r.status,
+    })
+}
+
+pub(super) async fn pending_credits(
+    State(s): State<AttendanceState>,
+    headers: HeaderMap,
+) -> ApiResult {
+    let o = officer(&s, &headers).await?;
+    require_seminar(&o)?;
+    let pending = s.provider.pending_credits().await?;
+    let mine: Vec<Value> = pending
+        .iter()
+        .filter(|p| super::may_decide(&o, p.doctor.as_ref().map(|d| d.office_id.as_str())))
+        .map(credit_json)
+        .collect();
+    Ok(Json(json!({"credits": mine})).into_response())
+}
+
+pub(super) async fn decide_credit(
+    State(s): State<AttendanceState>,
+    headers: HeaderMap,
+    Path((id, decision)): Path<(i64, String)>,
+) -> ApiResult {
+    let o = officer(&s, &headers).await?;
+    let approve = match decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => {
+            return Err(JsonError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                Text::new("approve か reject です", "approve or reject"),
+            ));
+        }
+    };
+    let pending = s.provider.pending_credit(id).await?.ok_or_else(|| {
+        JsonError::new(
+            StatusCode::CONFLICT,
+            "not_pending",
+            Text::new(
+                format!("申告 {id} は承認待ちではありません"),
+                format!("credit {id} is not waiting for a decision"),
+            ),
+        )
+    })?;
+    if !super::may_decide(&o, pending.doctor.as_ref().map(|d| d.office_id.as_str())) {
+        return Err(forbidden(
+            "この申告を扱う権限がありません",
+            "you may not decide on this credit",
+        ));
+    }
+    if !s.provider.decide_credit(&o.actor(), id, approve).await? {
+        return Err(JsonError::new(
+            StatusCode::CONFLICT,
+            "not_pending",
+            Text::new(
+                format!("申告 {id} は既に決定済みです"),
+                format!("credit {id} was decided already"),
+            ),
+        ));
+    }
+    Ok(
+        Json(json!({"id": id, "status": if approve { "approved" } else { "rejected" }}))
+            .into_response(),
+    )
+}
+
+pub(super) async fn import_credits(
+    State(s): State<AttendanceState>,
+    headers: HeaderMap,
+    Path(source): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let o = officer(&s, &headers).await?;
+    if !(o.has(Role::Seminar) && o.is_hq()) {
+        return Err(forbidden(
+            "日本医師会の研修会担当だけが取り込めます",
+            "only HQ's seminar officers import credits",
+        ));
+    }
+    let source =
+        hpki_provider::attendance::reported::ImportSource::parse(&source).ok_or_else(|| {
+            JsonError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                Text::new(
+                    "取り込み元は society か board です",
+                    "the source is society or board",
+                ),
+            )
+        })?;
+    let n = s.provider.import_credits(&o.actor(), source, &body).await?;
+    Ok(Json(json!({"imported": n})).into_response())
+}

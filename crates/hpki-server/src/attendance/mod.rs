@@ -11,6 +11,9 @@
 //! | `GET /api/v1/attendance/events/{id}/report` | 研修会担当 of the organiser, HQ, auditors | attendance per doctor and the reconciliation's four lists |
 //! | `GET /api/v1/attendance/events/{id}/attendance.csv` | same | the attendance list (UTF-8 with BOM) |
 //! | `POST /api/v1/cards/{card_id}/contactless` | 研修会担当, 認証局運用 | registers a card's contactless UID (IDm) |
+//! | `GET /api/v1/credits/pending` | 研修会担当 (the doctor's office, or HQ) | credits doctors reported, waiting |
+//! | `POST /api/v1/credits/{id}/approve`, `…/reject` | same | the decision, once |
+//! | `POST /api/v1/credits/import/{society,board}` | 研修会担当 of HQ | credits of a medical society or the specialist board (CSV or JSON, see `hpki_provider::attendance::reported`); every bad row listed, nothing taken |
 //! | `GET /events/{id}` | anyone | the event's page: date, venue, talks with curriculum codes and units |
 //!
 //! One file per audience: `api` (officers), `taps` (readers), `page` (the public page).
@@ -81,11 +84,18 @@ pub fn router(engine: Arc<hpki_ca::Engine>, burst: u32, per_second: u32) -> Rout
             "/api/v1/cards/{card_id}/contactless",
             post(api::register_contactless),
         )
+        .route("/api/v1/credits/pending", get(api::pending_credits))
+        .route("/api/v1/credits/{id}/{decision}", post(api::decide_credit))
         .route("/events/{id}", get(page::event_page))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_OCTETS))
         .route(
             "/api/v1/attendance/events/{id}/ledger",
             put(api::import_ledger).layer(axum::extract::DefaultBodyLimit::max(MAX_LEDGER_OCTETS)),
+        )
+        .route(
+            "/api/v1/credits/import/{source}",
+            post(api::import_credits)
+                .layer(axum::extract::DefaultBodyLimit::max(MAX_LEDGER_OCTETS)),
         )
         .with_state(state)
         .merge(readers)
@@ -101,6 +111,13 @@ pub(crate) fn may_handle(
     use hpki_ra::workflow::Role;
     let seminar = o.has(Role::Seminar) && (o.is_hq() || o.office.id == e.office_id);
     seminar || (!write && o.has(Role::Auditor))
+}
+
+/// May the officer `o` decide on a credit reported by a doctor of `office_id`? 研修会担当 of
+/// that office, or of HQ.
+pub(crate) fn may_decide(o: &hpki_registration::Officer, office_id: Option<&str>) -> bool {
+    o.has(hpki_ra::workflow::Role::Seminar)
+        && (o.is_hq() || office_id == Some(o.office.id.as_str()))
 }
 
 /// The attendance list of `report` (event `id`) as a CSV download.
@@ -137,6 +154,9 @@ impl From<AttendanceError> for JsonError {
             AttendanceError::NoEvent(_) => (StatusCode::NOT_FOUND, "no_event"),
             AttendanceError::BadInput(_) => (StatusCode::BAD_REQUEST, "bad_input"),
             AttendanceError::Ledger(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bad_ledger"),
+            AttendanceError::Store(hpki_store::StoreError::Conflict(_)) => {
+                (StatusCode::CONFLICT, "conflict")
+            }
             AttendanceError::Store(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
         };
         let rows = match &e {

@@ -40,6 +40,11 @@ struct CreditsPage {
     history: Vec<HistoryLine>,
     pending: Vec<HistoryLine>,
     missing: Vec<String>,
+    csrf: String,
+    error: Option<String>,
+    message: Option<String>,
+    /// What the doctor typed into the report form (date, title, units, code), kept on refusal.
+    typed: [String; 4],
 }
 
 fn outcome_label(o: Option<Outcome>, minutes: Option<i64>, lang: Lang) -> String {
@@ -68,6 +73,51 @@ fn code_label(code: Option<hpki_attendance::CurriculumCode>) -> String {
 pub(super) async fn credits(
     State(s): State<Arc<OidcState>>,
     Signed { lang, p }: Signed,
+) -> Response {
+    credits_page(&s, lang, p, None, None, Default::default()).await
+}
+
+/// 自己申告: a credit the doctor reports (e-learning, a paper), waiting for the office.
+pub(super) async fn report_credit(
+    State(s): State<Arc<OidcState>>,
+    SignedForm { lang, p, form }: SignedForm,
+) -> Response {
+    let typed = ["date", "title", "units", "code"].map(|k| field(&form, k).to_owned());
+    let input = hpki_provider::attendance::reported::CreditInput {
+        date: typed[0].clone(),
+        title: typed[1].clone(),
+        units: typed[2].clone(),
+        code: Some(typed[3].clone()).filter(|c| !c.trim().is_empty()),
+        ..Default::default()
+    };
+    match s
+        .provider()
+        .report_credit(&p.session.subscriber_id, &input)
+        .await
+    {
+        Ok(_) => {
+            let m = lang.pick(
+                "申告しました。医師会の承認後に単位に加わります。",
+                "Reported: the units count once your association approves them.",
+            );
+            credits_page(&s, lang, p, None, Some(m.to_owned()), Default::default()).await
+        }
+        Err(e) => {
+            let e = e.text().get(lang).to_owned();
+            let mut r = credits_page(&s, lang, p, Some(e), None, typed).await;
+            *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+    }
+}
+
+async fn credits_page(
+    s: &OidcState,
+    lang: Lang,
+    p: Portal,
+    error: Option<String>,
+    notice: Option<String>,
+    typed: [String; 4],
 ) -> Response {
     let today = s.provider().today();
     let c = match s
@@ -150,6 +200,10 @@ pub(super) async fn credits(
             .into_iter()
             .map(|c| format!("CC{} {}", c.number(), c.name().ja))
             .collect(),
+        csrf: p.csrf(),
+        error,
+        message: notice,
+        typed,
     };
     p.finish(html(StatusCode::OK, page.render()))
 }

@@ -59,6 +59,7 @@ pub(super) struct EventTexts {
     print: &'static str,
     seminar_only: &'static str,
     no_ledger: &'static str,
+    reported: &'static str,
 }
 
 const JA: EventTexts = EventTexts {
@@ -102,6 +103,7 @@ const JA: EventTexts = EventTexts {
     print: "この画面は印刷できます（ブラウザの印刷機能）。",
     seminar_only: "研修会担当の権限が必要です。",
     no_ledger: "帳簿はまだ取り込まれていません。",
+    reported: "自己申告の承認・学会単位の取り込み",
 };
 
 const EN: EventTexts = EventTexts {
@@ -145,6 +147,7 @@ const EN: EventTexts = EventTexts {
     print: "This page prints as it is (the browser's print).",
     seminar_only: "The seminar role is required.",
     no_ledger: "No ledger imported yet.",
+    reported: "Reported credits; imports from societies",
 };
 
 fn t(lang: Lang) -> &'static EventTexts {

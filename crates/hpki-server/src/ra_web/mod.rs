@@ -12,6 +12,7 @@
 //! | `GET /ra/applications/{id}/photo` | the applicant's photo |
 //! | `GET /ra/dashboard` | the map of offices, cards issued, pending work |
 //! | `GET/POST /ra/events`, `GET /ra/events/{id}`, `POST /ra/events/{id}/{readers,ledger}`, `GET /ra/events/{id}/attendance.csv` | 研修会: events, reader tokens, the ledger, attendance and reconciliation (printable) |
+//! | `GET /ra/credits`, `POST /ra/credits/{id}/{approve,reject}`, `POST /ra/credits/import` | 研修会担当: credits doctors reported; at HQ, imports from medical societies and the specialist board |
 //! | `GET/POST /ra/oidc-clients`, `POST /ra/oidc-clients/{id}/{disable,enable}` | administrators: the OpenID provider's relying parties |
 //!
 //! The session is an HttpOnly, SameSite=Strict cookie; every form carries the session's CSRF
@@ -19,7 +20,7 @@
 //!
 //! This module holds the routes and what every page shares (the chrome, the language, the
 //! session and CSRF checks, rendering, the error page); the pages are in `sign_in`, `lists`,
-//! `application`, `dashboard`, `events` and `oidc_clients`.
+//! `application`, `dashboard`, `events`, `credits` and `oidc_clients`.
 
 use hpki_text::Localized;
 use std::collections::HashMap;
@@ -43,6 +44,7 @@ use crate::ra_form::{self, FIELDS, Input, Section};
 use crate::ra_text::{Texts, texts};
 
 mod application;
+mod credits;
 mod dashboard;
 mod events;
 mod lists;
@@ -73,6 +75,9 @@ pub fn router(ra: Registration) -> Router {
         .route("/ra/applications/{id}/act", post(act))
         .route("/ra/applications/{id}/photo", get(photo))
         .route("/ra/dashboard", get(dashboard))
+        .route("/ra/credits", get(credits::credits))
+        .route("/ra/credits/import", post(credits::import))
+        .route("/ra/credits/{id}/{decision}", post(credits::decide))
         .route("/ra/events", get(events).post(create_event))
         .route("/ra/events/{id}", get(event))
         .route("/ra/events/{id}/readers", post(add_reader))
