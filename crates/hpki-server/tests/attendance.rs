@@ -353,6 +353,45 @@ async fn attendance(backend: Backend) {
         "{late}"
     );
 
+    // A second reader's tablet is lost: revoked, its token stops working; the first goes on.
+    let (_, r2) = json_of(
+        "POST",
+        format!("{base}/api/v1/attendance/events/{id}/readers"),
+        Some(seminar.clone()),
+        Some(json!({"label": "タブレット"})),
+    )
+    .await;
+    let (lost_tablet, lost_id) = (
+        r2["token"].as_str().expect("token").to_owned(),
+        r2["reader_id"].as_i64().expect("id"),
+    );
+    let revoke_url = format!("{base}/api/v1/attendance/events/{id}/readers/{lost_id}/revoke");
+    let (status, _) = json_of("POST", revoke_url.clone(), Some(reception.clone()), None).await;
+    assert_eq!(status, 403, "a receptionist may not revoke");
+    let (status, r) = json_of("POST", revoke_url.clone(), Some(seminar.clone()), None).await;
+    assert_eq!(status, 200, "{r}");
+    let (status, _) = json_of("POST", revoke_url, Some(seminar.clone()), None).await;
+    assert_eq!(status, 404, "revoked once");
+    let body = json!({"nonce": "stolen-1", "uid": uid, "tapped_at": at(day, 21, 0)});
+    let (status, e) = json_of(
+        "POST",
+        format!("{base}/api/v1/attendance/taps"),
+        Some(lost_tablet),
+        Some(body),
+    )
+    .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (401, Some("unknown_reader")),
+        "{e}"
+    );
+    let (_, still) = tap("t7", Some(uid), None, at(day, 21, 5) + 2 * 86_400).await;
+    assert_eq!(
+        still["event_id"].as_i64(),
+        Some(id),
+        "the first reader still works: {still}"
+    );
+
     // The organiser's ledger, Shift_JIS as a spreadsheet saves it: a bad row refuses the file.
     let license = store
         .subscriber_by_id(&w.subscriber_id)

@@ -392,6 +392,54 @@ impl Store {
         .transpose()
     }
 
+    /// The readers of `event_id`, in the order they were created.
+    pub async fn readers_of(&self, event_id: i64) -> Result<Vec<ReaderRecord>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT reader_id, event_id, label, revoked_at FROM attendance_readers WHERE event_id = $1 ORDER BY reader_id",
+        )
+        .bind(event_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ReaderRecord {
+                    reader_id: r.try_get(0)?,
+                    event_id: r.try_get(1)?,
+                    label: r.try_get(2)?,
+                    revoked_at: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes reader `reader_id` of `event_id` (its token stops working), with `audit`; false
+    /// if there is no such reader or it was revoked already.
+    pub async fn revoke_reader(
+        &self,
+        event_id: i64,
+        reader_id: i64,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        check_event(audit)?;
+        let now = self.now();
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE attendance_readers SET revoked_at = $1 WHERE reader_id = $2 AND event_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(reader_id)
+        .bind(event_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        self.append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Registers the contactless UID `uid` (hex) for card `card_id` (replacing an earlier
     /// registration of that UID), with `audit`.
     pub async fn register_contactless(

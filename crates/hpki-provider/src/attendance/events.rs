@@ -262,6 +262,37 @@ impl Provider {
     }
 }
 
+impl Provider {
+    /// The readers of `event_id`.
+    pub async fn readers(
+        &self,
+        event_id: i64,
+    ) -> Result<Vec<hpki_store::ReaderRecord>, AttendanceError> {
+        Ok(self.ca.store.readers_of(event_id).await?)
+    }
+
+    /// Revokes reader `reader_id` of `event_id` as `actor` (a tablet lost, a PC replaced): its
+    /// token stops working at once. False if there is no such reader or it was revoked already.
+    pub async fn revoke_reader(
+        &self,
+        actor: &str,
+        event_id: i64,
+        reader_id: i64,
+    ) -> Result<bool, AttendanceError> {
+        let audit = AuditEvent {
+            actor: actor.to_string(),
+            action: "attendance.reader.revoke".into(),
+            object: format!("reader/{reader_id}"),
+            details: json!({"event": event_id}),
+        };
+        Ok(self
+            .ca
+            .store
+            .revoke_reader(event_id, reader_id, &audit)
+            .await?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -330,3 +330,24 @@ pub(super) async fn import_credits(
     let n = s.provider.import_credits(&o.actor(), source, &body).await?;
     Ok(Json(json!({"imported": n})).into_response())
 }
+
+pub(super) async fn revoke_reader(
+    State(s): State<AttendanceState>,
+    headers: HeaderMap,
+    Path((id, reader)): Path<(i64, i64)>,
+) -> ApiResult {
+    let o = officer(&s, &headers).await?;
+    let e = s.provider.event(id).await?;
+    may(&o, &e, true)?;
+    if !s.provider.revoke_reader(&o.actor(), id, reader).await? {
+        return Err(JsonError::new(
+            StatusCode::NOT_FOUND,
+            "no_reader",
+            Text::new(
+                format!("読み取り機 {reader} は無効化済みか、ありません"),
+                format!("reader {reader} is revoked already or does not exist"),
+            ),
+        ));
+    }
+    Ok(Json(json!({"event_id": id, "reader_id": reader, "revoked": true})).into_response())
+}

@@ -7,6 +7,7 @@
 //! | `GET/POST /api/v1/attendance/events` | officers (研修会担当 to create; any officer to list) | events |
 //! | `GET /api/v1/attendance/events/{id}` | officers | an event with its talks |
 //! | `POST /api/v1/attendance/events/{id}/readers` | 研修会担当 of the organiser (or HQ) | a reader token, shown once |
+//! | `POST /api/v1/attendance/events/{id}/readers/{reader}/revoke` | same | the reader's token stops working |
 //! | `PUT /api/v1/attendance/events/{id}/ledger` | 研修会担当 of the organiser (or HQ) | the organiser's ledger (CSV, UTF-8 or Shift_JIS); every bad row listed, nothing taken |
 //! | `GET /api/v1/attendance/events/{id}/report` | 研修会担当 of the organiser, HQ, auditors | attendance per doctor and the reconciliation's four lists |
 //! | `GET /api/v1/attendance/events/{id}/attendance.csv` | same | the attendance list (UTF-8 with BOM) |
@@ -83,6 +84,10 @@ pub fn router(engine: Arc<hpki_ca::Engine>, burst: u32, per_second: u32) -> Rout
         .route(
             "/api/v1/cards/{card_id}/contactless",
             post(api::register_contactless),
+        )
+        .route(
+            "/api/v1/attendance/events/{id}/readers/{reader}/revoke",
+            post(api::revoke_reader),
         )
         .route("/api/v1/credits/pending", get(api::pending_credits))
         .route("/api/v1/credits/{id}/{decision}", post(api::decide_credit))

@@ -60,6 +60,8 @@ pub(super) struct EventTexts {
     seminar_only: &'static str,
     no_ledger: &'static str,
     reported: &'static str,
+    revoke: &'static str,
+    revoked: &'static str,
 }
 
 const JA: EventTexts = EventTexts {
@@ -104,6 +106,8 @@ const JA: EventTexts = EventTexts {
     seminar_only: "研修会担当の権限が必要です。",
     no_ledger: "帳簿はまだ取り込まれていません。",
     reported: "自己申告の承認・学会単位の取り込み",
+    revoke: "無効にする",
+    revoked: "無効",
 };
 
 const EN: EventTexts = EventTexts {
@@ -148,6 +152,8 @@ const EN: EventTexts = EventTexts {
     seminar_only: "The seminar role is required.",
     no_ledger: "No ledger imported yet.",
     reported: "Reported credits; imports from societies",
+    revoke: "Revoke",
+    revoked: "revoked",
 };
 
 fn t(lang: Lang) -> &'static EventTexts {
@@ -399,6 +405,8 @@ pub(super) struct EventPage {
     /// The four lists: (label, names).
     lists: Vec<(&'static str, Vec<String>)>,
     unknown: Vec<String>,
+    /// The readers: number, name, revoked.
+    readers: Vec<(i64, String, bool)>,
 }
 
 fn lines_of(e: &EventRecord) -> Vec<TalkLine> {
@@ -495,6 +503,13 @@ async fn event_page(
             rec.incomplete.iter().map(|(_, a)| a.name.clone()).collect(),
         ),
     ];
+    let readers = match provider.readers(id).await {
+        Ok(r) => r
+            .into_iter()
+            .map(|r| (r.reader_id, r.label, r.revoked_at.is_some()))
+            .collect(),
+        Err(e) => return attendance_error(lang, officer, csrf, &e),
+    };
     let base = ra
         .ca()
         .config
@@ -525,6 +540,7 @@ async fn event_page(
             ledger_rows: report.ledger_rows,
             attendees,
             lists,
+            readers,
             unknown: report
                 .unknown_taps
                 .iter()
@@ -694,6 +710,50 @@ pub(super) async fn csv(
     }
     match provider.event_report(id).await {
         Ok(r) => crate::attendance::csv_response(id, &r),
+        Err(e) => attendance_error(lang, &officer, &csrf, &e),
+    }
+}
+
+pub(super) async fn revoke_reader(
+    State(ra): State<Registration>,
+    SignedIn { officer, csrf }: SignedIn,
+    headers: HeaderMap,
+    Path((id, reader)): Path<(i64, i64)>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let (lang, _) = lang_of(&headers, None);
+    let posted = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str());
+    if let Err(e) = check_csrf(&csrf, posted) {
+        return error_page(lang, Some((&officer, &csrf)), &e);
+    }
+    let provider = Provider::new(ra.ca().clone());
+    match provider.event(id).await {
+        Ok(e) if may_handle(&officer, &e, true) => {}
+        Ok(_) => return forbidden(lang, &officer, &csrf),
+        Err(e) => return attendance_error(lang, &officer, &csrf, &e),
+    }
+    match provider.revoke_reader(&officer.actor(), id, reader).await {
+        Ok(_) => {
+            let n = Text::new(
+                format!("読み取り機 {reader} を無効にしました"),
+                format!("reader {reader} revoked"),
+            );
+            event_page(
+                &ra,
+                lang,
+                &officer,
+                &csrf,
+                id,
+                None,
+                n.get(lang).to_owned(),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(e) => attendance_error(lang, &officer, &csrf, &e),
     }
 }

@@ -81,6 +81,10 @@ pub fn router(ra: Registration) -> Router {
         .route("/ra/events", get(events).post(create_event))
         .route("/ra/events/{id}", get(event))
         .route("/ra/events/{id}/readers", post(add_reader))
+        .route(
+            "/ra/events/{id}/readers/{reader}/revoke",
+            post(events::revoke_reader),
+        )
         .route("/ra/events/{id}/ledger", post(upload_ledger))
         .route("/ra/events/{id}/attendance.csv", get(csv))
         .route("/ra/oidc-clients", get(clients).post(add_client))
