@@ -33,6 +33,7 @@ mod archive;
 mod card;
 mod card_login;
 mod check;
+mod credits;
 mod failure;
 mod fees;
 mod https;
@@ -225,6 +226,9 @@ enum Command {
     /// Annual fees (年会費): the yearly billing run, payments, the direct-debit export.
     #[command(subcommand)]
     Fees(fees::FeesCommand),
+    /// Lifelong-education credits (生涯教育): the national yearly run.
+    #[command(subcommand)]
+    Credits(credits::CreditsCommand),
     /// The OpenID Connect provider of HPKI login (医療認証基盤): its relying parties.
     #[command(subcommand)]
     Oidc(oidc::OidcCommand),
@@ -779,6 +783,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Officer(cmd) => ra::officer(cmd).await?,
         Command::Application(cmd) => return ra::application(cmd).await,
         Command::Fees(cmd) => fees::fees(cmd).await?,
+        Command::Credits(cmd) => credits::run(cmd).await?,
         Command::Oidc(cmd) => oidc::run(cmd).await?,
         Command::Pki(cmd) => return pki::run(cmd),
         Command::Check(args) => return check::run(*args).await,

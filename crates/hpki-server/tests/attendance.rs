@@ -668,6 +668,37 @@ async fn attendance(backend: Backend) {
         "{page}"
     );
 
+    // The national yearly run: 太郎 with his 5 units and 3 distinct codes (76 and 74 of the
+    // seminar, 73 of the society), the same as his portal says; 花子 (taps of a lost card only)
+    // not at all.
+    let provider = hpki_provider::Provider::new(w.engine.clone());
+    let fy = hpki_clock::jst::fiscal_year(day);
+    let mut standings = Vec::new();
+    let totals = provider
+        .national_credits(fy, |s| standings.push(s.clone()))
+        .await
+        .expect("national run");
+    assert_eq!((totals.doctors, totals.certified), (1, 0), "{standings:?}");
+    let taro = &standings[0];
+    assert_eq!(taro.subscriber_id, w.subscriber_id);
+    assert_eq!(
+        (taro.progress.units, taro.progress.codes.len()),
+        (hpki_attendance::Units::whole(5), 3),
+        "{taro:?}"
+    );
+    let portal_view = provider
+        .doctor_credits(&w.subscriber_id, day)
+        .await
+        .expect("credits");
+    assert_eq!(
+        taro.progress, portal_view.certificate,
+        "the run and the portal agree"
+    );
+    assert_eq!(
+        taro.years.iter().map(|y| y.fiscal_year).collect::<Vec<_>>(),
+        vec![fy - 2, fy - 1, fy]
+    );
+
     clock.advance(Duration::from_secs(1));
     w.finish().await;
 }

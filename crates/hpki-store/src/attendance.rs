@@ -208,7 +208,85 @@ fn credit_from_row(r: &AnyRow) -> Result<CreditRow, StoreError> {
     })
 }
 
+/// One tap as the national run reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScannedTap {
+    /// The doctor.
+    pub subscriber_id: String,
+    /// The event.
+    pub event_id: i64,
+    /// The reader's time.
+    pub tapped_at: i64,
+    /// Its flags.
+    pub flags: String,
+}
+
 impl Store {
+    /// Calls `each` with every tap of a known doctor whose reader's time is in `from..to`,
+    /// ordered by doctor, then time; rows are streamed, never all held. Returns how many.
+    pub async fn scan_doctor_taps(
+        &self,
+        from: i64,
+        to: i64,
+        mut each: impl FnMut(ScannedTap),
+    ) -> Result<u64, StoreError> {
+        use futures_util::TryStreamExt;
+        let mut rows = sqlx::query(
+            "SELECT subscriber_id, event_id, tapped_at, flags FROM attendance_taps
+             WHERE subscriber_id IS NOT NULL AND tapped_at >= $1 AND tapped_at < $2
+             ORDER BY subscriber_id, tapped_at",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch(&self.pool);
+        let mut n = 0;
+        while let Some(r) = rows.try_next().await? {
+            each(ScannedTap {
+                subscriber_id: r.try_get(0)?,
+                event_id: r.try_get(1)?,
+                tapped_at: r.try_get(2)?,
+                flags: r.try_get(3)?,
+            });
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Events whose day is in `from..=to` (YYYY-MM-DD), without their talks.
+    pub async fn events_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM attendance_events WHERE event_date >= $1 AND event_date <= $2 ORDER BY event_id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from.to_owned())
+            .bind(to.to_owned())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(event_from_row).collect()
+    }
+
+    /// Approved credits of other sources earned in `from..=to` (YYYY-MM-DD), every doctor.
+    pub async fn approved_credits_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<CreditRow>, StoreError> {
+        let sql = format!(
+            "SELECT {CREDIT_COLUMNS} FROM credit_entries
+             WHERE status = 'approved' AND earned_on >= $1 AND earned_on <= $2 ORDER BY subscriber_id, earned_on"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from.to_owned())
+            .bind(to.to_owned())
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(credit_from_row).collect()
+    }
+
     /// Records an event with its talks and `audit` (its object set to `event/<id>`) in one
     /// transaction; returns the event's number.
     pub async fn create_event(

@@ -57,7 +57,8 @@ pub use archive::{
     ArchiveDocument, ArchiveDocumentRecord, ArchiveFilter, ArchiveRenewal, NewArchiveDocument,
 };
 pub use attendance::{
-    CreditRow, EventRecord, LedgerEntry, NewEvent, ReaderRecord, TalkRow, TapRecord, TapRecorded,
+    CreditRow, EventRecord, LedgerEntry, NewEvent, ReaderRecord, ScannedTap, TalkRow, TapRecord,
+    TapRecorded,
 };
 pub use audit::{GENESIS_HASH, canonical_json, record_hash, verify_chain};
 pub use audit_log::{AuditEvent, AuditProblem, AuditRecord, AuditVerification};

@@ -166,7 +166,12 @@ fn checked(input: &TapInput) -> Result<(Option<String>, Option<String>), Attenda
 
 /// Whether `tap` counts towards stays: not of a lost or revoked card, not outside the event.
 pub fn counts(tap: &TapRecord) -> bool {
-    !tap.flags
+    counts_flags(&tap.flags)
+}
+
+/// Whether a tap with `flags` counts towards stays.
+pub fn counts_flags(flags: &str) -> bool {
+    !flags
         .split(',')
         .any(|f| matches!(f, "lost_card" | "revoked_card" | "outside_event"))
 }
