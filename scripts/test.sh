@@ -17,6 +17,7 @@
 #           pyhanko + pyhanko-cli (pyhanko sign validate / adesverify check the PAdES signatures)
 #           signxml (its XAdESVerifier checks the XAdES signatures)
 #           authlib + requests (an OpenID Connect relying party of the provider's tests)
+#           openpyxl (reads back the attendance list's Excel file, crates/hpki-server/tests/attendance.rs)
 #   npm:    openid-client (the other relying party, crates/hpki-server/tests/rp/node, `npm ci`
 #           from its package-lock.json); Debian nodejs and npm when node is missing
 # The suite runs on SQLite and on PostgreSQL (HPKI_TEST_DATABASE_URL, default
@@ -30,6 +31,7 @@ PYHANKO_CLI_VERSION=0.6.0
 SIGNXML_VERSION=5.2.0
 AUTHLIB_VERSION=1.9.10
 REQUESTS_VERSION=2.34.2
+OPENPYXL_VERSION=3.1.5
 say() { printf '\n== %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
@@ -112,6 +114,11 @@ if [ "$(python3 -m pip show authlib 2>/dev/null | sed -n 's/^Version: //p')" != 
 fi
 python3 -c 'import authlib.integrations.requests_client, authlib.jose' \
   || { echo "missing authlib after installing it" >&2; exit 1; }
+if [ "$(python3 -m pip show openpyxl 2>/dev/null | sed -n 's/^Version: //p')" != "$OPENPYXL_VERSION" ]; then
+  say "installing openpyxl $OPENPYXL_VERSION from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check "openpyxl==$OPENPYXL_VERSION"
+fi
+python3 -c 'import openpyxl' || { echo "missing openpyxl after installing it" >&2; exit 1; }
 RP_NODE=crates/hpki-server/tests/rp/node
 OPENID_CLIENT_VERSION=$(sed -n 's/.*"openid-client": "\(.*\)".*/\1/p' "$RP_NODE/package.json")
 if ! grep -q "\"version\": \"$OPENID_CLIENT_VERSION\"" \

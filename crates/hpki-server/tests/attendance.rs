@@ -478,6 +478,38 @@ async fn attendance(backend: Backend) {
         .find(|l| l.contains("日医太郎"))
         .expect("太郎's row");
     assert!(taro_row.contains(",1.5,0.5,2,"), "{csv}");
+
+    // The same list as Excel, read back by openpyxl: numbers as numbers, and the
+    // reconciliation on its own sheet.
+    let (status, xlsx) = http(
+        "GET",
+        format!("{base}/api/v1/attendance/events/{id}/attendance.xlsx"),
+        Some(seminar.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let book = w._dir.path().join("attendance.xlsx");
+    std::fs::write(&book, &xlsx).expect("xlsx");
+    let script = "import sys, openpyxl\nb = openpyxl.load_workbook(sys.argv[1])\na = b['出席者']\nfor r in a.iter_rows(min_row=2, values_only=True):\n    print('A', r[1], r[7], r[8], r[9])\nfor r in b['突合'].iter_rows(min_row=2, values_only=True):\n    print('R', r[0], r[1], r[2])\n";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&book)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "openpyxl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(read.contains("A 日医太郎 0 1.5 0.5"), "{read}");
+    assert!(
+        read.contains("R 申込あり・出席 2 日医 太郎")
+            && read.contains("R 申込あり・欠席 3 欠席 次郎"),
+        "{read}"
+    );
+
     // 自己申告 in the portal: refused in words with what was typed kept, then reported; the
     // office approves it once; the units join the year's.
     let jar = w._dir.path().join("taro.jar").display().to_string();

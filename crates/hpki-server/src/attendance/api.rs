@@ -195,7 +195,16 @@ pub(super) async fn attendance_csv(
     Path(id): Path<i64>,
 ) -> ApiResult {
     let r = report_of(&s, &headers, id).await?;
-    Ok(super::csv_response(id, &r))
+    Ok(super::export_response(id, &r, super::Export::Csv))
+}
+
+pub(super) async fn attendance_xlsx(
+    State(s): State<AttendanceState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> ApiResult {
+    let r = report_of(&s, &headers, id).await?;
+    Ok(super::export_response(id, &r, super::Export::Xlsx))
 }
 
 #[derive(serde::Deserialize)]

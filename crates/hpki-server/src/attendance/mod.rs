@@ -10,7 +10,7 @@
 //! | `POST /api/v1/attendance/events/{id}/readers/{reader}/revoke` | same | the reader's token stops working |
 //! | `PUT /api/v1/attendance/events/{id}/ledger` | 研修会担当 of the organiser (or HQ) | the organiser's ledger (CSV, UTF-8 or Shift_JIS); every bad row listed, nothing taken |
 //! | `GET /api/v1/attendance/events/{id}/report` | 研修会担当 of the organiser, HQ, auditors | attendance per doctor and the reconciliation's four lists |
-//! | `GET /api/v1/attendance/events/{id}/attendance.csv` | same | the attendance list (UTF-8 with BOM) |
+//! | `GET /api/v1/attendance/events/{id}/attendance.csv`, `….xlsx` | same | the attendance list (CSV, UTF-8 with BOM; Excel with the reconciliation on a second sheet) |
 //! | `POST /api/v1/cards/{card_id}/contactless` | 研修会担当, 認証局運用 | registers a card's contactless UID (IDm) |
 //! | `GET /api/v1/credits/pending` | 研修会担当 (the doctor's office, or HQ) | credits doctors reported, waiting |
 //! | `POST /api/v1/credits/{id}/approve`, `…/reject` | same | the decision, once |
@@ -82,6 +82,10 @@ pub fn router(engine: Arc<hpki_ca::Engine>, burst: u32, per_second: u32) -> Rout
             get(api::attendance_csv),
         )
         .route(
+            "/api/v1/attendance/events/{id}/attendance.xlsx",
+            get(api::attendance_xlsx),
+        )
+        .route(
             "/api/v1/cards/{card_id}/contactless",
             post(api::register_contactless),
         )
@@ -125,19 +129,43 @@ pub(crate) fn may_decide(o: &hpki_registration::Officer, office_id: Option<&str>
         && (o.is_hq() || office_id == Some(o.office.id.as_str()))
 }
 
-/// The attendance list of `report` (event `id`) as a CSV download.
-pub(crate) fn csv_response(
+/// The formats the attendance list is downloaded in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Export {
+    /// CSV, UTF-8 with BOM.
+    Csv,
+    /// Excel (.xlsx), with the reconciliation on a second sheet.
+    Xlsx,
+}
+
+/// The attendance list of `report` (event `id`) as a download in `format`.
+pub(crate) fn export_response(
     id: i64,
     report: &hpki_provider::attendance::report::EventReport,
+    format: Export,
 ) -> Response {
     use axum::http::{HeaderValue, header};
-    let mut resp = hpki_provider::attendance::report::attendance_csv(report).into_response();
+    use hpki_provider::attendance::export;
+    let (body, content_type, ext) = match format {
+        Export::Csv => (
+            export::attendance_csv(report).into_bytes(),
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        Export::Xlsx => match export::attendance_xlsx(report) {
+            Ok(b) => (
+                b,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "xlsx",
+            ),
+            Err(e) => return JsonError::from(e).into_response(),
+        },
+    };
+    let mut resp = body.into_response();
     let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"attendance-{id}.csv\"")) {
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"attendance-{id}.{ext}\""))
+    {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     resp

@@ -56,6 +56,7 @@ pub(super) struct EventTexts {
     incomplete: &'static str,
     unknown_cards: &'static str,
     csv: &'static str,
+    xlsx: &'static str,
     print: &'static str,
     seminar_only: &'static str,
     no_ledger: &'static str,
@@ -102,6 +103,7 @@ const JA: EventTexts = EventTexts {
     incomplete: "退出の記録なし",
     unknown_cards: "登録されていないカードの読み取り",
     csv: "出席者一覧（CSV）",
+    xlsx: "Excel",
     print: "この画面は印刷できます（ブラウザの印刷機能）。",
     seminar_only: "研修会担当の権限が必要です。",
     no_ledger: "帳簿はまだ取り込まれていません。",
@@ -148,6 +150,7 @@ const EN: EventTexts = EventTexts {
     incomplete: "No exit recorded",
     unknown_cards: "Cards not in the register",
     csv: "Attendance list (CSV)",
+    xlsx: "Excel",
     print: "This page prints as it is (the browser's print).",
     seminar_only: "The seminar role is required.",
     no_ledger: "No ledger imported yet.",
@@ -695,7 +698,8 @@ pub(super) async fn upload_ledger(
     }
 }
 
-pub(super) async fn csv(
+async fn export(
+    format: crate::attendance::Export,
     State(ra): State<Registration>,
     SignedIn { officer, csrf }: SignedIn,
     headers: HeaderMap,
@@ -709,7 +713,7 @@ pub(super) async fn csv(
         Err(e) => return attendance_error(lang, &officer, &csrf, &e),
     }
     match provider.event_report(id).await {
-        Ok(r) => crate::attendance::csv_response(id, &r),
+        Ok(r) => crate::attendance::export_response(id, &r, format),
         Err(e) => attendance_error(lang, &officer, &csrf, &e),
     }
 }
@@ -756,4 +760,22 @@ pub(super) async fn revoke_reader(
         }
         Err(e) => attendance_error(lang, &officer, &csrf, &e),
     }
+}
+
+pub(super) async fn csv(
+    state: State<Registration>,
+    signed: SignedIn,
+    headers: HeaderMap,
+    id: Path<i64>,
+) -> Response {
+    export(crate::attendance::Export::Csv, state, signed, headers, id).await
+}
+
+pub(super) async fn xlsx(
+    state: State<Registration>,
+    signed: SignedIn,
+    headers: HeaderMap,
+    id: Path<i64>,
+) -> Response {
+    export(crate::attendance::Export::Xlsx, state, signed, headers, id).await
 }

@@ -11,7 +11,7 @@
 //! | `POST /ra/applications/{id}/act` | a step of the workflow (review, return, reject, issue, ship, …) |
 //! | `GET /ra/applications/{id}/photo` | the applicant's photo |
 //! | `GET /ra/dashboard` | the map of offices, cards issued, pending work |
-//! | `GET/POST /ra/events`, `GET /ra/events/{id}`, `POST /ra/events/{id}/{readers,ledger}`, `GET /ra/events/{id}/attendance.csv` | 研修会: events, reader tokens, the ledger, attendance and reconciliation (printable) |
+//! | `GET/POST /ra/events`, `GET /ra/events/{id}`, `POST /ra/events/{id}/{readers,ledger}`, `GET /ra/events/{id}/attendance.{csv,xlsx}` | 研修会: events, reader tokens, the ledger, attendance and reconciliation (printable) |
 //! | `GET /ra/credits`, `POST /ra/credits/{id}/{approve,reject}`, `POST /ra/credits/import` | 研修会担当: credits doctors reported; at HQ, imports from medical societies and the specialist board |
 //! | `GET/POST /ra/oidc-clients`, `POST /ra/oidc-clients/{id}/{disable,enable}` | administrators: the OpenID provider's relying parties |
 //!
@@ -86,7 +86,8 @@ pub fn router(ra: Registration) -> Router {
             post(events::revoke_reader),
         )
         .route("/ra/events/{id}/ledger", post(upload_ledger))
-        .route("/ra/events/{id}/attendance.csv", get(csv))
+        .route("/ra/events/{id}/attendance.csv", get(events::csv))
+        .route("/ra/events/{id}/attendance.xlsx", get(events::xlsx))
         .route("/ra/oidc-clients", get(clients).post(add_client))
         .route("/ra/oidc-clients/{id}/{what}", post(set_client))
         .with_state(ra)
