@@ -731,6 +731,29 @@ async fn attendance(backend: Backend) {
         vec![fy - 2, fy - 1, fy]
     );
 
+    // The specialist board's credits, as JSON: a 産業医 実地研修 shows in the portal's
+    // 日医認定産業医 box.
+    let board = json!([{"reference": "B-1", "license_no": license, "date": day.to_string(), "units": 1, "title": "産業医実地研修", "occupational": "practice"}]);
+    let hq = ra
+        .issue_token("test", "hq-seminar", "board")
+        .await
+        .expect("token");
+    let (status, r) = http(
+        "POST",
+        format!("{base}/api/v1/credits/import/board"),
+        Some(hq),
+        Some((board.to_string().into_bytes(), "application/json")),
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&r));
+    let (_, page) = portal_form("/portal/credits", vec![]).await.expect("join");
+    assert!(
+        page.contains("日医認定産業医")
+            && page.contains("実地研修 1")
+            && page.contains("<strong>1</strong> ／ 20"),
+        "{page}"
+    );
+
     clock.advance(Duration::from_secs(1));
     w.finish().await;
 }

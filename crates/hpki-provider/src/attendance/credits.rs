@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use hpki_attendance::certificate::{Progress, progress};
 use hpki_attendance::credits::{CreditEntry, Source, YearSummary, by_fiscal_year, fiscal_year};
-use hpki_attendance::occupational::Occupational;
+use hpki_attendance::occupational::{Occupational, Renewal, renewal};
 use hpki_attendance::presence::stays;
 use hpki_attendance::talk::{Outcome, credit};
 use hpki_attendance::{CurriculumCode, Units};
@@ -44,6 +44,9 @@ pub struct DoctorCredits {
     pub this_year: YearSummary,
     /// The 認定証 window ending with the current fiscal year.
     pub certificate: Progress,
+    /// 日医認定産業医: the 生涯研修 of the five years up to today, when the doctor has any
+    /// 産業医研修 credit.
+    pub occupational: Option<Renewal>,
 }
 
 fn date_of(unix: i64) -> Date {
@@ -143,7 +146,20 @@ impl Provider {
             fiscal_year: fy,
             ..YearSummary::default()
         });
+        // The five years up to today: from the day after the same date five years ago (from
+        // 29 February, the 28th).
+        let back = today.replace_year(today.year() - 5).or_else(|_| {
+            today
+                .replace_day(28)
+                .and_then(|d| d.replace_year(d.year() - 5))
+        });
+        let five_years_ago = back.ok().and_then(Date::next_day).unwrap_or(today);
+        let occupational = earned
+            .iter()
+            .any(|e| e.occupational.is_some())
+            .then(|| renewal(&earned, five_years_ago, today));
         Ok(DoctorCredits {
+            occupational,
             certificate: progress(&earned, fy),
             years: years.into_values().collect(),
             this_year,

@@ -45,7 +45,12 @@ struct CreditsPage {
     message: Option<String>,
     /// What the doctor typed into the report form (date, title, units, code), kept on refusal.
     typed: [String; 4],
+    /// 日医認定産業医 over the last five years.
+    occupational: Option<OccupationalBox>,
 }
+
+/// 日医認定産業医: (kind, units) of 更新・実地・専門, the total, whether renewal is met.
+type OccupationalBox = (Vec<(String, String)>, String, bool);
 
 fn outcome_label(o: Option<Outcome>, minutes: Option<i64>, lang: Lang) -> String {
     match (o, lang) {
@@ -200,6 +205,16 @@ async fn credits_page(
             .into_iter()
             .map(|c| format!("CC{} {}", c.number(), c.name().ja))
             .collect(),
+        occupational: c.occupational.as_ref().map(|r| {
+            (
+                r.by_kind
+                    .iter()
+                    .map(|(k, u)| (k.label().get(lang).to_owned(), u.to_string()))
+                    .collect(),
+                r.units.to_string(),
+                r.met,
+            )
+        }),
         csrf: p.csrf(),
         error,
         message: notice,
