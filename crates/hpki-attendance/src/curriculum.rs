@@ -29,6 +29,16 @@ impl CurriculumCode {
         s.trim().parse::<u8>().ok().and_then(CurriculumCode::new)
     }
 
+    /// The code as stored (an integer column), if it is one of the 84.
+    pub fn from_stored(n: i64) -> Option<CurriculumCode> {
+        u8::try_from(n).ok().and_then(CurriculumCode::new)
+    }
+
+    /// The code as lists show it: `CC76 糖尿病`.
+    pub fn label(self) -> String {
+        format!("CC{} {}", self.0, self.name().ja)
+    }
+
     /// The number.
     pub fn number(self) -> u8 {
         self.0
@@ -112,6 +122,12 @@ mod tests {
         );
         assert_eq!(CurriculumCode::parse("x"), None);
         assert!(serde_json::from_str::<CurriculumCode>("85").is_err());
+        assert_eq!(
+            CurriculumCode::from_stored(76).map(CurriculumCode::label),
+            Some("CC76 糖尿病".into())
+        );
+        assert_eq!(CurriculumCode::from_stored(-1), None);
+        assert_eq!(CurriculumCode::from_stored(300), None);
         assert_eq!(
             serde_json::from_str::<CurriculumCode>("1").ok(),
             CurriculumCode::new(1)

@@ -177,6 +177,15 @@ fn event_from_row(r: &AnyRow) -> Result<EventRecord, StoreError> {
     })
 }
 
+fn reader_from_row(r: &AnyRow) -> Result<ReaderRecord, StoreError> {
+    Ok(ReaderRecord {
+        reader_id: r.try_get(0)?,
+        event_id: r.try_get(1)?,
+        label: r.try_get(2)?,
+        revoked_at: r.try_get(3)?,
+    })
+}
+
 fn tap_from_row(r: &AnyRow) -> Result<TapRecord, StoreError> {
     Ok(TapRecord {
         reader_id: r.try_get(0)?,
@@ -459,15 +468,7 @@ impl Store {
         .bind(token_sha256.to_owned())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(ReaderRecord {
-                reader_id: r.try_get(0)?,
-                event_id: r.try_get(1)?,
-                label: r.try_get(2)?,
-                revoked_at: r.try_get(3)?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(reader_from_row).transpose()
     }
 
     /// The readers of `event_id`, in the order they were created.
@@ -478,16 +479,7 @@ impl Store {
         .bind(event_id)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ReaderRecord {
-                    reader_id: r.try_get(0)?,
-                    event_id: r.try_get(1)?,
-                    label: r.try_get(2)?,
-                    revoked_at: r.try_get(3)?,
-                })
-            })
-            .collect()
+        rows.iter().map(reader_from_row).collect()
     }
 
     /// Revokes reader `reader_id` of `event_id` (its token stops working), with `audit`; false

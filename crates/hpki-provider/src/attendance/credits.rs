@@ -62,10 +62,7 @@ pub fn entry_of(row: &CreditRow) -> Option<CreditEntry> {
         )
         .ok()?,
         units: Units::halves(u32::try_from(row.half_units).ok()?),
-        code: row
-            .curriculum_code
-            .and_then(|c| u8::try_from(c).ok())
-            .and_then(CurriculumCode::new),
+        code: row.curriculum_code.and_then(CurriculumCode::from_stored),
         occupational: row.occupational.as_deref().and_then(Occupational::parse),
         source: Source::parse(&row.source)?,
         title: row.title.clone(),

@@ -60,10 +60,7 @@ pub fn talk_of(row: &TalkRow) -> Talk {
     Talk {
         start: row.starts_at,
         end: row.ends_at,
-        code: row
-            .curriculum_code
-            .and_then(|c| u8::try_from(c).ok())
-            .and_then(CurriculumCode::new),
+        code: row.curriculum_code.and_then(CurriculumCode::from_stored),
         units: Units::halves(u32::try_from(row.half_units).unwrap_or(0)),
     }
 }

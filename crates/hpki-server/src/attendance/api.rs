@@ -72,7 +72,7 @@ pub(super) fn event_json(e: &EventRecord) -> Value {
         .talks
         .iter()
         .map(|t| {
-            let code = t.curriculum_code.and_then(|c| u8::try_from(c).ok()).and_then(CurriculumCode::new);
+            let code = t.curriculum_code.and_then(CurriculumCode::from_stored);
             json!({
                 "no": t.talk_no, "title": t.title, "speaker": t.speaker,
                 "starts_at": hpki_clock::jst::rfc3339_unix(t.starts_at), "ends_at": hpki_clock::jst::rfc3339_unix(t.ends_at),

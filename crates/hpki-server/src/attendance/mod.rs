@@ -129,6 +129,47 @@ pub(crate) fn may_decide(o: &hpki_registration::Officer, office_id: Option<&str>
         && (o.is_hq() || office_id == Some(o.office.id.as_str()))
 }
 
+/// A talk as the pages list it (the event's public page, the office's event page).
+pub(crate) struct TalkLine {
+    /// `19:00–20:30`.
+    pub(crate) time: String,
+    /// 演題.
+    pub(crate) title: String,
+    /// 講師.
+    pub(crate) speaker: String,
+    /// `CC76 糖尿病`, or a dash for a greeting or a break.
+    pub(crate) code: String,
+    /// Units, or a dash.
+    pub(crate) units: String,
+}
+
+/// `HH:MM` in Japan.
+pub(crate) fn hhmm(unix: i64) -> String {
+    let t = hpki_clock::jst::datetime_unix(unix);
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
+/// The talks of `e` as the pages list them.
+pub(crate) fn talk_lines(e: &hpki_store::EventRecord) -> Vec<TalkLine> {
+    use hpki_attendance::{CurriculumCode, Units};
+    e.talks
+        .iter()
+        .map(|t| {
+            let code = t.curriculum_code.and_then(CurriculumCode::from_stored);
+            TalkLine {
+                time: format!("{}–{}", hhmm(t.starts_at), hhmm(t.ends_at)),
+                title: t.title.clone(),
+                speaker: t.speaker.clone(),
+                code: code.map_or_else(|| "—".to_owned(), CurriculumCode::label),
+                units: match code {
+                    Some(_) => Units::halves(u32::try_from(t.half_units).unwrap_or(0)).to_string(),
+                    None => "—".to_owned(),
+                },
+            }
+        })
+        .collect()
+}
+
 /// The formats the attendance list is downloaded in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Export {

@@ -6,20 +6,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use hpki_attendance::{CurriculumCode, Units};
+use hpki_attendance::Units;
 use hpki_provider::attendance::AttendanceError;
 use hpki_text::Lang;
 
-use super::AttendanceState;
-
-/// One talk as the page shows it.
-struct TalkLine {
-    time: String,
-    title: String,
-    speaker: String,
-    code: String,
-    units: String,
-}
+use super::{AttendanceState, TalkLine};
 
 #[derive(Template)]
 #[template(path = "attendance/event.html")]
@@ -36,11 +27,6 @@ struct EventPage {
 #[derive(serde::Deserialize)]
 pub(super) struct LangQuery {
     lang: Option<String>,
-}
-
-fn hhmm(unix: i64) -> String {
-    let t = hpki_clock::jst::datetime_unix(unix);
-    format!("{:02}:{:02}", t.hour(), t.minute())
 }
 
 pub(super) async fn event_page(
@@ -67,30 +53,7 @@ pub(super) async fn event_page(
         }
     };
     let units = |h: i64| Units::halves(u32::try_from(h).unwrap_or(0));
-    let talks = e
-        .talks
-        .iter()
-        .map(|t| {
-            let code = t
-                .curriculum_code
-                .and_then(|c| u8::try_from(c).ok())
-                .and_then(CurriculumCode::new);
-            TalkLine {
-                time: format!("{}–{}", hhmm(t.starts_at), hhmm(t.ends_at)),
-                title: t.title.clone(),
-                speaker: t.speaker.clone(),
-                code: code.map_or_else(
-                    || "—".to_owned(),
-                    |c| format!("CC{} {}", c.number(), c.name().ja),
-                ),
-                units: if code.is_some() {
-                    units(t.half_units).to_string()
-                } else {
-                    "—".to_owned()
-                },
-            }
-        })
-        .collect();
+    let talks = super::talk_lines(&e);
     let page = EventPage {
         lang,
         title: e.title.clone(),

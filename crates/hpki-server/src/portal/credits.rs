@@ -69,10 +69,7 @@ fn outcome_label(o: Option<Outcome>, minutes: Option<i64>, lang: Lang) -> String
 }
 
 fn code_label(code: Option<hpki_attendance::CurriculumCode>) -> String {
-    code.map_or_else(
-        || "—".to_owned(),
-        |c| format!("CC{} {}", c.number(), c.name().ja),
-    )
+    code.map_or_else(|| "—".to_owned(), hpki_attendance::CurriculumCode::label)
 }
 
 pub(super) async fn credits(
@@ -203,7 +200,7 @@ async fn credits_page(
             .certificate
             .missing_codes()
             .into_iter()
-            .map(|c| format!("CC{} {}", c.number(), c.name().ja))
+            .map(hpki_attendance::CurriculumCode::label)
             .collect(),
         occupational: c.occupational.as_ref().map(|r| {
             (

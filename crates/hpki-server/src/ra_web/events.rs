@@ -5,15 +5,13 @@
 //! (`/api/v1/attendance/*`), audited as the officer.
 
 use super::*;
-use hpki_attendance::{CurriculumCode, Units};
 use hpki_provider::Provider;
 use hpki_provider::attendance::AttendanceError;
 use hpki_provider::attendance::events::{EventInput, TalkInput};
 use hpki_provider::attendance::report::EventReport;
-use hpki_store::EventRecord;
 use hpki_text::Text;
 
-use crate::attendance::may_handle;
+use crate::attendance::{TalkLine, hhmm, may_handle, talk_lines};
 
 /// Rows for talks on the new-event form.
 const TALK_ROWS: usize = 8;
@@ -164,15 +162,6 @@ fn t(lang: Lang) -> &'static EventTexts {
         Lang::Ja => &JA,
         Lang::En => &EN,
     }
-}
-
-fn hhmm(unix: i64) -> String {
-    let d = hpki_clock::jst::datetime_unix(unix);
-    format!("{:02}:{:02}", d.hour(), d.minute())
-}
-
-fn units(half: i64) -> String {
-    Units::halves(u32::try_from(half).unwrap_or(0)).to_string()
 }
 
 fn attendance_error(lang: Lang, officer: &Officer, csrf: &str, e: &AttendanceError) -> Response {
@@ -370,14 +359,6 @@ pub(super) async fn create_event(
     }
 }
 
-struct TalkLine {
-    time: String,
-    title: String,
-    speaker: String,
-    code: String,
-    units: String,
-}
-
 struct AttendeeLine {
     name: String,
     member_id: String,
@@ -410,32 +391,6 @@ pub(super) struct EventPage {
     unknown: Vec<String>,
     /// The readers: number, name, revoked.
     readers: Vec<(i64, String, bool)>,
-}
-
-fn lines_of(e: &EventRecord) -> Vec<TalkLine> {
-    e.talks
-        .iter()
-        .map(|t| {
-            let code = t
-                .curriculum_code
-                .and_then(|c| u8::try_from(c).ok())
-                .and_then(CurriculumCode::new);
-            TalkLine {
-                time: format!("{}–{}", hhmm(t.starts_at), hhmm(t.ends_at)),
-                title: t.title.clone(),
-                speaker: t.speaker.clone(),
-                code: code.map_or_else(
-                    || "—".to_owned(),
-                    |c| format!("CC{} {}", c.number(), c.name().ja),
-                ),
-                units: if code.is_some() {
-                    units(t.half_units)
-                } else {
-                    "—".to_owned()
-                },
-            }
-        })
-        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -532,7 +487,7 @@ async fn event_page(
             id,
             title: e.title.clone(),
             facts: vec![(tx.date, e.event_date.clone()), (tx.venue, e.venue.clone())],
-            talks: lines_of(e),
+            talks: talk_lines(e),
             can_manage: may_handle(officer, e, true),
             command: format!(
                 "hpki-reader run --server {base} --token-file reader-token --event {id}"
