@@ -20,7 +20,7 @@ const M: f32 = 4.0;
 
 /// The font families asked for, best first; the renderers resolve `sans-serif` to the font
 /// they were given.
-const FONT_FAMILY: &str = "IPAexGothic, 'IPAexゴシック', 'Noto Sans CJK JP', sans-serif";
+pub(crate) const FONT_FAMILY: &str = "IPAexGothic, 'IPAexゴシック', 'Noto Sans CJK JP', sans-serif";
 
 const NAVY: &str = "#123a66";
 const INK: &str = "#111a24";

@@ -1,5 +1,7 @@
 //! The face of the 医師資格証 (Medical Doctor Qualification Certificate), the IC card the Japan
-//! Medical Association issues to doctors: front and back rendered as SVG, PNG and PDF.
+//! Medical Association issues to doctors: front and back rendered as SVG, PNG and PDF; and, in
+//! the same font and the same way, the yearly 学習単位取得証 of the 日医生涯教育制度
+//! ([`units_certificate`], an A4 PDF).
 //!
 //! The layout and wording follow the card of the JMA certification centre: on the front (表)
 //! the title 医師資格証 / Medical Doctor Qualification Certificate, the issuer (JAPAN MEDICAL
@@ -61,6 +63,7 @@
 mod layout;
 mod render;
 pub mod text;
+pub mod units_certificate;
 mod wareki;
 
 use std::path::{Path, PathBuf};
@@ -68,6 +71,7 @@ use std::path::{Path, PathBuf};
 use hpki_text::{Localized, Text};
 pub use layout::{CERTIFICATION_EN, CERTIFICATION_JA, TITLE_EN, TITLE_JA, render_svg};
 pub use render::{Fonts, MAX_DPI, png_size, render_pdf, render_png};
+pub use units_certificate::{UnitsCertificate, render_units_certificate_pdf};
 pub use wareki::{wareki, western};
 
 /// Width of the card, ISO/IEC 7810 ID-1, in millimetres.

@@ -112,7 +112,12 @@ impl Fonts {
     /// The usvg tree of one side, after the glyph check.
     fn tree(&self, face: &CardFace, side: Side) -> Result<usvg::Tree, CardFaceError> {
         let (svg, texts) = build(face, side)?;
-        self.check_glyphs(&texts)?;
+        self.tree_of(&svg, &texts)
+    }
+
+    /// The usvg tree of `svg`, after the glyph check of `texts` (the text it sets).
+    pub(crate) fn tree_of(&self, svg: &str, texts: &[String]) -> Result<usvg::Tree, CardFaceError> {
+        self.check_glyphs(texts)?;
         let options = usvg::Options {
             fontdb: Arc::clone(&self.db),
             font_family: self.family.clone(),
@@ -124,7 +129,7 @@ impl Fonts {
             },
             ..usvg::Options::default()
         };
-        usvg::Tree::from_str(&svg, &options).map_err(|e| CardFaceError::Render(e.to_string()))
+        usvg::Tree::from_str(svg, &options).map_err(|e| CardFaceError::Render(e.to_string()))
     }
 
     #[cfg(test)]
@@ -171,17 +176,35 @@ pub fn render_png(
 /// card, with the text as real text (font subset embedded, Unicode mapping) so that it can be
 /// searched, copied and extracted (`pdftotext`).
 pub fn render_pdf(face: &CardFace, fonts: &Fonts) -> Result<Vec<u8>, CardFaceError> {
+    let pages = [Side::Front, Side::Back]
+        .into_iter()
+        .map(|side| fonts.tree(face, side))
+        .collect::<Result<Vec<_>, _>>()?;
+    pdf_of(
+        &pages,
+        CARD_WIDTH_MM,
+        CARD_HEIGHT_MM,
+        &format!("医師資格証 {}", face.card_id),
+    )
+}
+
+/// `pages` (each `width_mm` × `height_mm`) as one PDF with the text kept as text, titled `title`.
+pub(crate) fn pdf_of(
+    pages: &[usvg::Tree],
+    width_mm: f32,
+    height_mm: f32,
+    title: &str,
+) -> Result<Vec<u8>, CardFaceError> {
     let points = |mm: f32| mm / 25.4 * 72.0;
-    let (w, h) = (points(CARD_WIDTH_MM), points(CARD_HEIGHT_MM));
+    let (w, h) = (points(width_mm), points(height_mm));
     let bad_size = || CardFaceError::Render("page size".into());
     let mut document = Document::new();
-    for side in [Side::Front, Side::Back] {
-        let tree = fonts.tree(face, side)?;
+    for tree in pages {
         let mut page = document.start_page_with(PageSettings::from_wh(w, h).ok_or_else(bad_size)?);
         let mut surface = page.surface();
         surface
             .draw_svg(
-                &tree,
+                tree,
                 Size::from_wh(w, h).ok_or_else(bad_size)?,
                 SvgSettings::default(),
             )
@@ -191,7 +214,7 @@ pub fn render_pdf(face: &CardFace, fonts: &Fonts) -> Result<Vec<u8>, CardFaceErr
     }
     document.set_metadata(
         Metadata::new()
-            .title(format!("医師資格証 {}", face.card_id))
+            .title(title.to_owned())
             .language("ja".into())
             .creator("hpki-cardface".into()),
     );

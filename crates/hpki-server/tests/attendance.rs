@@ -754,6 +754,42 @@ async fn attendance(backend: Backend) {
         "{page}"
     );
 
+    // The year's 学習単位取得証 as a PDF, read by pdftotext.
+    let pdf = w._dir.path().join("units.pdf");
+    let (cert, key, root) = (w.auth_cert.clone(), w.auth_key.clone(), w.root.clone());
+    let url = format!("https://{}/portal/credits/certificate.pdf?year={fy}", w.tls);
+    let target = pdf.clone();
+    let got = tokio::task::spawn_blocking(move || {
+        Command::new("curl")
+            .args([
+                "-sS", "-f", "--cacert", &root, "--cert", &cert, "--key", &key, "-o",
+            ])
+            .arg(&target)
+            .arg(url)
+            .status()
+            .expect("curl")
+    })
+    .await
+    .expect("join");
+    assert!(got.success(), "the certificate PDF");
+    let text = Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8(text.stdout).expect("utf-8");
+    for expected in [
+        "学習単位取得証",
+        "日医",
+        "6 単位",
+        "3 種類",
+        "CC76 糖尿病",
+        "公益社団法人 日本医師会",
+    ] {
+        assert!(text.contains(expected), "{expected}: {text}");
+    }
+
     clock.advance(Duration::from_secs(1));
     w.finish().await;
 }

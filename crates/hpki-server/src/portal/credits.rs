@@ -219,3 +219,88 @@ async fn credits_page(
     };
     p.finish(html(StatusCode::OK, page.render()))
 }
+
+#[derive(Deserialize)]
+pub(super) struct YearQuery {
+    year: Option<i32>,
+    lang: Option<String>,
+}
+
+/// 学習単位取得証: the doctor's units and codes of one fiscal year (`?year=`, this one by
+/// default) as an A4 PDF, set in the server's CJK font.
+pub(super) async fn certificate(
+    State(s): State<Arc<OidcState>>,
+    Query(q): Query<YearQuery>,
+    Signed { lang, p }: Signed,
+) -> Response {
+    let _ = q.lang;
+    let unavailable = |t: Text| {
+        message(
+            lang,
+            StatusCode::SERVICE_UNAVAILABLE,
+            Text::new("発行できません", "Not available"),
+            t,
+            true,
+        )
+    };
+    let today = s.provider().today();
+    let year = q
+        .year
+        .unwrap_or_else(|| hpki_clock::jst::fiscal_year(today));
+    let (credits, doctor) = match (
+        s.provider()
+            .doctor_credits(&p.session.subscriber_id, today)
+            .await,
+        s.provider().doctor(&p.session.subscriber_id).await,
+    ) {
+        (Ok(c), Ok(Some(d))) => (c, d),
+        (Err(e), _) => return unavailable(e.text()),
+        (_, Err(e)) => return unavailable(e.text()),
+        (_, Ok(None)) => return unavailable(Text::new("登録されていません", "not registered")),
+    };
+    let summary = credits.years.iter().find(|y| y.fiscal_year == year);
+    let certificate = hpki_cardface::UnitsCertificate {
+        name: doctor.record.get(Item::Name).unwrap_or_default().to_owned(),
+        license_no: doctor
+            .record
+            .get(Item::LicenseNumber)
+            .unwrap_or_default()
+            .to_owned(),
+        member_id: doctor
+            .record
+            .get(Item::MemberId)
+            .map(str::to_owned)
+            .filter(|m| !m.is_empty()),
+        fiscal_year: year,
+        units: summary.map_or_else(|| "0".to_owned(), |y| y.units.to_string()),
+        codes: summary
+            .map(|y| y.codes.iter().map(|c| (c.number(), c.name().ja)).collect())
+            .unwrap_or_default(),
+        issued: today,
+        issuer: "公益社団法人 日本医師会".to_owned(),
+    };
+    let font = hpki_cardface::find_system_cjk_font().and_then(|f| std::fs::read(f).ok());
+    let Some(font) = font else {
+        return unavailable(Text::new(
+            "サーバーに日本語フォントがありません（HPKI_CJK_FONT）",
+            "the server has no Japanese font (HPKI_CJK_FONT)",
+        ));
+    };
+    let pdf = hpki_cardface::Fonts::from_bytes(font)
+        .and_then(|fonts| hpki_cardface::render_units_certificate_pdf(&certificate, &fonts));
+    match pdf {
+        Ok(bytes) => {
+            let mut r = bytes.into_response();
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/pdf"),
+            );
+            if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"units-{year}.pdf\""))
+            {
+                r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            p.finish(r)
+        }
+        Err(e) => unavailable(Text::new("PDF を作れません", e.to_string())),
+    }
+}

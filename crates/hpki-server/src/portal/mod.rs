@@ -11,7 +11,7 @@
 //! | `POST /portal/lost` | report a card lost: revoked at once |
 //! | `GET/POST /portal/change` | a change of address (記載事項変更): a draft application at the doctor's office |
 //! | `GET /portal/audit` | who did what about the doctor |
-//! | `GET /portal/credits`, `POST /portal/credits/report` | 生涯教育: units and curriculum codes this fiscal year, progress to the 認定証, the history of talks attended; 自己申告 of other credits, for the office to approve |
+//! | `GET /portal/credits`, `POST /portal/credits/report` | 生涯教育: units and curriculum codes this fiscal year, progress to the 認定証, the history of talks attended; 自己申告 of other credits, for the office to approve; `GET /portal/credits/certificate.pdf?year=` the year's 学習単位取得証 |
 //! | `GET /portal/qr` | a QR code for the qualification check, renewed before it expires |
 //! | `GET /portal/logout` | ends the session |
 //! | `GET /doctors/{subscriber_id}`, `GET /api/v1/doctors/{subscriber_id}` | a doctor as the requester may see them: the doctor, a member (a session; audited), or the public; rate-limited per client |
@@ -57,7 +57,7 @@ mod top;
 
 use audit::audit;
 use change::{change, request_change};
-use credits::{credits, report_credit};
+use credits::{certificate, credits, report_credit};
 use disclosure::{disclosure, save_disclosure};
 use doctors::{doctor_api, doctor_page, preview};
 use profile::{profile, save_profile};
@@ -89,6 +89,7 @@ pub fn router(state: Arc<OidcState>, burst: u32, per_second: u32) -> Router {
         .route("/portal/audit", get(audit))
         .route("/portal/credits", get(credits))
         .route("/portal/credits/report", post(report_credit))
+        .route("/portal/credits/certificate.pdf", get(certificate))
         .route("/portal/qr", get(qr))
         .route("/portal/logout", get(logout))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM_OCTETS))
