@@ -13,9 +13,10 @@ use crate::{Common, open};
 
 #[derive(Subcommand)]
 pub(crate) enum CreditsCommand {
-    /// Every doctor's units and distinct codes over fiscal years YEAR−2 … YEAR, whether they
-    /// reach the 日医生涯教育認定証 (units + distinct codes ≥ 60), as CSV (UTF-8 with BOM):
-    /// subscriber_id, then units and codes of each year, total units, distinct codes, score, met.
+    /// Every doctor's units and distinct codes over the three fiscal years ending with
+    /// --fiscal-year, and whether they reach the 日医生涯教育認定証 (units + distinct codes ≥ 60),
+    /// as CSV (UTF-8 with BOM): subscriber_id, then units and codes of each year, total units,
+    /// distinct codes, score, met.
     Run {
         #[command(flatten)]
         common: Common,
