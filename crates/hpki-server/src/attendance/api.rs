@@ -41,16 +41,23 @@ fn require_seminar(o: &Officer) -> Result<(), JsonError> {
     }
 }
 
-/// May `o` manage (`write`) or read the event `e`?
-fn may(o: &Officer, e: &EventRecord, write: bool) -> Result<(), JsonError> {
-    if super::may_handle(o, e, write) {
-        Ok(())
-    } else {
-        Err(forbidden(
+/// The officer of the request and the event `id`, if the officer may manage (`write`) or read
+/// it.
+async fn event_of(
+    s: &AttendanceState,
+    headers: &HeaderMap,
+    id: i64,
+    write: bool,
+) -> Result<(Officer, EventRecord), JsonError> {
+    let o = officer(s, headers).await?;
+    let e = s.provider.event(id).await?;
+    if !super::may_handle(&o, &e, write) {
+        return Err(forbidden(
             "この研修会を扱う権限がありません",
             "you may not handle this event",
-        ))
+        ));
     }
+    Ok((o, e))
 }
 
 fn body_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, JsonError> {
@@ -133,9 +140,7 @@ pub(super) async fn create_reader(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> ApiResult {
-    let o = officer(&s, &headers).await?;
-    let e = s.provider.event(id).await?;
-    may(&o, &e, true)?;
+    let (o, _) = event_of(&s, &headers, id, true).await?;
     let input: ReaderInput = body_json(&body)?;
     let r = s
         .provider
@@ -154,9 +159,7 @@ pub(super) async fn import_ledger(
     Path(id): Path<i64>,
     body: Bytes,
 ) -> ApiResult {
-    let o = officer(&s, &headers).await?;
-    let e = s.provider.event(id).await?;
-    may(&o, &e, true)?;
+    let (o, _) = event_of(&s, &headers, id, true).await?;
     let rows = s.provider.import_ledger(&o.actor(), id, &body).await?;
     Ok(Json(json!({"event_id": id, "rows": rows})).into_response())
 }
@@ -166,9 +169,7 @@ async fn report_of(
     headers: &HeaderMap,
     id: i64,
 ) -> Result<EventReport, JsonError> {
-    let o = officer(s, headers).await?;
-    let e = s.provider.event(id).await?;
-    may(&o, &e, false)?;
+    event_of(s, headers, id, false).await?;
     Ok(s.provider.event_report(id).await?)
 }
 
@@ -345,9 +346,7 @@ pub(super) async fn revoke_reader(
     headers: HeaderMap,
     Path((id, reader)): Path<(i64, i64)>,
 ) -> ApiResult {
-    let o = officer(&s, &headers).await?;
-    let e = s.provider.event(id).await?;
-    may(&o, &e, true)?;
+    let (o, _) = event_of(&s, &headers, id, true).await?;
     if !s.provider.revoke_reader(&o.actor(), id, reader).await? {
         return Err(JsonError::new(
             StatusCode::NOT_FOUND,

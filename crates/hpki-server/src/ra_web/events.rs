@@ -180,6 +180,23 @@ fn attendance_error(lang: Lang, officer: &Officer, csrf: &str, e: &AttendanceErr
     )
 }
 
+/// Nothing, if `officer` may manage (`write`) or read the event `id`; else the page that says
+/// why not.
+async fn handled(
+    provider: &Provider,
+    lang: Lang,
+    officer: &Officer,
+    csrf: &str,
+    id: i64,
+    write: bool,
+) -> Result<(), Response> {
+    match provider.event(id).await {
+        Ok(e) if may_handle(officer, &e, write) => Ok(()),
+        Ok(_) => Err(forbidden(lang, officer, csrf)),
+        Err(e) => Err(attendance_error(lang, officer, csrf, &e)),
+    }
+}
+
 fn forbidden(lang: Lang, officer: &Officer, csrf: &str) -> Response {
     error_page(
         lang,
@@ -551,10 +568,8 @@ pub(super) async fn add_reader(
         return error_page(lang, Some((&officer, &csrf)), &e);
     }
     let provider = Provider::new(ra.ca().clone());
-    match provider.event(id).await {
-        Ok(e) if may_handle(&officer, &e, true) => {}
-        Ok(_) => return forbidden(lang, &officer, &csrf),
-        Err(e) => return attendance_error(lang, &officer, &csrf, &e),
+    if let Err(r) = handled(&provider, lang, &officer, &csrf, id, true).await {
+        return r;
     }
     match provider
         .create_reader(&officer.actor(), id, field("label").unwrap_or_default())
@@ -612,10 +627,8 @@ pub(super) async fn upload_ledger(
         return error_page(lang, Some((&officer, &csrf)), &e);
     }
     let provider = Provider::new(ra.ca().clone());
-    match provider.event(id).await {
-        Ok(e) if may_handle(&officer, &e, true) => {}
-        Ok(_) => return forbidden(lang, &officer, &csrf),
-        Err(e) => return attendance_error(lang, &officer, &csrf, &e),
+    if let Err(r) = handled(&provider, lang, &officer, &csrf, id, true).await {
+        return r;
     }
     match provider.import_ledger(&officer.actor(), id, &file).await {
         Ok(n) => {
@@ -662,10 +675,8 @@ async fn export(
 ) -> Response {
     let (lang, _) = lang_of(&headers, None);
     let provider = Provider::new(ra.ca().clone());
-    match provider.event(id).await {
-        Ok(e) if may_handle(&officer, &e, false) => {}
-        Ok(_) => return forbidden(lang, &officer, &csrf),
-        Err(e) => return attendance_error(lang, &officer, &csrf, &e),
+    if let Err(r) = handled(&provider, lang, &officer, &csrf, id, false).await {
+        return r;
     }
     match provider.event_report(id).await {
         Ok(r) => crate::attendance::export_response(id, &r, format),
@@ -689,10 +700,8 @@ pub(super) async fn revoke_reader(
         return error_page(lang, Some((&officer, &csrf)), &e);
     }
     let provider = Provider::new(ra.ca().clone());
-    match provider.event(id).await {
-        Ok(e) if may_handle(&officer, &e, true) => {}
-        Ok(_) => return forbidden(lang, &officer, &csrf),
-        Err(e) => return attendance_error(lang, &officer, &csrf, &e),
+    if let Err(r) = handled(&provider, lang, &officer, &csrf, id, true).await {
+        return r;
     }
     match provider.revoke_reader(&officer.actor(), id, reader).await {
         Ok(_) => {
